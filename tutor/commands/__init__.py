@@ -1,0 +1,1 @@
+"""Headless subcommands: they use the core and print; none of them imports Textual."""

@@ -1,0 +1,1 @@
+"""The lab core: engine, credentials, registry, interpreter, checks. No Textual in here."""
