@@ -1,0 +1,134 @@
+"""The UI's gettext catalog: language detection, our msgfmt, and a complete German translation."""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tutor.core import i18n
+from tutor.core.i18n import Entry
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """Leave the process in English for the next test."""
+    yield
+    i18n.set_language("en")
+
+
+@pytest.mark.parametrize(
+    ("cli", "env", "expected"),
+    [
+        ("de", {"LANG": "en_US.UTF-8"}, "de"),
+        ("en", {"LANG": "de_DE.UTF-8"}, "en"),
+        (None, {"LANG": "de_DE.UTF-8"}, "de"),
+        (None, {"LANG": "de_AT"}, "de"),
+        (None, {"LC_ALL": "en_GB.UTF-8", "LANG": "de_DE.UTF-8"}, "en"),
+        (None, {"LC_MESSAGES": "de_CH.UTF-8", "LANG": "C"}, "de"),
+        (None, {"LANGUAGE": "fr:de", "LANG": "en_US"}, "de"),
+        (None, {"LANGUAGE": "fr", "LANG": "de_DE"}, "de"),
+        (None, {"LANG": "fr_FR.UTF-8"}, "en"),
+        (None, {"LANG": "C.UTF-8"}, "en"),
+        (None, {}, "en"),
+    ],
+)
+def test_detect_language(cli: str | None, env: dict[str, str], expected: str) -> None:
+    assert i18n.detect_language(cli, environ=env) == expected
+
+
+def test_detect_language_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")
+    assert i18n.detect_language() == "de"
+
+
+def test_set_language_switches_and_refuses_unknown_languages() -> None:
+    i18n.set_language("de")
+    assert i18n.current_language() == "de"
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        i18n.set_language("fr")
+    assert i18n.current_language() == "de"
+
+
+def test_our_msgfmt_output_is_read_by_python_gettext(tmp_path: Path) -> None:
+    entries = [
+        Entry("", [i18n._HEADER.format(lang="de")]),
+        Entry("Check", ["Prüfen"]),
+        Entry('Say "hi"\nthen go', ['Sag "hallo"\ndann los']),
+        Entry("{count} layer pushed", ["{count} Layer gepusht", "{count} Layer gepusht"],
+              msgid_plural="{count} layers pushed"),
+        Entry("Untranslated"),
+        Entry("Unsure", ["Unsicher"], flags={"fuzzy"}),
+    ]
+    po = tmp_path / "x.po"
+    po.write_text(i18n.format_po(entries), encoding="utf-8")
+    parsed = i18n.read_po(po)
+    assert [(e.msgid, e.msgstr, e.msgid_plural) for e in parsed] == [
+        (e.msgid, e.msgstr, e.msgid_plural) for e in entries
+    ]
+    mo = tmp_path / "x.mo"
+    mo.write_bytes(i18n.compile_mo(parsed))
+    with mo.open("rb") as handle:
+        catalog = gettext.GNUTranslations(handle)
+    assert catalog.gettext("Check") == "Prüfen"
+    assert catalog.gettext('Say "hi"\nthen go') == 'Sag "hallo"\ndann los'
+    assert catalog.ngettext("{count} layer pushed", "{count} layers pushed", 3) == "{count} Layer gepusht"
+    assert catalog.gettext("Untranslated") == "Untranslated"
+    assert catalog.gettext("Unsure") == "Unsure"
+
+
+def test_extract_finds_marked_literals_only(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "screen.py").write_text(
+        'from tutor.core.i18n import _, N_, ngettext\n'
+        'TITLE = N_("Welcome")\n'
+        'def f(n, name):\n'
+        '    print(_("Push {image}").format(image=name))\n'
+        '    print(ngettext("{n} step", "{n} steps", n))\n'
+        '    print(_(name), str("not marked"))\n',
+        encoding="utf-8",
+    )
+    found = i18n.extract(package)
+    assert sorted(found) == ["Push {image}", "Welcome", "{n} step"]
+    assert found["{n} step"].msgid_plural == "{n} steps"
+    assert found["Push {image}"].references == ["pkg/screen.py:4"]
+
+
+def test_every_ui_string_has_a_german_translation_and_the_mo_is_current() -> None:
+    """Fails when someone wraps a new string in _() without translating it (run extract/compile)."""
+    assert i18n.catalog_problems("de") == []
+
+
+def test_the_committed_mo_matches_the_po() -> None:
+    entries = i18n.read_po(i18n.po_path("de"))
+    assert i18n.mo_path("de").read_bytes() == i18n.compile_mo(entries)
+
+
+def test_german_is_shown_after_set_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "de" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    entries = [Entry("", [i18n._HEADER.format(lang="de")]), Entry("Next step", ["Nächster Schritt"]),
+               Entry("{n} hint", ["{n} Tipp", "{n} Tipps"], msgid_plural="{n} hints")]
+    (folder / f"{i18n.DOMAIN}.mo").write_bytes(i18n.compile_mo(entries))
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    assert i18n._("Next step") == "Next step"
+    i18n.set_language("de")
+    assert i18n._("Next step") == "Nächster Schritt"
+    assert i18n.ngettext("{n} hint", "{n} hints", 2) == "{n} Tipps"
+    assert i18n.ngettext("{n} hint", "{n} hints", 1) == "{n} Tipp"
+    assert i18n._("Not in the catalog") == "Not in the catalog"
+    i18n.set_language("en")
+    assert i18n._("Next step") == "Next step"
+
+
+def test_a_missing_translation_is_reported(tmp_path: Path) -> None:
+    package = tmp_path / "tutor"
+    package.mkdir()
+    (package / "new_screen.py").write_text('from tutor.core.i18n import _\n_("A brand new button")\n')
+    problems = i18n.catalog_problems("de", root=package)
+    assert problems == ["tutor/new_screen.py:2: no de translation for 'A brand new button'"]
