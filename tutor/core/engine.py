@@ -1,18 +1,41 @@
 """The engine gateway: the only module that imports docker. Docker and Podman alike.
 
-INTERFACE SKELETON: signatures are agreed; bodies are being written (see issue 3).
+Every Podman difference is handled here, so callers never ask which engine answered:
+Podman pushes to and pulls from loopback registries only with tlsVerify=false, pulls through
+its libpod endpoint (the compat pull ignores tlsVerify), reports no per-layer push progress
+and ends a push with a status line instead of an `aux` digest.
+
+Failures inside a push, pull, run or build stream, and a connection lost on the way, become a
+CommandFailed event (never an exception): a stream always ends with a finished or failed event.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
-from tutor.core.events import Event
+import docker
+import docker.auth
+import docker.errors
+import requests
+
+from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
+from tutor.core.target import InvalidName, is_loopback, parse_reference
 
 EngineKind = Literal["docker", "podman"]
+
+DOCKER_SOCKET = "/var/run/docker.sock"
+ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
+IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
+_DIGEST_LINE = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: (\d+)")
+_CONNECT_TIMEOUT = 10
 
 
 class EngineUnavailable(Exception):
@@ -31,6 +54,8 @@ class EngineInfo:
     version: str
     api_version: str
     base_url: str
+    os: str = ""
+    arch: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,105 @@ class EngineEvent:
     name: str
     time_nano: int
     attributes: dict[str, str] = field(default_factory=dict)
+    actor_id: str = ""
+
+
+def podman_sockets() -> list[str]:
+    """Where Podman's Docker-compatible socket usually listens: the user's, then root's."""
+    paths = []
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        paths.append(f"{runtime}/podman/podman.sock")
+    paths.append(ROOT_PODMAN_SOCKET)
+    return [f"unix://{path}" for path in paths]
+
+
+def candidate_urls(kind: str, base_url: str | None) -> list[str]:
+    """The addresses to try, in order, for the requested engine kind."""
+    if base_url:
+        return [base_url]
+    docker_host = os.environ.get("DOCKER_HOST")
+    docker_urls = [docker_host] if docker_host else []
+    docker_urls.append(f"unix://{DOCKER_SOCKET}")
+    if kind == "docker":
+        return docker_urls
+    if kind == "podman":
+        container_host = os.environ.get("CONTAINER_HOST")
+        return ([container_host] if container_host else []) + podman_sockets()
+    return list(dict.fromkeys(docker_urls + podman_sockets()))
+
+
+def unavailable_message(kind: str, tried: list[str], system: str | None = None) -> str:
+    """What to tell a learner when no engine answers: what was tried and how to start one."""
+    system = system or platform.system()
+    where = ", ".join(tried) or "no address"
+    lines = [f"No container engine answers (tried {where})."]
+    if system == "Darwin" or system == "Windows":
+        if kind != "podman":
+            lines.append("Start Docker Desktop and wait until it says it is running,")
+        if kind != "docker":
+            lines.append("or start Podman: podman machine start")
+    else:
+        if kind != "podman":
+            lines.append("Start Docker: sudo systemctl start docker  (or run: sudo dockerd &)")
+        if kind != "docker":
+            lines.append("Start Podman's socket: systemctl --user start podman.socket")
+            lines.append("  (or: podman system service --time=0 &)")
+    lines.append("Then try again. If the engine runs elsewhere, set DOCKER_HOST to its address.")
+    return "\n".join(lines)
+
+
+def _detect_kind(version: dict[str, Any]) -> EngineKind:
+    components = version.get("Components") or []
+    names = {str(component.get("Name", "")) for component in components}
+    return "podman" if any("Podman" in name for name in names) else "docker"
+
+
+def _is_dead_socket(url: str) -> bool:
+    return url.startswith("unix://") and not Path(url[len("unix://"):]).exists()
+
+
+def _auth_header(username: str | None, password: str | None) -> dict[str, str]:
+    if not username:
+        return {}
+    config = {"username": username, "password": password or ""}
+    return {"X-Registry-Auth": docker.auth.encode_header(config)}
+
+
+def _split_reference(reference: str) -> tuple[str, str, str]:
+    """(registry, repository as written, tag) of a reference; the tag defaults to latest."""
+    parsed = parse_reference(reference)
+    name = reference.split("@")[0]
+    repository = name.rsplit(":", 1)[0] if parsed.tag else name
+    return parsed.registry, repository, parsed.tag or "latest"
+
+
+def _clamped(detail: dict[str, Any]) -> tuple[int, int]:
+    current, total = int(detail.get("current") or 0), int(detail.get("total") or 0)
+    return (min(current, total) if total > 0 else current), total
+
+
+def _stream_error(chunk: dict[str, Any]) -> str | None:
+    detail = chunk.get("errorDetail")
+    if isinstance(detail, dict) and detail.get("message"):
+        return str(detail["message"])
+    error = chunk.get("error")
+    return str(error) if error else None
+
+
+def progress_events(chunk: dict[str, Any]) -> list[Event]:
+    """Turn one JSON line of a push or pull stream into events, worded like the docker CLI."""
+    status = str(chunk.get("status") or "").rstrip("\n")
+    layer = chunk.get("id")
+    if not status:
+        return []
+    if not layer or status.startswith("Pulling from"):
+        return [OutputLine(f"{layer}: {status}" if layer else status)]
+    current, total = _clamped(chunk.get("progressDetail") or {})
+    events: list[Event] = [LayerProgressed(str(layer), status, current, total)]
+    if not total:
+        events.append(OutputLine(f"{layer}: {status}"))
+    return events
 
 
 class Engine:
@@ -59,56 +183,342 @@ class Engine:
 
     info: EngineInfo
 
+    def __init__(self, client: docker.DockerClient, info: EngineInfo) -> None:
+        self.client = client
+        self.info = info
+
     @classmethod
     def connect(cls, kind: Literal["auto", "docker", "podman"] = "auto",
                 base_url: str | None = None) -> Engine:
         """Connect (auto: DOCKER_HOST, Docker's socket, then Podman's); raise EngineUnavailable."""
-        raise NotImplementedError
+        tried: list[str] = []
+        for url in candidate_urls(kind, base_url):
+            tried.append(url)
+            engine = cls._try(url)
+            if engine is None:
+                continue
+            if kind in ("docker", "podman") and engine.kind != kind:
+                engine.close()
+                raise EngineUnavailable(
+                    f"{url} is {engine.kind}, not {kind}. Use --engine {engine.kind}, or start "
+                    f"{kind} and point DOCKER_HOST at its socket.")
+            return engine
+        raise EngineUnavailable(unavailable_message(kind, tried))
+
+    @classmethod
+    def _try(cls, url: str) -> Engine | None:
+        if _is_dead_socket(url):
+            return None
+        try:
+            client = docker.DockerClient(base_url=url, timeout=_CONNECT_TIMEOUT)
+            version = client.version()
+        except (docker.errors.DockerException, requests.RequestException, OSError):
+            return None
+        client.api.timeout = None  # pushes and pulls may take longer than any fixed limit
+        info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
+                          str(version.get("ApiVersion", "")), url,
+                          str(version.get("Os", "")), str(version.get("Arch", "")))
+        return cls(client, info)
 
     @property
     def kind(self) -> EngineKind:
         return self.info.kind
 
+    @property
+    def api(self) -> Any:
+        """The low-level API client (docker.APIClient)."""
+        return self.client.api
+
+    def ping(self) -> bool:
+        """True when the engine still answers."""
+        try:
+            return bool(self.api.ping())
+        except (docker.errors.DockerException, requests.RequestException, OSError):
+            return False
+
     def image(self, reference: str) -> LocalImage | None:
         """The local image a name or ID refers to, or None."""
-        raise NotImplementedError
+        try:
+            attrs = self._call(self.api.inspect_image, reference)
+        except EngineError as error:
+            if "No such image" in str(error) or "image not known" in str(error):
+                return None
+            raise
+        return _local_image(attrs)
 
     def images(self) -> list[LocalImage]:
         """Every local image."""
-        raise NotImplementedError
+        return [_local_image(attrs) for attrs in self._call(self.api.images)]
 
     def tag(self, source: str, target: str) -> None:
         """Give the source image another name; raise EngineError with the engine's text."""
-        raise NotImplementedError
+        try:
+            _, repository, tag = _split_reference(target)
+        except InvalidName as error:
+            raise EngineError(f"invalid reference format: {error}") from None
+        self._call(self.api.tag, source, repository, tag)
 
     def remove(self, reference: str) -> list[str]:
         """Remove a name (untag, or delete when last); returns the engine's lines."""
-        raise NotImplementedError
+        result = self._call(self.api.remove_image, reference) or []
+        lines = []
+        for item in result:
+            for key, value in item.items():
+                lines.append(f"{key}: {value}")
+        return lines
+
+    def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call the engine; its refusals become EngineError, a lost connection EngineUnavailable."""
+        try:
+            return method(*args, **kwargs)
+        except docker.errors.APIError as error:
+            raise EngineError(_api_text(error)) from None
+        except (docker.errors.DockerException, requests.ConnectionError, OSError) as error:
+            raise EngineUnavailable(self._lost_message(error)) from None
+
+    def _lost_message(self, error: BaseException) -> str:
+        return (f"Cannot connect to the {self.kind} engine at {self.info.base_url}. "
+                f"Is it still running? ({error})\n"
+                + unavailable_message(self.kind, [self.info.base_url]))
 
     def push(self, reference: str, username: str | None, password: str | None) -> Iterator[Event]:
         """Push, streaming LayerProgressed, OutputLine, then PushFinished or CommandFailed."""
-        raise NotImplementedError
+        try:
+            registry, repository, tag = _split_reference(reference)
+        except InvalidName as error:
+            yield CommandFailed(f"invalid reference format: {error}")
+            return
+        params = {"tag": tag}
+        if self.kind == "podman" and is_loopback(registry):
+            params["tlsVerify"] = "false"
+        url = self.api._url("/images/{0}/push", repository)
+        chunks = self._stream("post", url, params, _auth_header(username, password))
+        yield from _finish_push(f"{repository}:{tag}", chunks)
 
     def pull(self, reference: str, username: str | None, password: str | None) -> Iterator[Event]:
         """Pull, streaming LayerProgressed, OutputLine, then PullFinished or CommandFailed."""
-        raise NotImplementedError
+        try:
+            registry, repository, tag = _split_reference(reference)
+        except InvalidName as error:
+            yield CommandFailed(f"invalid reference format: {error}")
+            return
+        full = f"{repository}:{tag}"
+        headers = _auth_header(username, password)
+        if self.kind == "podman":
+            params = {"reference": full, "tlsVerify": str(not is_loopback(registry)).lower()}
+            url = self.api._url("/libpod/images/pull")
+            finish = self._finish_podman_pull(full, self._stream("post", url, params, headers))
+        else:
+            url = self.api._url("/images/create")
+            params = {"fromImage": repository, "tag": tag}
+            finish = self._finish_docker_pull(full, self._stream("post", url, params, headers))
+        yield from finish
+
+    def _stream(self, method: str, url: str, params: dict[str, str],
+                headers: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """POST and decode a JSON stream; HTTP and connection failures become an error chunk."""
+        try:
+            response = self.api._post(url, params=params, headers=headers, stream=True)
+            self.api._raise_for_status(response)
+            yield from self.api._stream_helper(response, decode=True)
+        except docker.errors.APIError as error:
+            yield {"error": _api_text(error)}
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+            yield {"error": self._lost_message(error)}
+
+    def _finish_docker_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
+        digest = None
+        for chunk in chunks:
+            error = _stream_error(chunk)
+            if error:
+                yield CommandFailed(error)
+                return
+            status = str(chunk.get("status") or "")
+            if status.startswith("Digest: "):
+                digest = status[len("Digest: "):].strip()
+            yield from progress_events(chunk)
+        yield from self._pulled(reference, digest)
+
+    def _finish_podman_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
+        for chunk in chunks:
+            error = _stream_error(chunk)
+            if error:
+                yield CommandFailed(error)
+                return
+            for line in str(chunk.get("stream") or "").splitlines():
+                yield OutputLine(line)
+        yield from self._pulled(reference, None)
+
+    def _pulled(self, reference: str, digest: str | None) -> Iterator[Event]:
+        try:
+            image = self.image(reference)
+        except (EngineError, EngineUnavailable) as error:
+            yield CommandFailed(str(error))
+            return
+        if image is None:
+            yield CommandFailed(f"the pull ended but {reference} is not in the local images")
+            return
+        if digest is None:
+            digest = _digest_for(image, reference)
+        yield PullFinished(reference, digest, image.id)
 
     def run(self, reference: str) -> Iterator[Event]:
         """`run --rm IMAGE`: the container's output as OutputLine events."""
-        raise NotImplementedError
+        try:
+            container = self.client.containers.create(reference, network_mode="none")
+        except docker.errors.ImageNotFound:
+            yield CommandFailed(f"Unable to find image '{reference}' locally")
+            return
+        except docker.errors.APIError as error:
+            yield CommandFailed(_api_text(error))
+            return
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+            yield CommandFailed(self._lost_message(error))
+            return
+        yield from self._run_container(container)
+
+    def _run_container(self, container: Any) -> Iterator[Event]:
+        try:
+            container.start()
+            for line in _lines(container.logs(stream=True, follow=True)):
+                yield OutputLine(line)
+            code = int(container.wait().get("StatusCode", 0))
+            if code != 0:
+                yield CommandFailed(f"the container exited with status {code}")
+        except docker.errors.APIError as error:
+            yield CommandFailed(_api_text(error))
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+            yield CommandFailed(self._lost_message(error))
+        finally:
+            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+                container.remove(force=True)
 
     def build(self, context_dir: str, tag: str) -> Iterator[Event]:
         """Build an image from a folder with a Dockerfile, streaming the build's output."""
-        raise NotImplementedError
+        try:
+            chunks = self.api.build(path=context_dir, tag=tag, rm=True, decode=True)
+            for chunk in chunks:
+                error = _stream_error(chunk)
+                if error:
+                    yield CommandFailed(error)
+                    return
+                for line in str(chunk.get("stream") or "").splitlines():
+                    if line.strip():
+                        yield OutputLine(line)
+        except docker.errors.APIError as error:
+            yield CommandFailed(_api_text(error))
+        except (docker.errors.DockerException, requests.RequestException, OSError, TypeError) as error:
+            yield CommandFailed(str(error))
 
     def image_events(self, since_nano: int, until_nano: int) -> list[EngineEvent]:
         """Image events recorded between two times (for the pull check)."""
-        raise NotImplementedError
+        # Podman accepts only whole seconds, so ask for a little more and cut by timeNano.
+        since, until = since_nano // 1_000_000_000, -(-until_nano // 1_000_000_000)
+        stream = self._call(self.api.events, since=since, until=until, decode=True,
+                            filters=self._image_filter())
+        try:
+            events = [event for event in map(_engine_event, stream) if event is not None]
+        except (requests.RequestException, OSError) as error:
+            raise EngineUnavailable(self._lost_message(error)) from None
+        return sorted((event for event in events if since_nano <= event.time_nano <= until_nano),
+                      key=lambda event: event.time_nano)
+
+    def _image_filter(self) -> dict[str, str] | None:
+        # Podman 4's compat endpoint returns nothing for type=image; _engine_event filters instead.
+        return {"type": "image"} if self.kind == "docker" else None
 
     def watch(self, stop: threading.Event) -> Iterator[EngineEvent]:
         """Block, yielding image events as they happen, until stop is set."""
-        raise NotImplementedError
+        stream = self._call(self.api.events, filters=self._image_filter(), decode=True)
+        finished = threading.Event()
+
+        def close_when_stopped() -> None:
+            while not stop.wait(0.05) and not finished.is_set():
+                pass
+            stream.close()
+
+        closer = threading.Thread(target=close_when_stopped, name="engine-watch", daemon=True)
+        closer.start()
+        try:
+            for raw in stream:
+                event = _engine_event(raw)
+                if event is not None and not stop.is_set():
+                    yield event
+        except (requests.RequestException, OSError, ValueError):
+            if not stop.is_set():
+                raise EngineUnavailable(self._lost_message(OSError("the event stream ended"))) from None
+        finally:
+            finished.set()
+            closer.join(timeout=2)
 
     def close(self) -> None:
         """Release the connection."""
-        raise NotImplementedError
+        self.client.close()
+
+
+def _finish_push(reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
+    """Events of a push stream, ending with PushFinished or CommandFailed."""
+    digest: str | None = None
+    size: int | None = None
+    for chunk in chunks:
+        error = _stream_error(chunk)
+        if error:
+            yield CommandFailed(error)
+            return
+        aux = chunk.get("aux")
+        if isinstance(aux, dict) and aux.get("Digest"):
+            digest, size = str(aux["Digest"]), int(aux.get("Size") or 0) or None
+        found = _DIGEST_LINE.search(str(chunk.get("status") or ""))
+        if found and digest is None:
+            digest, size = found.group(1), int(found.group(2))
+        for event in progress_events(chunk):
+            # Podman's status lines carry their own newlines and may hold several lines.
+            if isinstance(event, OutputLine):
+                yield from (OutputLine(line) for line in event.text.splitlines() if line.strip())
+            else:
+                yield event
+    yield PushFinished(reference, digest, size)
+
+
+def _api_text(error: docker.errors.APIError) -> str:
+    explanation = error.explanation
+    if isinstance(explanation, bytes):
+        explanation = explanation.decode(errors="replace")
+    return str(explanation or error).strip()
+
+
+def _local_image(attrs: dict[str, Any]) -> LocalImage:
+    tags = tuple(tag for tag in attrs.get("RepoTags") or () if tag != "<none>:<none>")
+    return LocalImage(str(attrs.get("Id", "")), tags, tuple(attrs.get("RepoDigests") or ()),
+                      int(attrs.get("Size") or 0), str(attrs.get("Created") or ""))
+
+
+def _digest_for(image: LocalImage, reference: str) -> str | None:
+    repository = reference.rsplit(":", 1)[0]
+    for repo_digest in image.repo_digests:
+        name, _, digest = repo_digest.partition("@")
+        if name == repository or name.endswith("/" + repository):
+            return digest
+    return None
+
+
+def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
+    pending = ""
+    for chunk in chunks:
+        pending += chunk.decode(errors="replace")
+        *complete, pending = pending.split("\n")
+        yield from complete
+    if pending:
+        yield pending
+
+
+def _engine_event(raw: dict[str, Any]) -> EngineEvent | None:
+    """An image event from the engine's JSON, or None for anything else."""
+    action = str(raw.get("Action") or raw.get("status") or "")
+    if raw.get("Type", "image") != "image" or action not in IMAGE_ACTIONS:
+        return None
+    actor = raw.get("Actor") or {}
+    attributes = {str(key): str(value) for key, value in (actor.get("Attributes") or {}).items()}
+    name = attributes.get("name") or str(actor.get("ID") or raw.get("id") or "")
+    time_nano = int(raw.get("timeNano") or int(raw.get("time") or 0) * 1_000_000_000)
+    return EngineEvent(action, name, time_nano, attributes, str(actor.get("ID") or ""))
