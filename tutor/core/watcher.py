@@ -1,0 +1,143 @@
+"""Watch mode's core: notice what the learner does in their own terminal, without a busy loop.
+
+Two sources feed one stream of Change values: the engine's image events (tag, push, pull,
+delete), read in a background thread from `Engine.watch`, and the credential files that
+`docker login` / `podman login` write, compared by a cheap stat (mtime, size, inode) a few
+times a second. A burst (a push sends many events; a login rewrites a file) becomes one
+Change per source.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from tutor.core.engine import EngineEvent
+
+POLL_SECONDS = 0.2
+SETTLE_SECONDS = 0.1
+RETRY_SECONDS = 2.0
+
+ChangeSource = Literal["engine", "file"]
+FileSignature = tuple[int, int, int] | None
+
+
+class Watchable(Protocol):
+    """What the watcher needs of an engine: its image events until told to stop."""
+
+    def watch(self, stop: threading.Event) -> Iterator[EngineEvent]: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """Something changed outside the tutor: an image event or a credential file."""
+
+    source: ChangeSource
+    detail: str
+    noticed_ns: int = 0
+
+
+def file_signature(path: Path) -> FileSignature:
+    """What identifies a file's content cheaply: (mtime ns, size, inode), or None when absent."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def describe_event(event: EngineEvent) -> str:
+    """An engine event in words, e.g. 'tag localhost:5000/alice/python-hello-world:latest'."""
+    return f"{event.action} {event.name}".strip()
+
+
+class _FileWatch:
+    """The last seen signatures of a few files."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.signatures = {path: file_signature(path) for path in paths}
+
+    def changed(self) -> list[str]:
+        """Describe each file whose signature moved since the last call."""
+        details = []
+        for path, old in self.signatures.items():
+            new = file_signature(path)
+            if new != old:
+                self.signatures[path] = new
+                verb = "removed" if new is None else ("created" if old is None else "changed")
+                details.append(f"{path} {verb}")
+        return details
+
+
+def _pump_engine(engine: Watchable, inbox: queue.Queue[str], halt: threading.Event) -> None:
+    """Feed engine events into the inbox; reconnect after a failure until halted."""
+    while not halt.is_set():
+        try:
+            for event in engine.watch(halt):
+                inbox.put(describe_event(event))
+                if halt.is_set():
+                    return
+        except Exception:
+            pass  # an engine that went away is retried after a pause, never fatal
+        halt.wait(RETRY_SECONDS)
+
+
+def _drain(inbox: queue.Queue[str], first: str | None, deadline: float) -> list[str]:
+    """Collect engine event details until the burst settles."""
+    details = [first] if first is not None else []
+    while (remaining := deadline - time.monotonic()) > 0:
+        try:
+            details.append(inbox.get(timeout=remaining))
+        except queue.Empty:
+            break
+    with contextlib.suppress(queue.Empty):
+        while True:
+            details.append(inbox.get_nowait())
+    return details
+
+
+def _summary(details: list[str]) -> str:
+    unique = list(dict.fromkeys(details))
+    if len(unique) <= 3:
+        return "; ".join(unique)
+    return "; ".join(unique[:3]) + f"; and {len(unique) - 3} more"
+
+
+def watch_changes(engine: Watchable | None, paths: list[Path], stop: threading.Event,
+                  poll_seconds: float = POLL_SECONDS,
+                  settle_seconds: float = SETTLE_SECONDS) -> Iterator[Change]:
+    """Yield a Change whenever the engine reports an image event or a watched file changes.
+
+    Blocks between changes; returns within one poll interval after `stop` is set.
+    """
+    inbox: queue.Queue[str] = queue.Queue()
+    halt = threading.Event()
+    files = _FileWatch(paths)
+    if engine is not None:
+        threading.Thread(target=_pump_engine, args=(engine, inbox, halt),
+                         name="tutor-engine-watch", daemon=True).start()
+    try:
+        while not stop.is_set():
+            first: str | None = None
+            with contextlib.suppress(queue.Empty):
+                first = inbox.get(timeout=poll_seconds)
+            file_details = files.changed()
+            if first is None and not file_details:
+                continue
+            deadline = time.monotonic() + settle_seconds
+            engine_details = _drain(inbox, first, deadline)
+            file_details += files.changed()
+            noticed = time.time_ns()
+            if engine_details:
+                yield Change("engine", _summary(engine_details), noticed)
+            if file_details:
+                yield Change("file", _summary(file_details), noticed)
+    finally:
+        halt.set()
