@@ -1,13 +1,30 @@
 """Credentials kept exactly where and how `docker login` / `podman login` keep them.
 
-INTERFACE SKELETON: signatures are agreed; bodies are being written (see issue 3).
+Docker: $DOCKER_CONFIG/config.json (else ~/.docker/config.json), `auths.<key>.auth` = base64
+`user:pass`, or a `docker-credential-<helper>` named by `credHelpers`/`credsStore`, with `{}`
+left in `auths`. Podman: containers' auth.json, same `auths` format, Docker Hub as docker.io.
+Helpers are run directly (never through a shell) and get secrets on stdin, never in argv.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from tutor.core.target import DOCKER_HUB, DOCKER_HUB_AUTH_KEY, InvalidName, normalize_registry
+
+Flavour = Literal["docker", "podman"]
+_HELPER_TIMEOUT = 30
+_NOT_FOUND = "credentials not found"
 
 
 class CredentialsError(Exception):
@@ -31,25 +48,231 @@ class StoredLogin:
     plaintext: bool
 
 
+def docker_config_path() -> Path:
+    """The config.json that the docker CLI reads: $DOCKER_CONFIG, else ~/.docker."""
+    folder = os.environ.get("DOCKER_CONFIG")
+    return (Path(folder) if folder else Path.home() / ".docker") / "config.json"
+
+
+def podman_auth_path() -> Path:
+    """The auth.json that `podman login` writes: $REGISTRY_AUTH_FILE, else the runtime dir's."""
+    explicit = os.environ.get("REGISTRY_AUTH_FILE")
+    if explicit:
+        return Path(explicit)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        return Path(runtime) / "containers" / "auth.json"
+    return Path(f"/run/containers/{os.getuid()}/auth.json")
+
+
+def podman_fallback_paths() -> list[Path]:
+    """Files Podman also reads logins from, unless REGISTRY_AUTH_FILE names the only one."""
+    if os.environ.get("REGISTRY_AUTH_FILE"):
+        return []
+    config_home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return [Path(config_home) / "containers" / "auth.json", docker_config_path()]
+
+
+def _same_registry(key: str, registry: str) -> bool:
+    try:
+        return normalize_registry(key.split("/v1/")[0].split("/v2/")[0]) == registry
+    except InvalidName:
+        return False
+
+
+def _decode_auth(key: str, entry: dict[str, Any]) -> Credential | None:
+    encoded = entry.get("auth")
+    if isinstance(encoded, str) and encoded:
+        try:
+            username, sep, secret = base64.b64decode(encoded).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return Credential(key, username, secret) if sep else None
+    if entry.get("username") and entry.get("password"):
+        return Credential(key, str(entry["username"]), str(entry["password"]))
+    return None
+
+
 class CredentialStore:
     """The credential store of one engine family: Docker's config.json or containers' auth.json."""
 
     def __init__(self, flavour: Literal["docker", "podman"], path: Path | None = None) -> None:
-        raise NotImplementedError
+        if flavour not in ("docker", "podman"):
+            raise ValueError(f"unknown credential store flavour {flavour!r}")
+        self.flavour: Flavour = flavour
+        self._explicit = path is not None
+        self._path = path or (docker_config_path() if flavour == "docker" else podman_auth_path())
 
     @property
     def path(self) -> Path:
         """The file that `docker login` / `podman login` would write."""
-        raise NotImplementedError
+        return self._path
+
+    def key_for(self, registry: str) -> str:
+        """The key the CLI files a registry's login under (Docker Hub differs per CLI)."""
+        normal = normalize_registry(registry)
+        if normal == DOCKER_HUB:
+            return DOCKER_HUB_AUTH_KEY if self.flavour == "docker" else DOCKER_HUB
+        return normal
+
+    def helper_for(self, registry: str) -> str | None:
+        """The credential helper that holds this registry's secret, if config.json names one."""
+        return self._helper(self._load(self.path), normalize_registry(registry))
 
     def get(self, registry: str) -> Credential | None:
         """The stored login for a registry (normalised address or docker.io), or None."""
-        raise NotImplementedError
+        normal = normalize_registry(registry)
+        config = self._load(self.path)
+        helper = self._helper(config, normal)
+        if helper is not None:
+            return _helper_get(helper, self.key_for(normal))
+        found = self._from_auths(config, normal)
+        if found is None and self.flavour == "podman" and not self._explicit:
+            for fallback in podman_fallback_paths():
+                found = self._from_auths(self._load(fallback), normal)
+                if found is not None:
+                    break
+        return found
 
     def store(self, registry: str, username: str, secret: str) -> StoredLogin:
         """Store a login as the CLI would (helpers honoured, atomic 0600, other keys kept)."""
-        raise NotImplementedError
+        normal = normalize_registry(registry)
+        key = self.key_for(normal)
+        config = self._load(self.path)
+        auths = self._auths(config)
+        helper = self._helper(config, normal)
+        if helper is not None:
+            _helper_call(helper, "store", json.dumps(
+                {"ServerURL": key, "Username": username, "Secret": secret}))
+            if self.flavour == "docker":
+                auths[key] = {}
+            self._write(config)
+            return StoredLogin(f"docker-credential-{helper}", plaintext=False)
+        token = base64.b64encode(f"{username}:{secret}".encode()).decode()
+        auths[key] = {"auth": token}
+        self._write(config)
+        return StoredLogin(str(self.path), plaintext=True)
 
     def erase(self, registry: str) -> bool:
         """Remove exactly what `docker logout REGISTRY` removes; True when something was removed."""
-        raise NotImplementedError
+        normal = normalize_registry(registry)
+        key = self.key_for(normal)
+        config = self._load(self.path)
+        auths = self._auths(config)
+        keys = [key] if normal == DOCKER_HUB else [key, f"http://{key}", f"https://{key}"]
+        present = [name for name in keys if name in auths]
+        if not present:
+            return False
+        helper = self._helper(config, normal)
+        if helper is not None:
+            with contextlib.suppress(CredentialsError):  # docker logout only warns here
+                _helper_call(helper, "erase", key)
+        for name in present:
+            del auths[name]
+        self._write(config)
+        return True
+
+    def _from_auths(self, config: dict[str, Any], registry: str) -> Credential | None:
+        auths = config.get("auths") or {}
+        key = self.key_for(registry)
+        names = [key] if key in auths else [name for name in auths if _same_registry(name, registry)]
+        for name in names:
+            entry = auths[name]
+            found = _decode_auth(key, entry) if isinstance(entry, dict) else None
+            if found is not None:
+                return found
+        return None
+
+    def _helper(self, config: dict[str, Any], registry: str) -> str | None:
+        helpers = config.get("credHelpers") or {}
+        for name, helper in helpers.items():
+            if isinstance(helper, str) and helper and _same_registry(name, registry):
+                return helper
+        store = config.get("credsStore")
+        return store if isinstance(store, str) and store else None
+
+    def _auths(self, config: dict[str, Any]) -> dict[str, Any]:
+        auths = config.setdefault("auths", {})
+        if not isinstance(auths, dict):
+            raise CredentialsError(f"{self.path}: \"auths\" is not a JSON object; the file was left "
+                                   "as it is. Fix it by hand or move it away, then log in again.")
+        return auths
+
+    def _load(self, path: Path) -> dict[str, Any]:
+        """The file's JSON object ({} when it does not exist); a broken file raises, untouched."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return {}
+        except OSError as error:
+            raise CredentialsError(f"cannot read {path}: {error.strerror}") from None
+        if not text.strip():
+            return {}
+        try:
+            config = json.loads(text)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise CredentialsError(
+                f"{path} is not valid JSON ({error}); it was left as it is. Fix it by hand or move "
+                "it away, then log in again.") from None
+        if not isinstance(config, dict):
+            raise CredentialsError(f"{path} does not hold a JSON object; it was left as it is. "
+                                   "Fix it by hand or move it away, then log in again.")
+        return config
+
+    def _write(self, config: dict[str, Any]) -> None:
+        """Replace the file atomically: a 0600 temp file in the same folder, then rename."""
+        target = Path(os.path.realpath(self.path))
+        try:
+            if not target.parent.exists():
+                target.parent.mkdir(mode=0o700, parents=True)
+            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    json.dump(config, out, indent="\t")
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp, target)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(temp)
+                raise
+        except OSError as error:
+            raise CredentialsError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _helper_binary(helper: str) -> str:
+    binary = shutil.which(f"docker-credential-{helper}")
+    if binary is None:
+        raise CredentialsError(
+            f"the credential helper docker-credential-{helper} is configured but not installed. "
+            "Install it, or remove \"credsStore\"/\"credHelpers\" from config.json.")
+    return binary
+
+
+def _helper_call(helper: str, action: str, stdin: str) -> str:
+    """Run `docker-credential-<helper> <action>` with its input on stdin; return its output."""
+    try:
+        result = subprocess.run([_helper_binary(helper), action], input=stdin, capture_output=True,
+                                text=True, timeout=_HELPER_TIMEOUT, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise CredentialsError(f"docker-credential-{helper} {action} failed: {error}") from None
+    if result.returncode != 0:
+        message = (result.stdout.strip() or result.stderr.strip() or f"exit {result.returncode}")
+        raise CredentialsError(f"docker-credential-{helper} {action}: {message}")
+    return result.stdout
+
+
+def _helper_get(helper: str, key: str) -> Credential | None:
+    try:
+        output = _helper_call(helper, "get", key)
+    except CredentialsError as error:
+        if _NOT_FOUND in str(error):
+            return None
+        raise
+    try:
+        answer = json.loads(output)
+    except ValueError:
+        raise CredentialsError(f"docker-credential-{helper} get answered with something that is "
+                               "not JSON") from None
+    username, secret = answer.get("Username") or "", answer.get("Secret") or ""
+    return Credential(key, str(username), str(secret)) if secret else None
