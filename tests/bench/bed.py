@@ -1,0 +1,143 @@
+"""The bench's own world: isolated home dirs, a real registry, the real daemon, scratch images."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import docker
+
+from tests.conftest import RegistryUnderTest, build_image
+from tests.conftest import _start_registry as start_registry
+from tutor.core import registry_server
+
+BUSYBOX = Path("/bin/busybox")
+_ISOLATED = {
+    "HOME": "",
+    "DOCKER_CONFIG": ".docker",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_RUNTIME_DIR": "run",
+}
+
+
+class BenchSetupError(RuntimeError):
+    """A real part the bench needs is missing; the message says which and how to get it."""
+
+
+Registry = RegistryUnderTest
+
+
+@dataclass
+class Bed:
+    """Everything a figure needs; close() undoes what the bench created."""
+
+    root: Path
+    client: docker.DockerClient
+    created_tags: list[str] = field(default_factory=list)
+    registries: list[Registry] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls) -> Bed:
+        """Isolate HOME/DOCKER_CONFIG/XDG in a temp dir and connect to the daemon."""
+        if not BUSYBOX.exists():
+            raise BenchSetupError("static busybox is missing (apt-get install busybox-static)")
+        if registry_server.find_binary() is None:
+            raise BenchSetupError("no registry binary (apt-get install docker-registry)")
+        root = Path(tempfile.mkdtemp(prefix="tutor-bench-"))
+        isolate(root)
+        try:
+            client = docker.from_env()
+            client.ping()
+        except Exception as error:
+            shutil.rmtree(root, ignore_errors=True)
+            raise BenchSetupError(f"no Docker daemon answers ({error}); start dockerd") from error
+        return cls(root, client)
+
+    def start_registry(self) -> Registry:
+        """A fresh registry on a free loopback port with one account (the test bed's kind)."""
+        registry = start_registry(self.root / f"registry-{secrets.token_hex(4)}")
+        self.registries.append(registry)
+        return registry
+
+    def drop_registry(self, registry: Registry) -> None:
+        """Stop a registry and delete its storage."""
+        registry.stop()
+        shutil.rmtree(registry.config.data_dir, ignore_errors=True)
+        self.registries.remove(registry)
+
+    def build(self, name: str, layers: int = 0, layer_bytes: int = 0) -> str:
+        """Build a FROM-scratch busybox image with random-data layers; returns its name:latest."""
+        tag = f"{name}-{secrets.token_hex(4)}:latest"
+        folder = self.root / f"context-{secrets.token_hex(4)}"
+        build_image(self.client, folder, tag, layers, layer_bytes)
+        shutil.rmtree(folder, ignore_errors=True)
+        self.created_tags.append(tag)
+        return tag
+
+    def tag(self, source: str, repository: str, tag: str = "latest") -> str:
+        """Give a bench image another name, remembered for clean-up."""
+        self.client.images.get(source).tag(repository, tag)
+        full = f"{repository}:{tag}"
+        self.created_tags.append(full)
+        return full
+
+    def docker(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run the real docker CLI (isolated DOCKER_CONFIG), never through a shell."""
+        binary = shutil.which("docker")
+        if binary is None:
+            raise BenchSetupError("the docker CLI is not installed")
+        result = subprocess.run([binary, *args], input=stdin, capture_output=True, text=True,
+                                timeout=300, env=dict(os.environ))
+        if result.returncode != 0:
+            raise RuntimeError(f"docker {' '.join(args[:2])} failed: {result.stderr.strip()}")
+        return result
+
+    def login(self, registry: Registry) -> None:
+        """`docker login` as the learner would, writing the isolated config.json."""
+        self.docker("login", registry.address, "-u", registry.user, "--password-stdin",
+                    stdin=registry.password + "\n")
+
+    def forget(self, tag: str) -> None:
+        """Remove one name this bench created (never anything else)."""
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            self.client.images.remove(tag, noprune=False)
+        if tag in self.created_tags:
+            self.created_tags.remove(tag)
+
+    def close(self) -> None:
+        """Remove the bench's image names, stop its registries, delete the temp dir."""
+        for resource in self.cache.values():
+            if hasattr(resource, "close"):
+                resource.close()
+        for tag in reversed(list(self.created_tags)):
+            with contextlib.suppress(docker.errors.APIError):
+                self.forget(tag)
+        for registry in list(self.registries):
+            self.drop_registry(registry)
+        self.client.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def isolate(root: Path) -> None:
+    """Point HOME, DOCKER_CONFIG and XDG dirs of this process and its children into root."""
+    for name, sub in _ISOLATED.items():
+        path = root / "home" / sub
+        path.mkdir(parents=True, exist_ok=True)
+        os.environ[name] = str(path)
+    (root / "home" / "run").chmod(0o700)
+    # Not REGISTRY_AUTH_FILE: the registry binary reads REGISTRY_* variables as its own config.
+    # Podman's default auth.json already lies under the isolated XDG_RUNTIME_DIR.
+    os.environ.pop("REGISTRY_AUTH_FILE", None)
+    os.environ.pop("DOCKERHUB_USERNAME", None)
+
