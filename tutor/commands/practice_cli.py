@@ -1,36 +1,227 @@
-"""`registry-tutor practice ...`: run and look after the offline practice registry."""
+"""`registry-tutor practice ...`: run and look after the offline practice registry.
+
+Exit codes: 0 done, 1 refused or failed, 2 the practice registry cannot be reached.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
+import secrets
 import sys
+from dataclasses import asdict
+from pathlib import Path
 from typing import Any
+
+from tutor.core.practice import (
+    DEFAULT_PORT,
+    PracticeError,
+    PracticeRegistry,
+    PracticeStatus,
+    PracticeUnreachable,
+)
+from tutor.core.registry_api import RegistryError
+from tutor.core.tls import trust_commands
+
+OK, FAILED, UNREACHABLE = 0, 1, 2
 
 
 def add_parser(sub: Any) -> None:
     """Register `practice` and its actions."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", help="where it keeps images and accounts "
+                                       "(default: your user data dir, practice-registry)")
     practice = sub.add_parser("practice", help="run the offline practice registry")
     actions = practice.add_subparsers(dest="action", metavar="ACTION", required=True)
-    start = actions.add_parser("start", help="start the practice registry in the background")
-    start.add_argument("--port", type=int, default=5000)
-    start.add_argument("--host", default="127.0.0.1")
-    start.add_argument("--data", help="where it keeps images and accounts")
+    start = actions.add_parser("start", parents=[common],
+                               help="start the practice registry in the background")
+    start.add_argument("--port", type=int, default=None,
+                       help="TCP port (default: the last one used, else 5000, else any free port)")
+    start.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; any other needs --tls)")
+    start.add_argument("--tls", action="store_true",
+                       help="serve HTTPS with a certificate from the tutor's own small CA")
     for name, text in [("stop", "stop it"), ("status", "show address, accounts, repositories"),
                        ("users", "list the accounts")]:
-        actions.add_parser(name, help=text)
-    add_user = actions.add_parser("add-user", help="create an account")
+        actions.add_parser(name, parents=[common], help=text)
+    add_user = actions.add_parser("add-user", parents=[common], help="create an account")
     add_user.add_argument("name")
-    add_user.add_argument("--password-stdin", action="store_true")
-    remove = actions.add_parser("remove-user", help="delete an account")
+    secret = add_user.add_mutually_exclusive_group()
+    secret.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    secret.add_argument("--generate", action="store_true", help="make up a password and print it")
+    remove = actions.add_parser("remove-user", parents=[common], help="delete an account")
     remove.add_argument("name")
-    reset = actions.add_parser("reset", help="delete what the lab pushed")
-    reset.add_argument("--user")
-    reset.add_argument("--yes", action="store_true")
-    board = actions.add_parser("board", help="a live table of every account's progress")
-    board.add_argument("--json", action="store_true")
+    reset = actions.add_parser("reset", parents=[common], help="delete what the lab pushed")
+    reset.add_argument("--user", help="only this account's images")
+    reset.add_argument("--yes", action="store_true", help="do not ask before deleting")
+    board = actions.add_parser("board", parents=[common], help="a live table of every account's progress")
+    board.add_argument("--json", action="store_true", help="print the board once as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one practice action."""
-    print(f"practice {args.action}: not available yet", file=sys.stderr)
-    return 2
+    registry = PracticeRegistry(Path(args.data).expanduser() if args.data else None)
+    action = _ACTIONS[args.action]
+    try:
+        return action(registry, args)
+    except PracticeUnreachable as error:
+        return _fail(str(error), UNREACHABLE)
+    except PracticeError as error:
+        return _fail(str(error), FAILED)
+    except RegistryError as error:
+        return _fail(f"the practice registry answered with an error: {error}", UNREACHABLE)
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"registry-tutor practice: {message}", file=sys.stderr)
+    return code
+
+
+# -- actions ---------------------------------------------------------------------------------
+def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    before, wanted = registry.status(), registry.last_port() or DEFAULT_PORT
+    status = registry.start(host=args.host, port=args.port, tls=args.tls)
+    if before.running:
+        print(f"The practice registry is already running at {status.address} (pid {status.pid}).")
+        if (args.port not in (None, status.port)) or args.host != status.host or args.tls != status.tls:
+            print("It keeps its address: stop it first to change --host, --port or --tls.")
+    else:
+        if before.stale:
+            print(f"The previous registry (pid {before.pid}) had died; started a new one.")
+        print(f"Practice registry running at {status.address} (pid {status.pid}).")
+        if args.port is None and status.port != wanted:
+            print(f"Port {wanted} was taken, so it uses port {status.port}.")
+    _print_next_steps(registry, status)
+    return OK
+
+
+def _print_next_steps(registry: PracticeRegistry, status: PracticeStatus) -> None:
+    if not registry.users():
+        print("No accounts yet: registry-tutor practice add-user NAME")
+    if status.tls and status.ca_file and status.address:
+        print("Students trust its certificate once (Docker, then Podman):")
+        for line in trust_commands(status.address, Path(status.ca_file)):
+            print(f"  {line}")
+        print(f"Copy {status.ca_file} to each student's machine first.")
+
+
+def _stop(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    before = registry.status()
+    if registry.stop():
+        print(f"Stopped the practice registry at {before.address}.")
+    elif before.stale:
+        print(f"The practice registry (pid {before.pid}) had already died; cleared its pid file.")
+    else:
+        print("The practice registry is not running.")
+    return OK
+
+
+def _status(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    status = registry.status()
+    if status.running:
+        print(f"Practice registry: running at {status.address} (pid {status.pid}"
+              f"{', TLS' if status.tls else ''})")
+    elif status.stale:
+        print(f"Practice registry: NOT RUNNING - it died (pid {status.pid} is gone).")
+        print("Start it again with: registry-tutor practice start")
+    else:
+        print("Practice registry: stopped. Start it with: registry-tutor practice start")
+    print(f"  data:         {status.data_dir}")
+    print(f"  storage:      {status.storage_bytes / 1e6:.1f} MB")
+    print(f"  accounts:     {len(status.users)}" + (f" ({', '.join(status.users)})" if status.users else ""))
+    if status.running:
+        print(f"  repositories: {len(status.repositories)}")
+    return OK if status.running else (UNREACHABLE if status.stale else FAILED)
+
+
+def _users(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    names = registry.users()
+    for name in names:
+        print(name)
+    if not names:
+        print("No accounts yet: registry-tutor practice add-user NAME", file=sys.stderr)
+    return OK
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if args.generate:
+        return secrets.token_urlsafe(12)
+    if not sys.stdin.isatty():
+        raise PracticeError("no terminal to ask for a password: use --password-stdin or --generate")
+    first = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Type it again: ") != first:
+        raise PracticeError("the two passwords differ; nothing was created, try again")
+    return first
+
+
+def _add_user(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    registry.add_user(args.name, password)
+    status = registry.status()
+    where = status.address or "the practice registry"
+    print(f"Account '{args.name}' created on {where}.")
+    if args.generate:
+        print(f"Password: {password}")
+    if status.running:
+        print(f"Log in with: docker login {status.address} -u {args.name}")
+    else:
+        print("Start the registry to use it: registry-tutor practice start")
+    return OK
+
+
+def _remove_user(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    registry.remove_user(args.name)
+    print(f"Account '{args.name}' removed (its images stay until: registry-tutor practice reset "
+          f"--user {args.name}).")
+    return OK
+
+
+def _confirm(refs: list[str]) -> bool:
+    print(f"This deletes {len(refs)} image tag(s) from the practice registry:")
+    for ref in refs[:20]:
+        print(f"  {ref}")
+    if len(refs) > 20:
+        print(f"  ... and {len(refs) - 20} more")
+    if not sys.stdin.isatty():
+        raise PracticeError("no terminal to ask for confirmation; add --yes to delete without asking")
+    return input("Delete them? [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _reset(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    refs = registry.pushed(args.user)
+    if not refs:
+        print("Nothing to delete: no images pushed" + (f" by {args.user}." if args.user else "."))
+        return OK
+    if not args.yes and not _confirm(refs):
+        print("Nothing deleted.")
+        return FAILED
+    deleted = registry.reset(args.user)
+    print(f"Deleted {len(deleted)} image tag(s); the accounts stay.")
+    return OK
+
+
+def _board(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    if args.json or not sys.stdout.isatty():
+        status = registry.status()
+        rows = [asdict(row) for row in registry.board()]
+        print(json.dumps({"address": status.address, "rows": rows}, indent=2) if args.json
+              else _plain_board(rows))
+        return OK
+    from tutor.commands.board import run_board
+
+    return run_board(registry)
+
+
+def _plain_board(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'ACCOUNT':<16} {'REPOSITORY':<34} {'TAGS':<12} PUSHED"]
+    for row in rows:
+        lines.append(f"{row['user']:<16} {row['repository'] or '-':<34} "
+                     f"{','.join(row['tags']) or '-':<12} {row['pushed_at'] or '-'}")
+    return "\n".join(lines)
+
+
+_ACTIONS = {"start": _start, "stop": _stop, "status": _status, "users": _users, "add-user": _add_user,
+            "remove-user": _remove_user, "reset": _reset, "board": _board}
