@@ -219,7 +219,7 @@ class ProgressStore:
             if entries.pop(key.text, None) is not None:
                 self._write(entries)
 
-    def keys(self) -> list[ProgressKey]:
+    def saved_keys(self) -> list[ProgressKey]:
         """Every entry's key in the file."""
         keys = []
         for raw in self._read_entries().values():

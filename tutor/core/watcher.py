@@ -42,6 +42,7 @@ class Change:
     source: ChangeSource
     detail: str
     noticed_ns: int = 0
+    events: tuple[str, ...] = ()
 
 
 def file_signature(path: Path) -> FileSignature:
@@ -115,11 +116,17 @@ def watch_changes(engine: Watchable | None, paths: list[Path], stop: threading.E
                   settle_seconds: float = SETTLE_SECONDS) -> Iterator[Change]:
     """Yield a Change whenever the engine reports an image event or a watched file changes.
 
-    Blocks between changes; returns within one poll interval after `stop` is set.
+    The files are compared with their state at the time of this call; engine events count
+    from the first iteration. Blocks between changes; ends within one poll after `stop` is set.
     """
+    files = _FileWatch(paths)
+    return _watch(engine, files, stop, poll_seconds, settle_seconds)
+
+
+def _watch(engine: Watchable | None, files: _FileWatch, stop: threading.Event,
+           poll_seconds: float, settle_seconds: float) -> Iterator[Change]:
     inbox: queue.Queue[str] = queue.Queue()
     halt = threading.Event()
-    files = _FileWatch(paths)
     if engine is not None:
         threading.Thread(target=_pump_engine, args=(engine, inbox, halt),
                          name="tutor-engine-watch", daemon=True).start()
@@ -131,13 +138,12 @@ def watch_changes(engine: Watchable | None, paths: list[Path], stop: threading.E
             file_details = files.changed()
             if first is None and not file_details:
                 continue
-            deadline = time.monotonic() + settle_seconds
-            engine_details = _drain(inbox, first, deadline)
+            engine_details = _drain(inbox, first, time.monotonic() + settle_seconds)
             file_details += files.changed()
             noticed = time.time_ns()
             if engine_details:
-                yield Change("engine", _summary(engine_details), noticed)
+                yield Change("engine", _summary(engine_details), noticed, tuple(engine_details))
             if file_details:
-                yield Change("file", _summary(file_details), noticed)
+                yield Change("file", _summary(file_details), noticed, tuple(file_details))
     finally:
         halt.set()
