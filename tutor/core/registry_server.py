@@ -148,6 +148,14 @@ def prepare(config: ServerConfig) -> None:
     config.config_file.write_text(render_config(config), encoding="utf-8")
 
 
+def registry_env() -> dict[str, str]:
+    """The environment without REGISTRY_* variables, which the registry reads as config overrides.
+
+    Podman users often set REGISTRY_AUTH_FILE; the registry would take it for auth.file and quit.
+    """
+    return {key: value for key, value in os.environ.items() if not key.startswith("REGISTRY_")}
+
+
 def start_process(config: ServerConfig, binary: str | None = None) -> subprocess.Popen[bytes]:
     """Start the registry binary in the background and wait until it answers."""
     binary = binary or find_binary()
@@ -160,7 +168,7 @@ def start_process(config: ServerConfig, binary: str | None = None) -> subprocess
     log = open(config.log_file, "ab")  # noqa: SIM115 - the child keeps it open
     cmd = [binary, "serve", str(config.config_file)]
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, env=registry_env())
     log.close()
     try:
         wait_ready(config.url, process=process, ca_file=None)

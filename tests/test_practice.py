@@ -1,0 +1,273 @@
+"""The practice registry through its commands, used with the real docker CLI and Podman."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import signal
+import socket
+import stat
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import pytest
+
+from tests.conftest import HELLO_IMAGE, missing
+from tutor.__main__ import main
+from tutor.core import registry_server
+from tutor.core.practice import ADMIN_USER, PracticeRegistry
+from tutor.core.registry_api import RegistryClient
+
+
+@dataclass
+class Ran:
+    """One CLI run: exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+@dataclass
+class Practice:
+    """The CLI pointed at a test's own data dir and port."""
+
+    data: Path
+    port: int
+    run: Callable[..., Ran]
+
+    @property
+    def address(self) -> str:
+        return f"localhost:{self.port}"
+
+    @property
+    def registry(self) -> PracticeRegistry:
+        return PracticeRegistry(self.data)
+
+    def start(self, *extra: str) -> Ran:
+        return self.run("start", "--port", str(self.port), *extra)
+
+    def add_user(self) -> tuple[str, str]:
+        """A fresh account made through `practice add-user --password-stdin`."""
+        name, password = "learner" + secrets.token_hex(4), "pw-" + secrets.token_hex(8)
+        ran = self.run("add-user", name, "--password-stdin", stdin=password + "\n")
+        assert ran.code == 0, ran.err
+        return name, password
+
+
+@pytest.fixture
+def practice(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Practice]:
+    """`registry-tutor practice ...` on a data dir of the test's own; stopped afterwards."""
+    if registry_server.find_binary() is None:
+        missing("no registry binary (apt-get install docker-registry)")
+    data = tmp_path / "practice"
+
+    def run(action: str, *args: str, stdin: str = "") -> Ran:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(["practice", action, "--data", str(data), *args])
+        captured = capsys.readouterr()
+        return Ran(code, captured.out, captured.err)
+
+    yield Practice(data, registry_server.free_port(), run)
+    PracticeRegistry(data).stop()
+
+
+@pytest.fixture
+def running(practice: Practice) -> Practice:
+    """A practice registry already started through the CLI."""
+    ran = practice.start()
+    assert ran.code == 0, ran.err
+    return practice
+
+
+def test_start_status_stop_and_a_second_start_reports_the_running_one(practice: Practice) -> None:
+    """start prints localhost:PORT and answers at once; a second start keeps the same process."""
+    first = practice.start()
+    assert first.code == 0, first.err
+    assert f"running at {practice.address}" in first.out
+    status = practice.registry.status()
+    assert status.running and status.address == practice.address and status.pid
+    assert RegistryClient(f"http://127.0.0.1:{practice.port}").ping()
+    again = practice.run("start")
+    assert again.code == 0 and "already running" in again.out
+    assert practice.registry.status().pid == status.pid
+    shown = practice.run("status")
+    assert shown.code == 0 and practice.address in shown.out
+    assert practice.run("stop").code == 0
+    assert not practice.registry.status().running
+    assert not _port_open(practice.port)
+    stopped = practice.run("status")
+    assert stopped.code == 1 and "stopped" in stopped.out
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_an_explicit_port_in_use_is_refused(practice: Practice) -> None:
+    """--port N that something else holds gets exit 1 and a hint, and nothing starts."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", practice.port))
+        holder.listen()
+        ran = practice.start()
+    assert ran.code == 1 and "already in use" in ran.err
+    assert not practice.registry.status().running
+
+
+DockerCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_docker_cli_logs_in_pushes_and_pulls(running: Practice, docker_cli: DockerCli,
+                                             engine: docker.DockerClient, hello_image: str) -> None:
+    """A created account logs in with the real docker CLI; a wrong password fails; push and pull work."""
+    user, password = running.add_user()
+    wrong = docker_cli("login", "-u", user, "--password-stdin", running.address, stdin="not-" + password)
+    assert wrong.returncode != 0 and "unauthorized" in wrong.stderr.lower()
+    login = docker_cli("login", "-u", user, "--password-stdin", running.address, stdin=password)
+    assert login.returncode == 0, login.stderr
+    remote = f"{running.address}/{user}/{HELLO_IMAGE}:latest"
+    try:
+        assert docker_cli("tag", HELLO_IMAGE, remote).returncode == 0
+        pushed = docker_cli("push", remote)
+        assert pushed.returncode == 0, pushed.stderr
+        assert docker_cli("rmi", remote).returncode == 0
+        pulled = docker_cli("pull", remote)
+        assert pulled.returncode == 0, pulled.stderr
+        assert engine.images.get(remote).id == hello_image
+    finally:
+        docker_cli("rmi", remote)
+    client = RegistryClient(f"http://127.0.0.1:{running.port}", user, password)
+    assert client.tags(f"{user}/{HELLO_IMAGE}") == ["latest"]
+
+
+def test_podman_pushes_then_board_shows_it_and_reset_empties_it(
+    running: Practice, podman_engine: docker.DockerClient, podman_hello_image: str,
+) -> None:
+    """Podman pushes; `board --json` lists the push with its digest; `reset --yes` removes it."""
+    user, password = running.add_user()
+    remote = f"{running.address}/{user}/{HELLO_IMAGE}"
+    podman_engine.images.get(HELLO_IMAGE).tag(remote, "latest")
+    try:
+        api = podman_engine.api
+        header = docker.auth.encode_header({"username": user, "password": password})
+        response = api._post(api._url("/images/{0}/push", remote), stream=True,
+                             params={"tag": "latest", "tlsVerify": "false"},
+                             headers={"X-Registry-Auth": header})
+        stream = list(api._stream_helper(response, decode=True))
+        assert not [line for line in stream if "error" in line], stream
+    finally:
+        podman_engine.images.remove(f"{remote}:latest")
+    client = RegistryClient(f"http://127.0.0.1:{running.port}", user, password)
+    digest = client.manifest(f"{user}/{HELLO_IMAGE}", "latest")[0]
+    board = running.run("board", "--json")
+    assert board.code == 0, board.err
+    rows = json.loads(board.out)["rows"]
+    mine = [row for row in rows if row["user"] == user]
+    assert mine and mine[0]["repository"] == f"{user}/{HELLO_IMAGE}"
+    assert mine[0]["tags"] == ["latest"] and mine[0]["digest"] == digest and mine[0]["pushed_at"]
+    assert ADMIN_USER not in {row["user"] for row in rows}
+
+    refused = running.run("reset")  # no terminal to confirm and no --yes: nothing happens
+    assert refused.code == 1 and "--yes" in refused.err
+    assert client.tags(f"{user}/{HELLO_IMAGE}") == ["latest"]
+    reset = running.run("reset", "--yes")
+    assert reset.code == 0 and "Deleted 1" in reset.out
+    assert f"{user}/{HELLO_IMAGE}" not in client.catalog()
+    assert running.registry.board() == [row for row in running.registry.board() if not row.repository]
+
+
+def test_reset_of_one_user_keeps_the_others(running: Practice, engine: docker.DockerClient,
+                                            hello_image: str) -> None:
+    """`reset --user A` deletes only A's images."""
+    accounts = [running.add_user(), running.add_user()]
+    for user, password in accounts:
+        remote = f"{running.address}/{user}/{HELLO_IMAGE}"
+        engine.images.get(HELLO_IMAGE).tag(remote, "v1")
+        try:
+            auth = {"username": user, "password": password}
+            stream = list(engine.api.push(remote, "v1", auth_config=auth, stream=True, decode=True))
+            assert not [line for line in stream if "errorDetail" in line], stream
+        finally:
+            engine.images.remove(f"{remote}:v1")
+    (first, _), (second, _) = accounts
+    assert running.run("reset", "--user", first, "--yes").code == 0
+    catalog = running.registry.pushed()
+    assert catalog == [f"{second}/{HELLO_IMAGE}:v1"]
+
+
+def test_a_killed_registry_is_reported_and_start_recovers(running: Practice) -> None:
+    """kill -9: status says it died (exit 2); start clears the stale pid and answers again."""
+    old_pid = running.registry.status().pid
+    assert old_pid
+    os.kill(old_pid, signal.SIGKILL)
+    status = running.run("status")
+    assert status.code == 2 and "died" in status.out
+    assert running.registry.status().stale
+    started = running.run("start")
+    assert started.code == 0 and "had died" in started.out
+    now = running.registry.status()
+    assert now.running and now.pid != old_pid and now.port == running.port
+    assert RegistryClient(f"http://127.0.0.1:{running.port}").ping()
+
+
+def test_non_loopback_host_without_tls_is_refused(practice: Practice) -> None:
+    """--host beyond loopback without --tls: exit 1, the reason and the fix, nothing started."""
+    ran = practice.start("--host", "10.213.0.1")
+    assert ran.code == 1
+    assert "without TLS" in ran.err and "--tls" in ran.err
+    assert not practice.registry.status().running and not (practice.data / "state.json").exists()
+
+
+def test_account_rules_and_htpasswd(practice: Practice) -> None:
+    """Bad names, empty passwords and duplicates are refused; only bcrypt hashes, mode 0600."""
+    user, password = practice.add_user()
+    for bad in ("Alice", "bob smith", "eve:x", ADMIN_USER):
+        ran = practice.run("add-user", bad, "--password-stdin", stdin="pw\n")
+        assert ran.code == 1 and ran.err, bad
+    empty = practice.run("add-user", "carol", "--password-stdin", stdin="\n")
+    assert empty.code == 1 and "empty" in empty.err
+    duplicate = practice.run("add-user", user, "--password-stdin", stdin="other\n")
+    assert duplicate.code == 1 and "already exists" in duplicate.err
+    no_terminal = practice.run("add-user", "dave")
+    assert no_terminal.code == 1 and "--password-stdin" in no_terminal.err
+    htpasswd = practice.data / "htpasswd"
+    assert stat.S_IMODE(htpasswd.stat().st_mode) == 0o600
+    assert password not in htpasswd.read_text() and f"{user}:$2" in htpasswd.read_text()
+    assert practice.registry.check_password(user, password)
+    assert not practice.registry.check_password(user, password + "x")
+    listed = practice.run("users")
+    assert listed.out.split() == [user]
+    assert practice.run("remove-user", user).code == 0 and not practice.registry.has_user(user)
+    assert practice.run("remove-user", user).code == 1
+
+
+def test_generated_password_is_printed_and_accepted(running: Practice) -> None:
+    """add-user --generate prints a password that the running registry accepts at once."""
+    ran = running.run("add-user", "gen" + secrets.token_hex(3), "--generate")
+    assert ran.code == 0, ran.err
+    name = ran.out.split("'")[1]
+    password = next(line.split(": ", 1)[1] for line in ran.out.splitlines() if line.startswith("Password:"))
+    RegistryClient(f"http://127.0.0.1:{running.port}", name, password).check_login()
+    stored = stat.S_IMODE((running.data / "admin-password").stat().st_mode)
+    assert stored == 0o600
+
+
+def test_without_a_registry_program_or_image_the_message_says_how_to_get_one(
+    practice: Practice, monkeypatch: pytest.MonkeyPatch, engine: docker.DockerClient,
+) -> None:
+    """No binary and no registry:2 image on the engine: exit 1 naming both ways to get one."""
+    if any("registry:2" in image.tags for image in engine.images.list()):
+        pytest.skip("this engine has registry:2, so the fallback would apply")
+    monkeypatch.setattr(registry_server, "find_binary", lambda: None)
+    ran = practice.start()
+    assert ran.code == 1
+    assert "apt-get install docker-registry" in ran.err and "registry:2" in ran.err
+    assert not practice.registry.status().running
