@@ -132,7 +132,7 @@ def test_lesson_values_for_docker_hub_and_a_local_registry() -> None:
     assert set(hub) == set(lessons.PLACEHOLDERS)
 
 
-@pytest.mark.parametrize("lang", ["en"])
+@pytest.mark.parametrize("lang", ["en", "de"])
 def test_the_registry_lab_has_the_seven_steps(lang: str) -> None:
     lesson = load_lesson("push-to-registry", lang)
     assert lesson.lang == lang

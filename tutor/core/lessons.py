@@ -23,7 +23,7 @@ ENGINES = ("docker", "podman")
 PLACEHOLDERS = ("user", "registry", "image", "tag", "repository", "remote_ref", "engine", "login_registry")
 REGISTRY_KINDS = ("practice", "docker-hub", "quay", "other")
 SECTIONS = {"hints": "hints", "tipps": "hints", "hinweise": "hints", "solution": "solution",
-            "lösung": "solution", "mistakes": "mistakes", "fehler": "mistakes"}
+            "lösung": "solution", "mistakes": "mistakes", "fehler": "mistakes", "typische fehler": "mistakes"}
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z][a-z0-9_]*)\}\}|\{([a-z][a-z0-9_]*)\}")
 _STEP_HEADING = re.compile(r"^(?:Step|Schritt):\s*([A-Za-z0-9_-]+)\s*(?:[—–-]+\s*(.*))?$")
