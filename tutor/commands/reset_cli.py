@@ -1,12 +1,108 @@
-"""`registry-tutor reset`."""
+"""`registry-tutor reset`: show what the lab created, ask, then undo exactly that.
+
+Exit codes: 0 everything undone (or nothing to undo), 1 declined or something could not be
+undone, 2 the command cannot run (bad names, no answer to the question without --yes).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import Literal
+
+from tutor.core.credentials import CredentialStore
+from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.progress import ProgressStore
+from tutor.core.reset import ResetPlan, apply_reset, plan_reset
+from tutor.core.target import DEFAULT_IMAGE, PRACTICE, InvalidName, Target
+
+OK, FAILED, UNUSABLE = 0, 1, 2
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not written yet: says so instead of pretending."""
-    print("registry-tutor reset: not available yet", file=sys.stderr)
-    return 2
+    """Plan the reset for one registry and account, confirm, apply, and print the results."""
+    if not args.user or not args.registry:
+        return _fail("say whose lab to reset: registry-tutor reset --registry REGISTRY --user NAME")
+    try:
+        target = _target(args)
+    except InvalidName as error:
+        return _fail(str(error))
+    store = ProgressStore()
+    progresses = [store.load(key) for key in store.saved_keys()
+                  if key.registry == target.registry and key.user == target.user]
+    for notice in store.notices:
+        print(notice, file=sys.stderr)
+    if not progresses:
+        print(f"Nothing to reset: the tutor has no record of {target.user} at {target.registry}.")
+        return OK
+    engine = _engine(args)
+    credentials = CredentialStore(engine.kind if engine else _flavour(args))
+    plans = [plan_reset(engine, target, credentials, progress) for progress in progresses]
+    _print_plans(plans)
+    if all(plan.is_empty for plan in plans):
+        print("Nothing to undo.")
+        return OK
+    answer = _confirmed(args)
+    if answer is not True:
+        return answer
+    ok = True
+    for plan in plans:
+        for result in apply_reset(plan, engine, target, credentials, store):
+            print(f"{'✓ done' if result.ok else '✗ not done'}: {result.message}")
+            ok = ok and result.ok
+    if engine is not None:
+        engine.close()
+    return OK if ok else FAILED
+
+
+def _target(args: argparse.Namespace) -> Target:
+    image = args.image or DEFAULT_IMAGE
+    if args.registry != PRACTICE:
+        return Target.create(args.registry, args.user, image)
+    from tutor.core.practice import PracticeRegistry
+
+    practice = PracticeRegistry()
+    status = practice.status()
+    address = status.address or f"localhost:{practice.last_port() or 5000}"
+    target = Target.create(address, args.user, image)
+    return Target(target.registry, target.user, target.image, practice=True, ca_file=status.ca_file)
+
+
+def _engine(args: argparse.Namespace) -> Engine | None:
+    try:
+        return Engine.connect(args.engine or "auto")
+    except EngineUnavailable as error:
+        print(f"{error}\nLocal tags are left alone until an engine answers.", file=sys.stderr)
+        return None
+
+
+def _flavour(args: argparse.Namespace) -> Literal["docker", "podman"]:
+    return "podman" if args.engine == "podman" else "docker"
+
+
+def _print_plans(plans: list[ResetPlan]) -> None:
+    for plan in plans:
+        print(f"Reset of {plan.progress.key}:")
+        for line in plan.lines() or ["  (nothing the lab created is left)"]:
+            print(line)
+
+
+def _confirmed(args: argparse.Namespace) -> Literal[True] | int:
+    if args.yes:
+        return True
+    if sys.stdin is None or not sys.stdin.isatty():
+        return _fail("there is no terminal to ask for confirmation; "
+                     "run it again with --yes to undo the items above without asking")
+    try:
+        reply = input("Undo these? [y/N] ")
+    except EOFError:
+        reply = ""
+    if reply.strip().lower() in ("y", "yes", "j", "ja"):
+        return True
+    print("Nothing was changed.")
+    return FAILED
+
+
+def _fail(message: str) -> int:
+    print(f"registry-tutor reset: {message}", file=sys.stderr)
+    return UNUSABLE
