@@ -136,9 +136,8 @@ def _is_dead_socket(url: str) -> bool:
 
 
 def _auth_header(username: str | None, password: str | None) -> dict[str, str]:
-    if not username:
-        return {}
-    config = {"username": username, "password": password or ""}
+    # Like the docker CLI, always send a header: Docker refuses a push without one.
+    config = {"username": username, "password": password or ""} if username else {}
     return {"X-Registry-Auth": docker.auth.encode_header(config)}
 
 
@@ -266,6 +265,15 @@ class Engine:
             for key, value in item.items():
                 lines.append(f"{key}: {value}")
         return lines
+
+    def login(self, registry: str, username: str, password: str) -> str:
+        """Check a login with the registry through the engine (never cached); raise EngineError.
+
+        Nothing is stored. Podman 4 verifies TLS here for every address except localhost[:PORT],
+        so a plain-HTTP registry at 127.0.0.1 fails with "HTTP response to HTTPS client".
+        """
+        result = self._call(self.client.login, username, password, registry=registry, reauth=True)
+        return str(result.get("Status") or "Login Succeeded")
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         """Call the engine; its refusals become EngineError, a lost connection EngineUnavailable."""
