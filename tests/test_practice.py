@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import pty
 import secrets
 import signal
 import socket
 import stat
 import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -271,3 +275,58 @@ def test_without_a_registry_program_or_image_the_message_says_how_to_get_one(
     assert ran.code == 1
     assert "apt-get install docker-registry" in ran.err and "registry:2" in ran.err
     assert not practice.registry.status().running
+
+
+def _on_terminal(argv: list[str], replies: list[tuple[str, str]]) -> tuple[int, str]:
+    """Run `python -m tutor ARGV` on a real pseudo-terminal, answering each prompt in turn."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: a session leader whose controlling terminal is the pty
+        os.execv(sys.executable, [sys.executable, "-m", "tutor", *argv])
+    seen = b""
+    deadline = time.monotonic() + 60
+    for prompt, reply in [*replies, ("", "")]:
+        while prompt.encode() not in seen and time.monotonic() < deadline:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        if reply:
+            os.write(fd, reply.encode() + b"\n")
+    with contextlib.suppress(OSError):
+        while chunk := os.read(fd, 4096):
+            seen += chunk
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(status), seen.decode(errors="replace")
+
+
+def test_add_user_asks_twice_on_a_terminal_and_never_echoes(running: Practice) -> None:
+    """On a terminal add-user prompts twice without echo; different answers create nothing."""
+    base = ["practice", "add-user", "--data", str(running.data)]
+    code, shown = _on_terminal([*base, "tina"], [("Password for tina", "s3cret-pw"), ("again", "s3cret-pw")])
+    assert code == 0, shown
+    assert "s3cret-pw" not in shown and running.registry.check_password("tina", "s3cret-pw")
+    code, shown = _on_terminal([*base, "tom"], [("Password for tom", "one"), ("again", "two")])
+    assert code == 1 and "differ" in shown and not running.registry.has_user("tom")
+
+
+def test_reset_asks_on_a_terminal_and_no_keeps_everything(running: Practice, engine: docker.DockerClient,
+                                                          hello_image: str) -> None:
+    """reset lists what it would delete and asks; 'n' keeps the images, 'y' deletes them."""
+    user, password = running.add_user()
+    remote = f"{running.address}/{user}/{HELLO_IMAGE}"
+    engine.images.get(HELLO_IMAGE).tag(remote, "latest")
+    try:
+        auth = {"username": user, "password": password}
+        list(engine.api.push(remote, "latest", auth_config=auth, stream=True, decode=True))
+    finally:
+        engine.images.remove(f"{remote}:latest")
+    argv = ["practice", "reset", "--data", str(running.data)]
+    code, shown = _on_terminal(argv, [("Delete them?", "n")])
+    assert code == 1 and f"{user}/{HELLO_IMAGE}:latest" in shown and "Nothing deleted" in shown
+    assert running.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
+    code, shown = _on_terminal(argv, [("Delete them?", "y")])
+    assert code == 0 and "Deleted 1" in shown and running.registry.pushed() == []

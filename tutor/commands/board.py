@@ -48,7 +48,7 @@ class BoardApp(App[int]):
     TITLE = "registry-tutor: class board"
     BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit"), ("r", "reload", "Refresh now")]
     DEFAULT_CSS = """
-    #board-summary { height: 1; padding: 0 1; background: $panel; }
+    #board-summary { height: auto; padding: 0 1; background: $panel; }
     #board-table { height: 1fr; }
     """
 
@@ -97,13 +97,16 @@ class BoardApp(App[int]):
     @on(BoardLoaded)
     def show_rows(self, message: BoardLoaded) -> None:
         table = self.query_one(DataTable)
+        cursor = table.cursor_row
         table.clear()
         for row in message.rows:
             table.add_row(*board_cells(row))
+        if table.row_count:
+            table.move_cursor(row=min(cursor, table.row_count - 1))
         accounts = len({row.user for row in message.rows})
         pushed = sum(1 for row in message.rows if row.repository)
         self.query_one("#board-summary", Static).update(
-            f"{message.address}  |  {accounts} account(s), {pushed} image(s) pushed  |  "
+            f"{message.address} - {accounts} account(s), {pushed} image(s) pushed - "
             f"log in: docker login {message.address} -u NAME")
 
     @on(BoardFailed)
