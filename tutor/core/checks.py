@@ -1,0 +1,342 @@
+"""State checks, one per lab step: decided from the real engine and registry, never from history.
+
+A check never raises: engine or registry trouble gives Status.UNKNOWN with the explainer's
+message. Within one run_check/run_all call every engine and registry lookup is made once;
+the registry client (and its tokens) is kept on the LabContext between calls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.core.credentials import Credential, CredentialsError, CredentialStore
+from tutor.core.engine import Engine, EngineError, EngineUnavailable, LocalImage
+from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
+from tutor.core.explainer import explain, explanation
+from tutor.core.registry_api import NotFound, RegistryClient, RegistryError, Unauthorized, _pick_platform
+from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
+
+CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
+_CLIENT_LIFETIME = 60.0  # seconds: bearer tokens of Docker Hub and Quay expire after a few minutes
+_INDEX_KEY = "manifests"
+_USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{user}/"),
+              RegistryKind.QUAY: ("https://quay.io", "/api/v1/users/{user}")}
+
+
+@dataclass
+class LabContext:
+    """What the checks look at: the engine, the lab's target, the stored logins, the practice registry."""
+
+    engine: Engine
+    target: Target
+    credentials: CredentialStore
+    practice: object | None = None
+    lab_started_nano: int | None = None
+    lang: str = "en"
+    _client: tuple[tuple[str, str, str], float, RegistryClient] | None = field(
+        default=None, init=False, repr=False, compare=False)
+
+    def client(self, credential: Credential | None) -> RegistryClient:
+        """The registry client for these credentials, reused while they and its tokens are fresh."""
+        key = (self.target.api_base, credential.username if credential else "",
+               credential.secret if credential else "")
+        if self._client is None or self._client[0] != key or \
+                time.monotonic() - self._client[1] > _CLIENT_LIFETIME:
+            client = RegistryClient(self.target.api_base, key[1] or None, key[2] or None,
+                                    ca_file=self.target.ca_file)
+            self._client = (key, time.monotonic(), client)
+        return self._client[2]
+
+
+class _Probe:
+    """One round of looking: each engine or registry fact is fetched at most once."""
+
+    def __init__(self, ctx: LabContext) -> None:
+        self.ctx = ctx
+        self._memo: dict[str, Any] = {}
+
+    def _once(self, key: str, fetch: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            try:
+                self._memo[key] = fetch()
+            except (RegistryError, EngineError, EngineUnavailable, CredentialsError) as error:
+                self._memo[key] = error
+        value = self._memo[key]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def source(self) -> LocalImage | None:
+        return self._once("source", lambda: self.ctx.engine.image(self.ctx.target.image))
+
+    def tagged(self) -> LocalImage | None:
+        return self._once("tagged", lambda: self.ctx.engine.image(self.ctx.target.remote_ref))
+
+    def credential(self) -> Credential | None:
+        return self._once("credential", lambda: self.ctx.credentials.get(self.ctx.target.registry))
+
+    def remote(self) -> RemoteImage:
+        """What the registry serves for the lab's repository:tag (NotFound when nothing)."""
+        return self._once("remote", self._fetch_remote)
+
+    def _fetch_remote(self) -> RemoteImage:
+        client = self.ctx.client(self.credential())
+        target = self.ctx.target
+        digest, body, media_type = client.manifest(target.api_path, target.tag)
+        if _INDEX_KEY in body:
+            digest, body, media_type = client.manifest(target.api_path, _pick_platform(body[_INDEX_KEY]))
+        layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
+                       for layer in body.get("layers") or [])
+        return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,
+                           layers)
+
+    def remote_or_none(self) -> RemoteImage | None:
+        """The remote image, or None when the registry does not serve it or cannot be asked."""
+        try:
+            return self.remote()
+        except RegistryError:
+            return None
+
+    def login_accepted(self) -> bool:
+        """True when the registry accepts the stored login now; Unauthorized when it refuses."""
+        def check() -> bool:
+            if self._memo.get("remote") is None or not _proves_login(self._memo["remote"]):
+                self.ctx.client(self.credential()).check_login()
+            return True
+        return bool(self._once("login", check))
+
+    def reference_id(self) -> str | None:
+        """The lab image's ID: the source's, else (source removed) what the registry holds."""
+        source = self.source()
+        if source is not None:
+            return source.id
+        remote = self.remote_or_none()
+        return remote.config_digest if remote else None
+
+
+def _proves_login(value: object) -> bool:
+    return isinstance(value, (RemoteImage, NotFound))
+
+
+def _short(image_id: str) -> str:
+    return image_id.split(":", 1)[-1][:12]
+
+
+def _names(ctx: LabContext) -> dict[str, str]:
+    target = ctx.target
+    return {"cli": ctx.engine.kind, "image": target.image, "repository": target.repository,
+            "remote_ref": target.remote_ref, "user": target.user,
+            "registry": "docker.io" if target.registry == DOCKER_HUB else target.registry}
+
+
+def _result(ctx: LabContext, step: str, status: Status, detail: str, hint: str | None = None,
+            key: str | None = None, facts: dict[str, str] | None = None) -> CheckResult:
+    names = _names(ctx)
+    explained = explanation(key, ctx.target, ctx.engine.kind, ctx.lang) if key else None
+    return CheckResult(step, status, detail.format(**names), hint.format(**names) if hint else None,
+                       explained, facts or {})
+
+
+def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
+    message = str(error)
+    explained = explain(message, ctx.target, ctx.engine.kind, ctx.lang)
+    hint = explained.fix if explained else None
+    return CheckResult(step, Status.UNKNOWN, message.splitlines()[0] if message else type(error).__name__,
+                       hint, explained)
+
+
+# -- the checks -------------------------------------------------------------------------------
+def _check_image(ctx: LabContext, probe: _Probe) -> CheckResult:
+    source = probe.source()
+    if source is not None:
+        return _result(ctx, "image", Status.DONE, f"{{image}} is here (image ID {_short(source.id)})")
+    if probe.tagged() is not None:
+        return _result(ctx, "image", Status.DONE, "{image} was removed, but its copy {remote_ref} is here")
+    return _result(ctx, "image", Status.TODO, "There is no local image {image}",
+                   "Get it as the lesson shows, then check with: {cli} images")
+
+
+def _check_account(ctx: LabContext, probe: _Probe) -> CheckResult:
+    user = ctx.target.user
+    has_user = getattr(ctx.practice, "has_user", None)
+    if ctx.target.practice and callable(has_user):
+        if has_user(user):
+            return _result(ctx, "account", Status.DONE, "The practice registry has the account {user}")
+        return _result(ctx, "account", Status.TODO, "The practice registry has no account {user}",
+                       "Ask your instructor, or run: registry-tutor practice add-user {user}")
+    if _own_login_works(probe, user):
+        return _result(ctx, "account", Status.DONE, "{user} can log in to {registry}, so the account exists")
+    if ctx.target.kind in _USER_APIS:
+        return _public_user_api(ctx)
+    return _result(ctx, "account", Status.UNKNOWN, "{registry} cannot confirm {user} before you log in",
+                   "Log in (next step): a login that works proves the account")
+
+
+def _own_login_works(probe: _Probe, user: str) -> bool:
+    try:
+        stored = probe.credential()
+        return stored is not None and stored.username == user and probe.login_accepted()
+    except (RegistryError, CredentialsError):
+        return False
+
+
+def _public_user_api(ctx: LabContext) -> CheckResult:
+    base, path = _USER_APIS[ctx.target.kind]
+    try:
+        RegistryClient(base, timeout=3.0).request("GET", path.format(user=ctx.target.user))
+    except NotFound:
+        return _result(ctx, "account", Status.TODO, "{registry} has no account {user}",
+                       "Sign up on the registry's web site, then type your user name exactly")
+    except RegistryError as error:
+        result = _unknown(ctx, "account", error)
+        return CheckResult("account", Status.UNKNOWN, f"Cannot ask {_names(ctx)['registry']} about "
+                           f"{ctx.target.user} now ({result.detail})", result.hint, result.explanation)
+    return _result(ctx, "account", Status.DONE, "{registry} has the account {user}")
+
+
+def _check_login(ctx: LabContext, probe: _Probe) -> CheckResult:
+    stored = probe.credential()
+    fix = "{cli} login {registry} -u {user}"
+    if stored is None:
+        return _result(ctx, "login", Status.TODO, "Not logged in to {registry}", fix, "not_logged_in")
+    if stored.username != ctx.target.user:
+        return _result(ctx, "login", Status.TODO, f"Logged in as {stored.username}, not {{user}}",
+                       fix, "other_user")
+    try:
+        probe.login_accepted()
+    except Unauthorized:
+        return _result(ctx, "login", Status.TODO, "{registry} refused the stored password for {user}",
+                       fix, "wrong_password")
+    return _result(ctx, "login", Status.DONE, "Logged in to {registry} as {user}")
+
+
+def _check_tag(ctx: LabContext, probe: _Probe) -> CheckResult:
+    tagged, wanted = probe.tagged(), probe.reference_id()
+    fix = "{cli} tag {image} {repository}"
+    if tagged is not None and wanted is not None and tagged.id == wanted:
+        return _result(ctx, "tag", Status.DONE, f"{{remote_ref}} names your image ({_short(tagged.id)})")
+    if tagged is not None:
+        return _result(ctx, "tag", Status.TODO, "{remote_ref} names another image than {image}", fix)
+    remote = probe.remote_or_none() if wanted is not None else None
+    if remote is not None and remote.config_digest == wanted:
+        return _result(ctx, "tag", Status.DONE, "{remote_ref} was tagged and pushed (the local name is gone)")
+    return _result(ctx, "tag", Status.TODO, "No local image is named {remote_ref} yet", fix)
+
+
+def _remote(ctx: LabContext, probe: _Probe, step: str) -> RemoteImage | CheckResult:
+    """The pushed image, or the result that says why there is none to look at."""
+    try:
+        return probe.remote()
+    except NotFound:
+        return _result(ctx, step, Status.TODO, "{registry} does not serve {remote_ref} yet",
+                       "{cli} push {repository}")
+    except Unauthorized as error:
+        if probe.credential() is None:
+            return _result(ctx, step, Status.UNKNOWN, "{registry} shows repositories only after a login",
+                           "{cli} login {registry} -u {user}", "not_logged_in")
+        return _unknown(ctx, step, error)
+
+
+def _check_push(ctx: LabContext, probe: _Probe) -> CheckResult:
+    remote = _remote(ctx, probe, "push")
+    if isinstance(remote, CheckResult):
+        return remote
+    return _result(ctx, "push", Status.DONE,
+                   f"{{registry}} serves {{remote_ref}} ({remote.manifest_digest[:19]}…)")
+
+
+def _check_verify(ctx: LabContext, probe: _Probe) -> CheckResult:
+    remote = _remote(ctx, probe, "verify")
+    if isinstance(remote, CheckResult):
+        return remote
+    local = probe.source() or probe.tagged()
+    facts = _facts(remote, local)
+    if local is None:
+        return _result(ctx, "verify", Status.UNKNOWN, "No local copy of {image} to compare with",
+                       "{cli} pull {repository}", facts=facts)
+    if remote.config_digest != local.id:
+        return _result(ctx, "verify", Status.TODO, "The registry's {remote_ref} is another image than "
+                       "your local {image}", "{cli} tag {image} {repository}, then {cli} push {repository}",
+                       facts=facts)
+    return _result(ctx, "verify", Status.DONE, "The registry holds exactly your image "
+                   f"(config digest = local image ID {_short(local.id)})", facts=facts)
+
+
+def _facts(remote: RemoteImage, local: LocalImage | None) -> dict[str, str]:
+    created = local.created if local is not None and local.id == remote.config_digest else ""
+    return {"repository": remote.repository, "tag": remote.tag, "digest": remote.manifest_digest,
+            "config_digest": remote.config_digest, "media_type": remote.media_type,
+            "size": str(remote.size), "layers": str(len(remote.layers)), "created": created}
+
+
+def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
+    now = time.time_ns()
+    since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
+    pushed, pulled = _push_and_pull_times(ctx, ctx.engine.image_events(since, now))
+    if pulled is None or (pushed is not None and pulled < pushed):
+        return _result(ctx, "pull", Status.TODO, "No pull of {remote_ref} since your push",
+                       "Remove the local copy ({cli} rmi {repository}), then: {cli} pull {repository}")
+    tagged, wanted = probe.tagged(), probe.reference_id()
+    if tagged is None:
+        return _result(ctx, "pull", Status.TODO, "{remote_ref} was pulled but is gone again",
+                       "{cli} pull {repository}")
+    if wanted is not None and tagged.id != wanted:
+        return _result(ctx, "pull", Status.TODO, "The pulled {remote_ref} is another image than {image}",
+                       "{cli} push {repository}, then pull it again")
+    return _result(ctx, "pull", Status.DONE, "{remote_ref} came back from {registry} after the push")
+
+
+def _push_and_pull_times(ctx: LabContext, events: list[Any]) -> tuple[int | None, int | None]:
+    pushed: int | None = None
+    pulled: int | None = None
+    for event in events:
+        if event.action in ("push", "pull") and _same_repository(event.name, ctx.target):
+            if event.action == "push":
+                pushed = max(pushed or 0, event.time_nano)
+            else:
+                pulled = max(pulled or 0, event.time_nano)
+    return pushed, pulled
+
+
+def _same_repository(name: str, target: Target) -> bool:
+    try:
+        reference = parse_reference(name)
+    except InvalidName:
+        return False
+    wanted = parse_reference(target.remote_ref)
+    return (reference.registry, reference.path, reference.tag or "latest") == \
+        (wanted.registry, wanted.path, wanted.tag)
+
+
+_CHECKS: dict[str, Callable[[LabContext, _Probe], CheckResult]] = {
+    "image": _check_image, "account": _check_account, "login": _check_login, "tag": _check_tag,
+    "push": _check_push, "verify": _check_verify, "pull": _check_pull,
+}
+# The push check's one authenticated request also proves the login, so run it early.
+_ORDER = ("image", "push", "login", "account", "tag", "verify", "pull")
+
+
+def _run(check_id: str, ctx: LabContext, probe: _Probe) -> CheckResult:
+    try:
+        return _CHECKS[check_id](ctx, probe)
+    except (RegistryError, EngineError, EngineUnavailable, CredentialsError, InvalidName) as error:
+        return _unknown(ctx, check_id, error)
+    except Exception as error:  # a check must never take the screen down
+        return CheckResult(check_id, Status.UNKNOWN, f"The check itself failed: {error}")
+
+
+def run_check(check_id: str, ctx: LabContext) -> CheckResult:
+    """Run one step's check; never raises (an unknown id is a ValueError, a programming error)."""
+    if check_id not in _CHECKS:
+        raise ValueError(f"unknown check {check_id!r}; the checks are {', '.join(CHECK_IDS)}")
+    return _run(check_id, ctx, _Probe(ctx))
+
+
+def run_all(ctx: LabContext) -> list[CheckResult]:
+    """Every step's check in lab order, sharing one round of engine and registry lookups."""
+    probe = _Probe(ctx)
+    results = {check_id: _run(check_id, ctx, probe) for check_id in _ORDER}
+    return [results[check_id] for check_id in CHECK_IDS]

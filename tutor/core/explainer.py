@@ -1,0 +1,301 @@
+"""The error explainer: turns an engine's or registry's error text into what, why, step and fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from tutor.core.events import Explanation
+from tutor.core.target import DOCKER_HUB, Target, is_loopback
+
+LANGUAGES = ("en", "de")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One learner mistake: how to recognise its message, the step to go back to and the fix."""
+
+    key: str
+    patterns: tuple[str, ...]
+    step: str | None
+    fix: Mapping[str, str]
+    engines: tuple[str, ...] = ("docker", "podman")
+    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        compiled = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.patterns)
+        object.__setattr__(self, "compiled", compiled)
+
+    def matches(self, message: str, engine_kind: str) -> bool:
+        """True when the message is this mistake's, on this engine."""
+        return engine_kind in self.engines and any(p.search(message) for p in self.compiled)
+
+    def text(self, lang: str) -> tuple[str, str]:
+        """(what happened, why) in the language, English when it has no translation."""
+        texts = TEXTS[self.key]
+        return texts.get(lang) or texts["en"]
+
+
+_LOGIN = "{cli} login {login_registry} -u {user}"
+_TAG = "{cli} tag {image} {repository}"
+_PUSH = "{cli} push {repository}"
+
+# Order matters: the first entry whose pattern matches wins, so narrow texts come first.
+CATALOGUE: tuple[Entry, ...] = (
+    Entry("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
+                          r"Error while fetching server API version", r"docker\.sock|podman\.sock",
+                          r"is the docker daemon running"),
+          "image", {"docker": "sudo systemctl start docker",
+                    "podman": "systemctl --user start podman.socket"}),
+    Entry("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
+                               r"|unauthorized|connection refused)",),
+          "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
+    Entry("other_user", (r"logged in as another user", r"logged in as \S+, not"),
+          "login", {"*": _LOGIN}),
+    Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
+          "login", {"*": _LOGIN}),
+    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+          "tag", {"*": _TAG}),
+    Entry("uppercase", (r"must be lowercase", r"uppercase letters"), "tag", {"*": _TAG}),
+    Entry("invalid_reference", (r"invalid reference format", r"is not a valid image name",
+                                r"is not a valid tag"), "tag", {"*": _TAG}),
+    Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
+          "login", {"*": _LOGIN}),
+    Entry("wrong_password", (r"incorrect username or password", r"invalid username/password",
+                             r"failed with status: 401", r"401 Unauthorized",
+                             r"refused the (stored )?password"),
+          "login", {"*": _LOGIN}),
+    Entry("not_logged_in", (r"no basic auth credentials", r"authentication required",
+                            r"the registry wants a login", r"no credentials given",
+                            r"not logged in"),
+          "login", {"*": _LOGIN}),
+    Entry("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
+                           r"repository does not exist", r"pull access denied"),
+          "push", {"*": _PUSH}),
+    Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
+          "push", {"*": _PUSH}),
+    Entry("denied", (r"requested access to the resource is denied", r"\bdenied\b",
+                     r"insufficient_scope", r"not authorized"),
+          "tag", {"*": _TAG}),
+    Entry("http_registry", (r"server gave HTTP response to HTTPS client",),
+          "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to /etc/docker/daemon.json, "
+                              "then: sudo systemctl restart docker",
+                    "podman": "podman push --tls-verify=false {repository}"}),
+    Entry("tls_unknown_ca", (r"x509", r"certificate signed by unknown authority",
+                             r"CERTIFICATE_VERIFY_FAILED"),
+          "login", {"docker": "sudo mkdir -p /etc/docker/certs.d/{registry} && "
+                              "sudo cp ca.crt /etc/docker/certs.d/{registry}/ca.crt",
+                    "podman": "sudo mkdir -p /etc/containers/certs.d/{registry} && "
+                              "sudo cp ca.crt /etc/containers/certs.d/{registry}/ca.crt"}),
+    Entry("no_such_host", (r"no such host", r"Temporary failure in name resolution",
+                           r"Name or service not known", r"server misbehaving",
+                           r"nodename nor servname", r"Name does not resolve"),
+          "login", {"practice": "registry-tutor practice start", "*": _LOGIN}),
+    Entry("registry_down", (r"connection refused", r"cannot reach", r"connection reset",
+                            r"i/o timeout", r"no route to host", r"timed out"),
+          "login", {"practice": "registry-tutor practice start", "*": "curl -v {api_base}/v2/"}),
+    Entry("no_such_image", (r"No such image", r"image not known", r"reference does not exist",
+                            r"No such object", r"not found in local storage"),
+          "image", {"*": "{cli} images"}),
+)
+
+_BY_KEY = {entry.key: entry for entry in CATALOGUE}
+
+
+def entry(key: str) -> Entry:
+    """The catalogue entry with this key; KeyError for an unknown key."""
+    return _BY_KEY[key]
+
+
+class _Names(dict[str, str]):
+    """Template values; a name the template does not know stays as {name}."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def names(target: Target | None, engine_kind: str) -> _Names:
+    """The learner's names that fixes are filled with (placeholders without a target)."""
+    if target is None:
+        return _Names(cli=engine_kind, registry="REGISTRY", login_registry="REGISTRY", user="YOURNAME",
+                      image="python-hello-world", repository="REGISTRY/YOURNAME/python-hello-world",
+                      remote_ref="REGISTRY/YOURNAME/python-hello-world:latest",
+                      localhost_repository="localhost:PORT/YOURNAME/python-hello-world",
+                      api_base="https://REGISTRY")
+    local = target.registry.replace("127.0.0.1", "localhost")
+    return _Names(
+        cli=engine_kind, registry=target.registry, user=target.user, image=target.image,
+        login_registry="docker.io" if target.registry == DOCKER_HUB else target.registry,
+        repository=target.repository, remote_ref=target.remote_ref, api_base=target.api_base,
+        localhost_repository=f"{local}/{target.api_path}",
+    )
+
+
+def _fix(item: Entry, target: Target | None, engine_kind: str) -> str:
+    practice = target is not None and (target.practice or is_loopback(target.registry))
+    keys = ("practice", engine_kind, "*") if practice else (engine_kind, "*")
+    template = next((item.fix[key] for key in keys if key in item.fix), next(iter(item.fix.values())))
+    return template.format_map(names(target, engine_kind))
+
+
+def explanation(key: str, target: Target | None = None, engine_kind: str = "docker",
+                lang: str = "en") -> Explanation:
+    """The explanation of a known mistake, by its catalogue key, filled with the learner's names."""
+    item = _BY_KEY[key]
+    values = names(target, engine_kind)
+    what, why = (text.format_map(values) for text in item.text(lang))
+    return Explanation(item.key, what, why, item.step, _fix(item, target, engine_kind))
+
+
+def explain(message: str, target: Target | None = None, engine_kind: str = "docker",
+            lang: str = "en") -> Explanation | None:
+    """Explain an engine's or registry's error message, or None when it is not a known mistake."""
+    for item in CATALOGUE:
+        if item.matches(message, engine_kind):
+            return explanation(item.key, target, engine_kind, lang)
+    return None
+
+
+# (what happened, why) per language; {names} are filled with the learner's own names.
+TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "engine_down": {
+        "en": ("The container engine ({cli}) is not answering.",
+               "Every command talks to the engine's background service; it is stopped or not installed."),
+        "de": ("Die Container-Engine ({cli}) antwortet nicht.",
+               "Jeder Befehl spricht mit dem Hintergrunddienst der Engine; er läuft nicht "
+               "oder ist nicht installiert."),
+    },
+    "podman_localhost": {
+        "en": ("Podman did not treat 127.0.0.1 like localhost.",
+               "Podman keeps logins per exact address and allows plain HTTP only where told; "
+               "use localhost:PORT in the image name, exactly as you logged in."),
+        "de": ("Podman behandelt 127.0.0.1 nicht wie localhost.",
+               "Podman speichert Anmeldungen pro genauer Adresse und erlaubt einfaches HTTP nur, "
+               "wo es ausdrücklich erlaubt ist; verwende localhost:PORT im Image-Namen, "
+               "genau wie beim Login."),
+    },
+    "other_user": {
+        "en": ("You are logged in to {registry} as another user, not as {user}.",
+               "The engine sends the stored login with every push; the registry lets each user push "
+               "only into their own namespace."),
+        "de": ("Du bist bei {registry} als ein anderer Benutzer angemeldet, nicht als {user}.",
+               "Die Engine schickt bei jedem Push die gespeicherte Anmeldung mit; die Registry erlaubt "
+               "jedem Benutzer nur Pushes in den eigenen Namensraum."),
+    },
+    "password_flag": {
+        "en": ("The password was refused on the command line.",
+               "A password typed after -p stays in your shell history and is visible to other "
+               "programs; type it when asked instead (or pipe it with --password-stdin)."),
+        "de": ("Das Passwort auf der Befehlszeile wurde abgelehnt.",
+               "Ein Passwort nach -p bleibt im Verlauf der Shell und ist für andere Programme sichtbar; "
+               "gib es ein, wenn du danach gefragt wirst (oder nutze --password-stdin)."),
+    },
+    "not_tagged": {
+        "en": ("There is no local image with that name yet.",
+               "A push sends a local image by its name; give {image} the name {repository} with "
+               "tag first, then push that name."),
+        "de": ("Es gibt noch kein lokales Image mit diesem Namen.",
+               "Ein Push schickt ein lokales Image unter seinem Namen; gib {image} zuerst mit tag den "
+               "Namen {repository} und pushe dann diesen Namen."),
+    },
+    "uppercase": {
+        "en": ("The image name contains uppercase letters.",
+               "Registries accept only lowercase repository names; write your user name in lowercase, "
+               "as in {repository}."),
+        "de": ("Der Image-Name enthält Großbuchstaben.",
+               "Registries nehmen nur kleingeschriebene Repository-Namen an; schreibe deinen "
+               "Benutzernamen klein, wie in {repository}."),
+    },
+    "invalid_reference": {
+        "en": ("That is not a valid image name.",
+               "An image name is [REGISTRY/]USER/IMAGE[:TAG] with lowercase letters, digits, '.', '_' "
+               "and '-'; yours should be {repository}."),
+        "de": ("Das ist kein gültiger Image-Name.",
+               "Ein Image-Name hat die Form [REGISTRY/]BENUTZER/IMAGE[:TAG] aus Kleinbuchstaben, "
+               "Ziffern, '.', '_' und '-'; deiner sollte {repository} sein."),
+    },
+    "rate_limit": {
+        "en": ("The registry refused: too many requests.",
+               "Docker Hub limits how many pulls anonymous and free users may make; log in (logged-in "
+               "users get a higher limit) and try again later."),
+        "de": ("Die Registry lehnt ab: zu viele Anfragen.",
+               "Docker Hub begrenzt, wie viele Pulls anonyme und kostenlose Benutzer machen dürfen; "
+               "melde dich an (angemeldete Benutzer haben ein höheres Limit) und versuche es später."),
+    },
+    "wrong_password": {
+        "en": ("{registry} did not accept that user name and password.",
+               "The password (or access token) is wrong, or the user name is misspelled; user names "
+               "are lowercase. Log in again and type it carefully."),
+        "de": ("{registry} hat Benutzername und Passwort nicht akzeptiert.",
+               "Das Passwort (oder Zugriffstoken) ist falsch oder der Benutzername vertippt; "
+               "Benutzernamen sind kleingeschrieben. Melde dich erneut an und tippe sorgfältig."),
+    },
+    "not_logged_in": {
+        "en": ("You are not logged in to {registry}.",
+               "The registry accepts pushes only from logged-in users, and the engine found no "
+               "stored login for this address."),
+        "de": ("Du bist bei {registry} nicht angemeldet.",
+               "Die Registry nimmt Pushes nur von angemeldeten Benutzern an, und die Engine hat für "
+               "diese Adresse keine gespeicherte Anmeldung gefunden."),
+    },
+    "name_unknown": {
+        "en": ("The registry has no repository {repository} (yet).",
+               "Nothing has been pushed under that name, or the name is misspelled; push it first."),
+        "de": ("Die Registry hat (noch) kein Repository {repository}.",
+               "Unter diesem Namen wurde nichts gepusht, oder der Name ist vertippt; pushe es zuerst."),
+    },
+    "manifest_unknown": {
+        "en": ("The registry has no image with that tag.",
+               "The repository exists but not this tag: the push did not finish, or the tag differs."),
+        "de": ("Die Registry hat kein Image mit diesem Tag.",
+               "Das Repository gibt es, aber nicht dieses Tag: der Push wurde nicht fertig, "
+               "oder das Tag ist ein anderes."),
+    },
+    "denied": {
+        "en": ("The registry denied access to that repository.",
+               "You may push only into your own namespace: the name must start with your user name, "
+               "as in {repository}."),
+        "de": ("Die Registry hat den Zugriff auf dieses Repository verweigert.",
+               "Du darfst nur in deinen eigenen Namensraum pushen: der Name muss mit deinem "
+               "Benutzernamen beginnen, wie in {repository}."),
+    },
+    "http_registry": {
+        "en": ("The registry speaks plain HTTP, but the engine insists on HTTPS.",
+               "Engines allow unencrypted registries only on this machine (localhost) or when "
+               "configured as insecure registries."),
+        "de": ("Die Registry spricht einfaches HTTP, aber die Engine verlangt HTTPS.",
+               "Engines erlauben unverschlüsselte Registries nur auf diesem Rechner (localhost) "
+               "oder wenn sie als unsichere Registry eingetragen sind."),
+    },
+    "tls_unknown_ca": {
+        "en": ("The registry's certificate is not trusted.",
+               "It was signed by an authority this machine does not know (e.g. a workshop's own CA); "
+               "install that CA certificate for {registry}."),
+        "de": ("Dem Zertifikat der Registry wird nicht vertraut.",
+               "Es wurde von einer Stelle signiert, die dieser Rechner nicht kennt (z.B. die eigene CA "
+               "eines Workshops); installiere dieses CA-Zertifikat für {registry}."),
+    },
+    "no_such_host": {
+        "en": ("The registry's name could not be found.",
+               "The address is misspelled or this machine is offline; without internet, use the "
+               "practice registry."),
+        "de": ("Der Name der Registry wurde nicht gefunden.",
+               "Die Adresse ist vertippt oder dieser Rechner ist offline; ohne Internet nimm die "
+               "Übungs-Registry."),
+    },
+    "registry_down": {
+        "en": ("Nothing answers at {registry}.",
+               "The registry is not running, listens on another port, or a firewall blocks it."),
+        "de": ("Unter {registry} antwortet nichts.",
+               "Die Registry läuft nicht, lauscht auf einem anderen Port, oder eine Firewall blockiert sie."),
+    },
+    "no_such_image": {
+        "en": ("There is no local image with that name.",
+               "The name is misspelled, or the image was removed; list your images and use one of "
+               "their names."),
+        "de": ("Es gibt kein lokales Image mit diesem Namen.",
+               "Der Name ist vertippt, oder das Image wurde entfernt; liste deine Images auf und "
+               "nimm einen ihrer Namen."),
+    },
+}

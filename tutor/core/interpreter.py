@@ -1,0 +1,337 @@
+"""The command interpreter: what the learner types, parsed with shlex and run on the engine.
+
+Nothing here runs a shell. A line is checked for shell syntax, its variables are expanded,
+it is split with shlex and matched against the small set of docker/podman commands the lab
+needs; anything else gets a clear refusal that says what to type instead.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from tutor.core.credentials import CredentialsError, CredentialStore
+from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.events import Event
+from tutor.core.interpreter_actions import failed, run_parsed
+from tutor.core.registry_api import RegistryError
+from tutor.core.target import InvalidName, Target, parse_reference
+
+PROGRAMS = ("docker", "podman")
+BUILTINS = ("export", "echo", "help")
+TOP_LEVEL = {"login": "login", "logout": "logout", "tag": "tag", "push": "push", "pull": "pull",
+             "images": "images", "rmi": "rmi", "run": "run", "inspect": "inspect",
+             "version": "version"}
+IMAGE_GROUP = {"tag": "tag", "push": "push", "pull": "pull", "ls": "images", "list": "images",
+               "rm": "rmi", "remove": "rmi", "inspect": "inspect"}
+SUPPORTED: tuple[str, ...] = (
+    "export NAME=VALUE",
+    "echo TEXT ($NAME and ${NAME} are expanded)",
+    "docker login [-u USER] [--password-stdin] [REGISTRY]",
+    "docker logout [REGISTRY]",
+    "docker tag SOURCE TARGET            (or: docker image tag)",
+    "docker push NAME[:TAG]              (or: docker image push)",
+    "docker pull NAME[:TAG]              (or: docker image pull)",
+    "docker images [NAME]                (or: docker image ls)",
+    "docker rmi NAME...                  (or: docker image rm)",
+    "docker image inspect NAME",
+    "docker run --rm IMAGE",
+    "docker version",
+    "podman ... (the same commands)",
+)
+
+# action -> {flag: (option name, takes a value)}
+_FLAGS: dict[str, dict[str, tuple[str, bool]]] = {
+    "login": {"-u": ("username", True), "--username": ("username", True),
+              "-p": ("password", True), "--password": ("password", True),
+              "--password-stdin": ("password_stdin", False), "--tls-verify": ("tls_verify", False)},
+    "logout": {},
+    "tag": {},
+    "push": {"-q": ("quiet", False), "--quiet": ("quiet", False), "--tls-verify": ("tls_verify", False)},
+    "pull": {"-q": ("quiet", False), "--quiet": ("quiet", False), "--tls-verify": ("tls_verify", False)},
+    "images": {"-a": ("all", False), "--all": ("all", False), "-q": ("quiet", False),
+               "--quiet": ("quiet", False)},
+    "rmi": {"-f": ("force", False), "--force": ("force", False)},
+    "inspect": {},
+    "run": {"--rm": ("rm", False), "-i": ("interactive", False), "-t": ("tty", False),
+            "--interactive": ("interactive", False), "--tty": ("tty", False)},
+    "version": {},
+}
+_ARITY: dict[str, tuple[int, int | None, str]] = {
+    "login": (0, 1, "[REGISTRY]"), "logout": (0, 1, "[REGISTRY]"), "tag": (2, 2, "SOURCE TARGET"),
+    "push": (1, 1, "NAME[:TAG]"), "pull": (1, 1, "NAME[:TAG]"), "images": (0, 1, "[NAME]"),
+    "rmi": (1, None, "NAME..."), "inspect": (1, None, "NAME..."), "run": (1, 1, "--rm IMAGE"),
+    "version": (0, 0, ""),
+}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
+_SHELL_SYNTAX = {";": "`;` (several commands)", "|": "`|` (a pipe)", "&": "`&` or `&&`",
+                 "<": "`<` (a redirect)", ">": "`>` (a redirect)", "`": "backticks (`...`)",
+                 "(": "`(` (a subshell)", ")": "`)` (a subshell)", "\n": "a line break"}
+
+
+class CommandError(Exception):
+    """A line the interpreter will not run; message says what is wrong and what to type."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+
+
+@dataclass(frozen=True)
+class ParsedCommand:
+    """One parsed line: the program, the canonical action, options and positional arguments."""
+
+    program: str
+    action: str
+    args: tuple[str, ...] = ()
+    options: Mapping[str, str | bool] = field(default_factory=dict)
+    assignments: tuple[tuple[str, str], ...] = ()
+    words: tuple[str, ...] = ()
+    sudo: bool = False
+
+
+@dataclass
+class Session:
+    """What the interpreter needs across commands: engine, target, credentials, variables."""
+
+    engine: Engine
+    target: Target
+    credentials: CredentialStore
+    ask_password: Callable[[str], str | None]
+    variables: dict[str, str] = field(default_factory=dict)
+    lang: str = "en"
+
+
+# -- parsing ---------------------------------------------------------------------------------
+def _refuse_syntax(what: str) -> CommandError:
+    return CommandError(
+        f"{what} is shell syntax, and the tutor runs one command at a time without a shell. "
+        "Type one command at a time, or use your own terminal for that.")
+
+
+def _variable(line: str, start: int, variables: Mapping[str, str]) -> tuple[str | None, int]:
+    """The value of the variable at line[start] == '$' and the index after it (None: literal $)."""
+    if line.startswith("$(", start):
+        raise _refuse_syntax("`$(...)` (command substitution)")
+    if line.startswith("${", start):
+        end = line.find("}", start)
+        name = line[start + 2:end] if end >= 0 else ""
+        if end < 0 or not _NAME.fullmatch(name):
+            raise CommandError("`${` needs a variable name and a closing `}`, e.g. ${DOCKERHUB_USERNAME}")
+        after = end + 1
+    else:
+        match = _NAME.match(line, start + 1)
+        if match is None:
+            return None, start + 1
+        name, after = match.group(0), match.end()
+    if name not in variables:
+        raise CommandError(f"{name} is not set: run export {name}=yourname first")
+    return variables[name], after
+
+
+def expand(line: str, variables: Mapping[str, str]) -> str:
+    """The line with $NAME/${NAME} replaced (quoted so values stay one word); refuse shell syntax."""
+    out: list[str] = []
+    quote, index = "", 0
+    while index < len(line):
+        char = line[index]
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "\\" and index + 1 < len(line):
+            out.append(line[index:index + 2])
+            index += 2
+            continue
+        elif char == "$":
+            value, index = _variable(line, index, variables)
+            if value is None:
+                out.append("$")
+            elif quote:
+                out.append(value.replace("\\", "\\\\").replace('"', '\\"'))
+            else:
+                out.append(shlex.quote(value))
+            continue
+        elif char == "`" or (not quote and char in _SHELL_SYNTAX):
+            raise _refuse_syntax(_SHELL_SYNTAX[char])
+        elif char in "'\"" and (not quote or quote == char):
+            quote = "" if quote else char
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _split(line: str, variables: Mapping[str, str]) -> list[str]:
+    try:
+        return shlex.split(expand(line, variables))
+    except ValueError as error:
+        raise CommandError(f"{error}: close every quote you open") from None
+
+
+def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
+    """Parse one line without running anything; raise CommandError with a clear message."""
+    words = _split(line, variables)
+    sudo = bool(words) and words[0] == "sudo"
+    if sudo:
+        words = words[1:]
+    if not words:
+        raise CommandError("Type a command, e.g. docker images (type help for the list).")
+    first = words[0]
+    if _ASSIGNMENT.match(first) and len(words) == 1:
+        return _parse_export("export", [first], sudo)
+    if first == "export":
+        return _parse_export(first, words[1:], sudo)
+    if first in ("echo", "help"):
+        return ParsedCommand(first, first, tuple(words[1:]), words=tuple(words), sudo=sudo)
+    if first not in PROGRAMS:
+        raise CommandError(f"`{first}` is not a command the tutor runs. Type one of: docker, podman, "
+                           "export, echo, help; for anything else use your own terminal.")
+    program, action, rest = first, *_subcommand(first, words[1:])
+    options, args = _options(program, action, rest)
+    _check_arity(program, action, args)
+    _check_names(action, args)
+    return ParsedCommand(program, action, tuple(args), options, words=tuple(words), sudo=sudo)
+
+
+def _parse_export(program: str, words: list[str], sudo: bool) -> ParsedCommand:
+    if not words:
+        raise CommandError("Give a name and a value: export DOCKERHUB_USERNAME=yourname")
+    pairs = []
+    for word in words:
+        match = _ASSIGNMENT.match(word)
+        if match is None:
+            raise CommandError(f"`{word}` is not NAME=VALUE: type export {word.upper()}=value "
+                               "(a name of letters, digits and _, then =, then the value)")
+        pairs.append((match.group(1), match.group(2)))
+    return ParsedCommand(program, "export", assignments=tuple(pairs), words=(program, *words), sudo=sudo)
+
+
+def _subcommand(program: str, words: list[str]) -> tuple[str, list[str]]:
+    if not words or words[0] in ("--help", "-h", "help"):
+        return "help", []
+    if words[0] in ("--version", "-v"):
+        return "version", []
+    if words[0] == "image":
+        if len(words) > 1 and words[1] in IMAGE_GROUP:
+            return IMAGE_GROUP[words[1]], words[2:]
+        raise CommandError(f"After `{program} image` type one of: {', '.join(IMAGE_GROUP)}; "
+                           f"e.g. {program} image ls")
+    if words[0] in TOP_LEVEL:
+        return TOP_LEVEL[words[0]], words[1:]
+    raise CommandError(f"`{program} {words[0]}` is not supported here. The tutor runs: "
+                       f"{', '.join(sorted(TOP_LEVEL))} and image {'/'.join(IMAGE_GROUP)}; "
+                       "use your own terminal for anything else.")
+
+
+def _options(program: str, action: str, words: list[str]) -> tuple[dict[str, str | bool], list[str]]:
+    flags, options, args = _FLAGS[action], {}, []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        index += 1
+        if word == "--":
+            args.extend(words[index:])
+            break
+        if not word.startswith("-") or word == "-":
+            args.append(word)
+            continue
+        flag, attached = _flag_parts(word, flags)
+        for single in flag:
+            name, wants_value = _known_flag(program, action, single, flags)
+            if wants_value and attached is None:
+                if index >= len(words):
+                    raise CommandError(f"`{single}` needs a value, e.g. {program} {action} {single} VALUE")
+                attached, index = words[index], index + 1
+            options[name] = attached if wants_value and attached is not None else _truth(attached)
+    return options, args
+
+
+def _flag_parts(word: str, flags: Mapping[str, tuple[str, bool]]) -> tuple[list[str], str | None]:
+    """Split --name=value, -uVALUE and combined short flags (-it) into flags and a value."""
+    if word.startswith("--"):
+        name, equals, value = word.partition("=")
+        return [name], value if equals else None
+    if word[:2] in flags and flags[word[:2]][1] and len(word) > 2:
+        return [word[:2]], word[2:]
+    return [f"-{letter}" for letter in word[1:]], None
+
+
+def _truth(value: str | None) -> bool:
+    return value is None or value.lower() not in ("false", "0", "no")
+
+
+def _known_flag(program: str, action: str, flag: str,
+                flags: Mapping[str, tuple[str, bool]]) -> tuple[str, bool]:
+    if flag in ("-p", "--password"):
+        raise CommandError(
+            f"The tutor does not take a password on the command line: it would stay in your "
+            f"shell history. Type {program} login -u USER [REGISTRY] and enter the password when "
+            "asked (with an access token where the registry offers one).", key="password_flag")
+    if flag not in flags:
+        known = ", ".join(sorted(flags)) or "no options"
+        raise CommandError(f"`{flag}` is not supported for `{program} {action}` here (supported: "
+                           f"{known}). Leave it out, or use your own terminal.")
+    return flags[flag]
+
+
+def _check_arity(program: str, action: str, args: list[str]) -> None:
+    least, most, usage = _ARITY[action]
+    if len(args) < least or (most is not None and len(args) > most):
+        extra = " (the tutor runs the image's own command only)" if action == "run" else ""
+        raise CommandError(f"Usage: {program} {action} {usage}{extra}".rstrip())
+
+
+def _check_names(action: str, args: list[str]) -> None:
+    names = {"tag": args[1:], "push": args, "pull": args}.get(action, [])
+    for name in names:
+        try:
+            parse_reference(name)
+        except InvalidName as error:
+            raise CommandError(f"invalid reference format: {error}") from None
+
+
+# -- running ---------------------------------------------------------------------------------
+def run_command(line: str, session: Session) -> Iterator[Event]:
+    """Run one line as events; learner mistakes end in CommandFailed, never in an exception."""
+    if not line.strip():
+        return
+    try:
+        parsed = parse_command(line, session.variables)
+    except CommandError as error:
+        yield failed(error.message, session, error.key)
+        return
+    try:
+        yield from run_parsed(parsed, session)
+    except CommandError as error:
+        yield failed(error.message, session, error.key)
+    except (EngineError, EngineUnavailable, RegistryError, CredentialsError, InvalidName) as error:
+        yield failed(str(error), session)
+
+
+def complete(prefix: str, session: Session) -> list[str]:
+    """Whole-line completions of prefix: command words, subcommands, then local image names."""
+    words = prefix.split(" ")
+    head, last = words[:-1], words[-1]
+    candidates: list[str]
+    if not head:
+        candidates = [*PROGRAMS, *BUILTINS]
+    elif head == ["docker"] or head == ["podman"]:
+        candidates = [*TOP_LEVEL, "image"]
+    elif len(head) == 2 and head[0] in PROGRAMS and head[1] == "image":
+        candidates = list(IMAGE_GROUP)
+    elif head[0] in PROGRAMS and not last.startswith("-"):
+        candidates = _image_names(session)
+    else:
+        candidates = []
+    stem = " ".join(head) + (" " if head else "")
+    return [stem + word for word in sorted(dict.fromkeys(candidates)) if word.startswith(last)]
+
+
+def _image_names(session: Session) -> list[str]:
+    try:
+        images = session.engine.images()
+    except (EngineError, EngineUnavailable):
+        return []
+    return [tag for image in images for tag in image.tags]

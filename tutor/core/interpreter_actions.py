@@ -1,0 +1,285 @@
+"""What each parsed command does on the engine, the credential store and the registry.
+
+Kept apart from the parser (tutor.core.interpreter) so each stays short; only the interpreter
+calls run_parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from tutor.core.engine import EngineError
+from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
+from tutor.core.explainer import explain, explanation
+from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
+from tutor.core.target import DOCKER_HUB, InvalidName, Target, normalize_registry, parse_reference
+
+if TYPE_CHECKING:
+    from tutor.core.interpreter import ParsedCommand, Session
+
+Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
+_RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+HELPER_NOTE = (
+    "Tip: a credential helper (docker-credential-pass, -secretservice, -osxkeychain, -wincred) keeps "
+    "the secret in your system's keyring instead. On Docker Hub and Quay, log in with an access "
+    "token rather than your password: you can revoke a token without changing your password.")
+
+
+def failed(message: str, session: Session, key: str | None = None) -> CommandFailed:
+    """A CommandFailed with the explainer's explanation for the learner's target."""
+    kind = session.engine.kind
+    if key is not None:
+        return CommandFailed(message, explanation(key, session.target, kind, session.lang))
+    return CommandFailed(message, explain(message, session.target, kind, session.lang))
+
+
+def run_parsed(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    """Carry out one parsed command as a stream of events."""
+    if parsed.sudo:
+        yield Notice("No sudo needed here: the tutor already talks to the engine.")
+    if parsed.program in ("docker", "podman") and parsed.program != session.engine.kind:
+        yield Notice(f"This tutor runs your commands on {session.engine.kind}; "
+                     f"`{parsed.program}` works the same here.")
+    yield from _HANDLERS[parsed.action](parsed, session)
+
+
+def _builtin(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    if parsed.action == "export":
+        for name, value in parsed.assignments:
+            session.variables[name] = value
+            yield VariableSet(name, value)
+    elif parsed.action == "echo":
+        yield OutputLine(" ".join(parsed.args))
+    else:
+        from tutor.core.interpreter import SUPPORTED
+
+        yield OutputLine("Commands the tutor runs (one at a time, no shell):")
+        yield from (OutputLine("  " + usage) for usage in SUPPORTED)
+
+
+# -- login and logout -----------------------------------------------------------------------
+def _registry_arg(parsed: ParsedCommand, session: Session) -> str | None:
+    if parsed.args:
+        return normalize_registry(parsed.args[0])
+    return DOCKER_HUB if parsed.program == "docker" else None
+
+
+def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    registry = _registry_arg(parsed, session)
+    if registry is None:
+        yield failed(f"Error: no registry given: type podman login {session.target.registry} -u "
+                     f"{session.target.user}", session)
+        return
+    username = str(parsed.options.get("username") or "")
+    if not username:
+        yield failed(f"Error: type your user name with -u: {parsed.program} login "
+                     f"{_shown(registry)} -u {session.target.user}", session)
+        return
+    password = session.ask_password(f"Password for {username} at {_shown(registry)}: ")
+    if password is None:
+        yield CommandFailed("Login cancelled: nothing was stored.")
+        return
+    if not password:
+        yield failed("Error: Password Required", session)
+        return
+    target = _login_target(registry, username, session.target)
+    problem = _validate_login(target, username, password)
+    if problem is not None:
+        yield failed(problem, session, "wrong_password" if "incorrect" in problem else None)
+        return
+    stored = session.credentials.store(registry, username, password)
+    if stored.plaintext:
+        yield Notice(_plaintext_warning(stored.location), level="warning")
+        yield Notice(HELPER_NOTE)
+    yield OutputLine("Login Succeeded" + ("!" if parsed.program == "podman" else ""))
+
+
+def _shown(registry: str) -> str:
+    return "docker.io" if registry == DOCKER_HUB else registry
+
+
+def _login_target(registry: str, username: str, current: Target) -> Target:
+    same = registry == current.registry
+    return Target(registry, username, practice=same and current.practice,
+                  ca_file=current.ca_file if same else None)
+
+
+def _validate_login(target: Target, username: str, password: str) -> str | None:
+    """None when the registry accepts the login now, else the message docker would print."""
+    client = RegistryClient(target.api_base, username, password, ca_file=target.ca_file)
+    where = f'Error response from daemon: Get "{target.api_base}/v2/"'
+    try:
+        client.check_login()
+    except Unauthorized:
+        return f"{where}: unauthorized: incorrect username or password"
+    except RegistryUnreachable as error:
+        return f"{where}: {error}"
+    except Exception as error:  # any other registry answer: show it, keep no secret
+        return f"{where}: {error}"
+    return None
+
+
+def _plaintext_warning(location: str) -> str:
+    return (f"WARNING! Your password will be stored unencrypted in {location}.\n"
+            "Configure a credential helper to remove this warning. See\n"
+            "https://docs.docker.com/engine/reference/commandline/login/#credentials-store")
+
+
+def _logout(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    registry = _registry_arg(parsed, session) or session.target.registry
+    key = session.credentials.key_for(registry)
+    if session.credentials.erase(registry):
+        yield OutputLine(f"Removing login credentials for {key}")
+    else:
+        yield OutputLine(f"Not logged in to {key}")
+
+
+# -- images ---------------------------------------------------------------------------------
+def _tag(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    source, target = parsed.args
+    session.engine.tag(source, target)
+    return iter(())
+
+
+def _credentials(reference: str, session: Session) -> tuple[str | None, str | None]:
+    stored = session.credentials.get(parse_reference(reference).registry)
+    return (stored.username, stored.secret) if stored else (None, None)
+
+
+def _transfer(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    reference = parsed.args[0]
+    username, secret = _credentials(reference, session)
+    method = session.engine.push if parsed.action == "push" else session.engine.pull
+    for event in method(reference, username, secret):
+        if isinstance(event, CommandFailed) and event.explanation is None:
+            event = _transfer_failure(event.message, reference, username, session)
+        yield event
+
+
+def _transfer_failure(message: str, reference: str, username: str | None,
+                      session: Session) -> CommandFailed:
+    path = parse_reference(reference).path
+    explained = failed(message, session)
+    denied = explained.explanation is not None and explained.explanation.key in ("denied", "not_logged_in")
+    if denied and username and not path.startswith(username + "/"):
+        return failed(message, session, "other_user" if username != session.target.user else "denied")
+    return explained
+
+
+def _images(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    rows = []
+    for image in session.engine.images():
+        for name in image.tags or ("<none>:<none>",):
+            rows.append((*_split_name(name), image))
+    wanted = parsed.args[0] if parsed.args else None
+    if wanted:
+        rows = [row for row in rows if wanted in (row[0], f"{row[0]}:{row[1]}")]
+    if parsed.options.get("quiet"):
+        yield from (OutputLine(_short_id(image.id)) for image in dict.fromkeys(r[2] for r in rows))
+        return
+    table = [("REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE")]
+    table += [(repo, tag, _short_id(image.id), _ago(image.created), _size(image.size))
+              for repo, tag, image in rows]
+    yield from (OutputLine(line) for line in format_table(table))
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    repository, colon, tag = name.rpartition(":")
+    return (repository, tag) if colon and "/" not in tag else (name, "")
+
+
+def format_table(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Columns like the docker CLI's tabwriter: at least 10 wide, 3 spaces apart."""
+    widths = [max(10, max(len(row[i]) for row in rows) + 3) for i in range(len(rows[0]))]
+    lines = ("".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+    return [line.rstrip() for line in lines]
+
+
+def _short_id(image_id: str) -> str:
+    return image_id.split(":", 1)[-1][:12]
+
+
+def _size(size: int) -> str:
+    value, units = float(size), ["B", "kB", "MB", "GB", "TB"]
+    while value >= 1000 and len(units) > 1:
+        value, units = value / 1000, units[1:]
+    return f"{value:.3g}{units[0]}"
+
+
+def _ago(created: str) -> str:
+    seconds = _age_seconds(created)
+    if seconds is None:
+        return created or "N/A"
+    for limit, divisor, unit in ((60, 1, "second"), (3600, 60, "minute"), (172800, 3600, "hour"),
+                                 (1209600, 86400, "day"), (5184000, 604800, "week"),
+                                 (63072000, 2592000, "month")):
+        if seconds < limit:
+            count = max(1, int(seconds // divisor))
+            return f"{count} {unit}{'s' if count != 1 else ''} ago"
+    return f"{int(seconds // 31536000)} years ago"
+
+
+def _age_seconds(created: str) -> float | None:
+    """Seconds since an engine's Created value (epoch seconds, or RFC 3339 with nanoseconds)."""
+    if created.isdigit():
+        return time.time() - int(created)
+    match = _RFC3339.match(created)
+    if match is None:
+        return None
+    stamp = datetime.fromisoformat(match.group(1) + (match.group(3) or "+00:00").replace("Z", "+00:00"))
+    return (datetime.now(timezone.utc) - stamp).total_seconds()
+
+
+def _rmi(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    if parsed.options.get("force"):
+        yield Notice("-f is not needed here: the tutor removes the names you give it.")
+    for reference in parsed.args:
+        try:
+            lines = session.engine.remove(reference)
+        except EngineError as error:
+            yield failed(f"Error response from daemon: {error}", session)
+            continue
+        yield from (OutputLine(line) for line in lines)
+
+
+def _inspect(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    found = []
+    for reference in parsed.args:
+        image = session.engine.image(reference)
+        if image is None:
+            yield failed(f"Error: No such image: {reference}", session)
+            continue
+        found.append({"Id": image.id, "RepoTags": list(image.tags), "RepoDigests": list(image.repo_digests),
+                      "Created": image.created, "Size": image.size})
+    if found:
+        yield from (OutputLine(line) for line in json.dumps(found, indent=4).splitlines())
+
+
+def _run(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    if not parsed.options.get("rm"):
+        yield Notice("The tutor always removes the container afterwards, as with --rm.")
+    for event in session.engine.run(parsed.args[0]):
+        if isinstance(event, CommandFailed) and event.explanation is None:
+            event = failed(event.message, session)
+        yield event
+
+
+def _version(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    info = session.engine.info
+    yield OutputLine(f"Server: {info.kind} {info.version} (API {info.api_version})")
+    yield OutputLine(f" Address: {info.base_url}")
+    if info.os:
+        yield OutputLine(f" OS/Arch: {info.os}/{info.arch}")
+
+
+_HANDLERS: dict[str, Handler] = {
+    "export": _builtin, "echo": _builtin, "help": _builtin, "login": _login, "logout": _logout,
+    "tag": _tag, "push": _transfer, "pull": _transfer, "images": _images, "rmi": _rmi,
+    "inspect": _inspect, "run": _run, "version": _version,
+}
+__all__ = ["HELPER_NOTE", "InvalidName", "failed", "format_table", "run_parsed"]
