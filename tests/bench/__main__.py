@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 
 from tests.bench import push, startup
 from tests.bench.bed import Bed, BenchSetupError
-from tests.bench.report import Row, render, to_json
+from tests.bench.report import Row, pending, render, to_json
 from tests.bench.settings import Settings
+from tests.bench.tutor_api import Pending
 
 Figure = Callable[[Bed, Settings], list[Row]]
 FIGURES: dict[str, tuple[str, Figure]] = {
@@ -38,6 +39,8 @@ def run_figure(name: str, bed: Bed, settings: Settings) -> list[Row]:
     started = time.monotonic()
     try:
         rows = measure(bed, settings)
+    except Pending as waiting:
+        rows = [pending(title, "-", str(waiting))]
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
         rows = [Row(title, None, "", "-", None, note=f"error: {type(error).__name__}: {error}")]

@@ -136,8 +136,6 @@ def isolate(root: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         os.environ[name] = str(path)
     (root / "home" / "run").chmod(0o700)
-    # Not REGISTRY_AUTH_FILE: the registry binary reads REGISTRY_* variables as its own config.
-    # Podman's default auth.json already lies under the isolated XDG_RUNTIME_DIR.
-    os.environ.pop("REGISTRY_AUTH_FILE", None)
+    os.environ["REGISTRY_AUTH_FILE"] = str(root / "home" / "run" / "containers" / "auth.json")
     os.environ.pop("DOCKERHUB_USERNAME", None)
 
