@@ -32,7 +32,11 @@ _MISTAKE = re.compile(r"^`([^`]+)`\s*(?:->|→)\s*`?([A-Za-z0-9_.-]+)`?\s*$")
 
 
 class LessonError(ValueError):
-    """A lesson file that cannot be read; the message starts with file:line."""
+    """A lesson file that cannot be read; str() is `file:line: message`."""
+
+    def __init__(self, path: Path, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path, self.line, self.message = path, line, message
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class Step:
     wrong_attempts: tuple[WrongAttempt, ...] = ()
     line: int = 0
     lines: dict[str, int] = field(default_factory=dict)
+    terminal_only: frozenset[str] = frozenset()
 
     def body_for(self, engine: str) -> str:
         """The body as Markdown for ENGINE: the other engine's command blocks left out."""
@@ -122,7 +127,7 @@ def parse_lesson(text: str, path: Path) -> Lesson:
     tokens = MarkdownIt("commonmark").parse(text)
     headings = _step_headings(tokens, body_start)
     if not headings:
-        raise LessonError(f"{path}:1: no '## Step: <id> — <title>' heading; a lesson needs steps")
+        raise LessonError(path, 1, "no '## Step: <id> — <title>' heading; a lesson needs steps")
     first = headings[0][0]
     steps = []
     for index, (start, step_id, title) in enumerate(headings):
@@ -149,9 +154,9 @@ def _front_matter(lines: list[str], path: Path) -> tuple[dict[str, str], int]:
             return meta, number + 1
         key, colon, value = line.partition(":")
         if not colon or not key.strip():
-            raise LessonError(f"{path}:{number + 1}: front matter lines are 'key: value', not {line!r}")
+            raise LessonError(path, number + 1, f"front matter lines are 'key: value', not {line!r}")
         meta[key.strip().lower()] = value.strip()
-    raise LessonError(f"{path}:1: the front matter opened with '---' is never closed")
+    raise LessonError(path, 1, "the front matter opened with '---' is never closed")
 
 
 def _step_headings(tokens: list[Token], body_start: int) -> list[tuple[int, str, str]]:
@@ -198,15 +203,15 @@ def _parse_step(lines: list[str], start: int, end: int, step_id: str, title: str
     parts = _split_sections(_Section(lines[start + 1:end], start + 2), path)
     body = parts["body"]
     check, check_line = _take_check(body)
-    commands, locations = _fences(body)
-    solution, solution_lines = _fences(parts.get("solution", _Section([], 0)))
+    commands, locations, terminal = _fences(body)
+    solution, solution_lines, terminal_solution = _fences(parts.get("solution", _Section([], 0)))
     locations.update({f"solution.{k}": v for k, v in solution_lines.items()})
     locations.update({name: part.first_line - 1 for name, part in parts.items() if name != "body"})
     locations.update(heading=start + 1, check=check_line)
     hints = _list_items(parts.get("hints", _Section([], 0)))
     mistakes = _mistakes(parts.get("mistakes", _Section([], 0)), path)
     return Step(step_id, title, "\n".join(body.source).strip(), check, commands, hints, solution,
-                mistakes, start + 1, locations)
+                mistakes, start + 1, locations, frozenset(terminal | terminal_solution))
 
 
 def _split_sections(step: _Section, path: Path) -> dict[str, _Section]:
@@ -218,8 +223,8 @@ def _split_sections(step: _Section, path: Path) -> dict[str, _Section]:
             title = tokens[index + 1].content.strip()
             name = SECTIONS.get(title.lower())
             if name is None:
-                raise LessonError(f"{path}:{token.map[0] + step.first_line}: unknown section "
-                                  f"'{title}'; use Hints, Solution or Mistakes")
+                raise LessonError(path, token.map[0] + step.first_line,
+                                  f"unknown section '{title}'; use Hints, Solution or Mistakes")
             cuts.append((token.map[0], name))
     first_cut = cuts[0][0] if cuts else len(step.source)
     parts = {"body": _Section(step.source[:first_cut], step.first_line)}
@@ -241,31 +246,46 @@ def _take_check(body: _Section) -> tuple[str, int]:
 
 def command_lines(fence_text: str) -> tuple[str, ...]:
     """The commands in a fenced block: one per line, `\\` continues a line, `#` comments dropped."""
-    commands: list[str] = []
-    pending = ""
-    for raw in fence_text.splitlines():
+    return tuple(command for command, _line in _commands_with_lines(fence_text))
+
+
+def _commands_with_lines(fence_text: str) -> list[tuple[str, int]]:
+    """Each command with the 0-based line in the block where it starts."""
+    commands: list[tuple[str, int]] = []
+    pending, start = "", 0
+    for number, raw in enumerate(fence_text.splitlines()):
         line = raw.strip()
         if not pending and (not line or line.startswith("#")):
             continue
+        if not pending:
+            start = number
         if line.endswith("\\"):
             pending += line[:-1].rstrip() + " "
             continue
-        commands.append((pending + line).strip())
+        commands.append(((pending + line).strip(), start))
         pending = ""
     if pending.strip():
-        commands.append(pending.strip())
-    return tuple(commands)
+        commands.append((pending.strip(), start))
+    return commands
 
 
-def _fences(section: _Section) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+def _fences(section: _Section) -> tuple[dict[str, tuple[str, ...]], dict[str, int], set[str]]:
+    """Commands per engine from ```docker / ```podman fences, their lines (`docker#0`) and the
+    commands of fences marked `terminal` (the tutor cannot run them)."""
     found: dict[str, tuple[str, ...]] = {}
     lines: dict[str, int] = {}
+    terminal: set[str] = set()
     for token in section.tokens:
-        engine = token.info.strip().split(" ")[0] if token.type == "fence" else ""
-        if engine in ENGINES:
-            found[engine] = found.get(engine, ()) + command_lines(token.content)
-            lines.setdefault(engine, (token.map[0] if token.map else 0) + section.first_line)
-    return found, lines
+        info = token.info.split() if token.type == "fence" else []
+        if info and info[0] in ENGINES:
+            fence_line = (token.map[0] if token.map else 0) + section.first_line
+            lines.setdefault(info[0], fence_line)
+            for command, offset in _commands_with_lines(token.content):
+                lines[f"{info[0]}#{len(found.get(info[0], ()))}"] = fence_line + 1 + offset
+                found[info[0]] = (*found.get(info[0], ()), command)
+                if "terminal" in info[1:]:
+                    terminal.add(command)
+    return found, lines, terminal
 
 
 def _list_items(section: _Section) -> tuple[str, ...]:
@@ -287,7 +307,7 @@ def _mistakes(section: _Section, path: Path) -> tuple[WrongAttempt, ...]:
         match = _MISTAKE.match(text)
         line = token.map[0] + section.first_line
         if not match:
-            raise LessonError(f"{path}:{line}: a mistake is written `command` -> explainer-key, not {text!r}")
+            raise LessonError(path, line, f"a mistake is written `command` -> explainer-key, not {text!r}")
         attempts.append(WrongAttempt(match.group(1).strip(), match.group(2), line))
     return tuple(attempts)
 
@@ -296,12 +316,12 @@ def _keep_engine(markdown: str, engine: str) -> str:
     lines = markdown.splitlines()
     drop: set[int] = set()
     for token in MarkdownIt("commonmark").parse(markdown):
-        info = token.info.strip().split(" ")[0] if token.type == "fence" else ""
+        info = token.info.split()[0] if token.type == "fence" and token.info.split() else ""
         if token.map and info in ENGINES:
             if info != engine:
                 drop.update(range(*token.map))
             else:
-                lines[token.map[0]] = lines[token.map[0]].replace(info, "sh", 1)
+                lines[token.map[0]] = lines[token.map[0]].replace(token.info.strip(), "sh", 1)
     kept = "\n".join(line for number, line in enumerate(lines) if number not in drop)
     return re.sub(r"\n{3,}", "\n\n", kept).strip()
 
