@@ -83,6 +83,20 @@ def practice(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     PracticeRegistry(data).stop()
 
 
+def push_hello(engine: docker.DockerClient, address: str, user: str, password: str,
+               tag: str = "latest") -> str:
+    """Push python-hello-world as USER/python-hello-world:TAG through the daemon; its digest."""
+    remote = f"{address}/{user}/{HELLO_IMAGE}"
+    engine.images.get(HELLO_IMAGE).tag(remote, tag)
+    try:
+        auth = {"username": user, "password": password}
+        stream = list(engine.api.push(remote, tag, auth_config=auth, stream=True, decode=True))
+    finally:
+        engine.images.remove(f"{remote}:{tag}")
+    assert not [line for line in stream if "errorDetail" in line], stream
+    return str(next(line["aux"]["Digest"] for line in stream if "aux" in line))
+
+
 @pytest.fixture
 def running(practice: Practice) -> Practice:
     """A practice registry already started through the CLI."""
@@ -193,14 +207,7 @@ def test_reset_of_one_user_keeps_the_others(running: Practice, engine: docker.Do
     """`reset --user A` deletes only A's images."""
     accounts = [running.add_user(), running.add_user()]
     for user, password in accounts:
-        remote = f"{running.address}/{user}/{HELLO_IMAGE}"
-        engine.images.get(HELLO_IMAGE).tag(remote, "v1")
-        try:
-            auth = {"username": user, "password": password}
-            stream = list(engine.api.push(remote, "v1", auth_config=auth, stream=True, decode=True))
-            assert not [line for line in stream if "errorDetail" in line], stream
-        finally:
-            engine.images.remove(f"{remote}:v1")
+        push_hello(engine, running.address, user, password, "v1")
     (first, _), (second, _) = accounts
     assert running.run("reset", "--user", first, "--yes").code == 0
     catalog = running.registry.pushed()
@@ -317,13 +324,7 @@ def test_reset_asks_on_a_terminal_and_no_keeps_everything(running: Practice, eng
                                                           hello_image: str) -> None:
     """reset lists what it would delete and asks; 'n' keeps the images, 'y' deletes them."""
     user, password = running.add_user()
-    remote = f"{running.address}/{user}/{HELLO_IMAGE}"
-    engine.images.get(HELLO_IMAGE).tag(remote, "latest")
-    try:
-        auth = {"username": user, "password": password}
-        list(engine.api.push(remote, "latest", auth_config=auth, stream=True, decode=True))
-    finally:
-        engine.images.remove(f"{remote}:latest")
+    push_hello(engine, running.address, user, password)
     argv = ["practice", "reset", "--data", str(running.data)]
     code, shown = _on_terminal(argv, [("Delete them?", "n")])
     assert code == 1 and f"{user}/{HELLO_IMAGE}:latest" in shown and "Nothing deleted" in shown

@@ -9,24 +9,12 @@ from textual.widgets import DataTable, Static
 
 from tests import test_practice
 from tests.conftest import HELLO_IMAGE
-from tests.test_practice import Practice
+from tests.test_practice import Practice, push_hello
 from tutor.commands.board import BoardApp, pushed_ago
 from tutor.core.practice import PracticeRegistry
 
 practice = test_practice.practice  # the same fixtures: the CLI on the test's own data dir
 running = test_practice.running
-
-
-def _push(engine: docker.DockerClient, address: str, user: str, password: str) -> str:
-    remote = f"{address}/{user}/{HELLO_IMAGE}"
-    engine.images.get(HELLO_IMAGE).tag(remote, "latest")
-    try:
-        auth = {"username": user, "password": password}
-        stream = list(engine.api.push(remote, "latest", auth_config=auth, stream=True, decode=True))
-    finally:
-        engine.images.remove(f"{remote}:latest")
-    assert not [line for line in stream if "errorDetail" in line], stream
-    return str(next(line["aux"]["Digest"] for line in stream if "aux" in line))
 
 
 def _cells(table: DataTable[str]) -> list[list[str]]:
@@ -39,7 +27,7 @@ async def test_board_shows_every_account_and_a_fresh_push(
     """At 80x24 the board lists an idle account and a pushed image with its short digest and age."""
     pusher, password = running.add_user()
     idle, _ = running.add_user()
-    digest = _push(engine, running.address, pusher, password)
+    digest = push_hello(engine, running.address, pusher, password)
     app = BoardApp(PracticeRegistry(running.data))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.app.workers.wait_for_complete()
