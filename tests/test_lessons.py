@@ -79,7 +79,7 @@ def test_a_small_lesson_parses_into_steps(tmp_path: Path) -> None:
         ("docker push {remote_ref}", "not_tagged", 41)]
     assert step.lines["check"] == 24
     assert step.lines["docker"] == 15
-    assert (step.lines["docker#0"], step.lines["podman#0"], step.lines["solution.docker#0"]) == (16, 20, 35)
+    assert (step.lines["docker#0"], step.lines["podman#0"], step.lines["solution.docker#0"]) == (16, 20, 36)
     assert "check:" not in step.body
     assert lesson.step("tag") is step
     with pytest.raises(KeyError):
