@@ -130,6 +130,20 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def test_a_registry_started_by_a_command_outlives_it(practice: Practice) -> None:
+    """`registry-tutor practice start` as its own process: the registry keeps running after it exits."""
+    command = [sys.executable, "-m", "tutor", "practice"]
+    data = ["--data", str(practice.data)]
+    started = subprocess.run([*command, "start", *data, "--port", str(practice.port)],
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 0, started.stderr
+    status = subprocess.run([*command, "status", *data], capture_output=True, text=True, timeout=60)
+    assert status.returncode == 0 and f"running at {practice.address}" in status.stdout
+    assert RegistryClient(f"http://127.0.0.1:{practice.port}").ping()
+    stopped = subprocess.run([*command, "stop", *data], capture_output=True, text=True, timeout=60)
+    assert stopped.returncode == 0 and not _port_open(practice.port)
+
+
 def test_an_explicit_port_in_use_is_refused(practice: Practice) -> None:
     """--port N that something else holds gets exit 1 and a hint, and nothing starts."""
     with socket.socket() as holder:
@@ -247,6 +261,9 @@ def test_account_rules_and_htpasswd(practice: Practice) -> None:
     assert empty.code == 1 and "empty" in empty.err
     duplicate = practice.run("add-user", user, "--password-stdin", stdin="other\n")
     assert duplicate.code == 1 and "already exists" in duplicate.err
+    for action in ("board", "reset"):  # both need the running registry: exit 2 and the fix
+        stopped = practice.run(action, "--json") if action == "board" else practice.run(action, "--yes")
+        assert stopped.code == 2 and "practice start" in stopped.err, action
     no_terminal = practice.run("add-user", "dave")
     assert no_terminal.code == 1 and "--password-stdin" in no_terminal.err
     htpasswd = practice.data / "htpasswd"

@@ -32,7 +32,12 @@ def add_parser(sub: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", help="where it keeps images and accounts "
                                        "(default: your user data dir, practice-registry)")
-    practice = sub.add_parser("practice", help="run the offline practice registry")
+    practice = sub.add_parser(
+        "practice", help="run the offline practice registry",
+        description="Run a real registry on this machine for the lab: offline, with its own accounts.",
+        epilog="Exit codes: 0 done, 1 refused or failed, 2 the practice registry cannot be reached. "
+               "Status, board and reset read the registry through a hidden account, tutor-admin, "
+               "whose password is kept (mode 0600) in the data dir's admin-password file.")
     actions = practice.add_subparsers(dest="action", metavar="ACTION", required=True)
     start = actions.add_parser("start", parents=[common],
                                help="start the practice registry in the background")

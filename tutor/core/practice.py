@@ -1,4 +1,11 @@
-"""The offline practice registry: a real Distribution registry the tutor starts and looks after."""
+"""The offline practice registry: a real Distribution registry the tutor starts and looks after.
+
+Its data dir (default: platformdirs user_data_dir('registry-tutor')/practice-registry, mode 0700)
+holds config.yml, htpasswd (bcrypt, 0600), storage/, registry.log, state.json (pid, host, port,
+tls; written atomically), tls/ (the small CA and server certificate, with --tls) and
+admin-password (0600): the password of the hidden account `tutor-admin`, which the tutor uses
+to read the catalog for status, board and reset. It is never listed as a learner's account.
+"""
 
 from __future__ import annotations
 
@@ -104,7 +111,7 @@ def port_is_free(host: str, port: int) -> bool:
 
 def _pid_alive(pid: int, config_file: Path) -> bool:
     """True when pid is a live (not zombie) registry process serving our config file."""
-    with contextlib.suppress(ChildProcessError, OSError):
+    with contextlib.suppress(ChildProcessError, OSError, AttributeError):
         os.waitpid(pid, os.WNOHANG)  # reap it if the registry was our own child
     try:
         os.kill(pid, 0)
@@ -363,10 +370,8 @@ class PracticeRegistry:
                 raise PracticeUnreachable("the practice registry is not running; "
                                           "start it with: registry-tutor practice start")
             config = self._state_config(state)
-        if not self.admin_file.exists():
-            raise PracticeError("the tutor's admin account is missing; restart the practice registry")
         ca_file = str(tls_files(self.tls_dir).ca_cert) if config.tls_cert else None
-        return RegistryClient(config.url, ADMIN_USER, self.admin_file.read_text().strip(), ca_file=ca_file)
+        return RegistryClient(config.url, ADMIN_USER, self._ensure_admin(), ca_file=ca_file)
 
     def _images(self, client: RegistryClient, user: str | None) -> Iterator[tuple[str, str, list[str]]]:
         """(repository, digest, tags) for every pushed image, optionally of one user only."""
