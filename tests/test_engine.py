@@ -201,9 +201,10 @@ def test_pull_brings_the_pushed_image_back(
     gateway: Engine, engine: docker.DockerClient, registry: RegistryUnderTest,
     account: tuple[str, str], hello_image: str,
 ) -> None:
-    """After push and untag, a pull ends with the source's image ID and the registry's digest."""
+    """After push and untag, a pull ends with the source's ID and digest; events name the tag."""
     user, password = account
     remote = f"{registry.address}/{user}/{HELLO_IMAGE}:latest"
+    start = time.time_ns()
     pushed(gateway, engine, HELLO_IMAGE, remote, user, password)
     refused = list(gateway.pull(remote, user, password + "x"))
     assert isinstance(refused[-1], CommandFailed) and "unauthorized" in refused[-1].message
@@ -216,6 +217,9 @@ def test_pull_brings_the_pushed_image_back(
         assert finished.digest == digest
         assert lines(events)[0] == f"latest: Pulling from {user}/{HELLO_IMAGE}"
         assert f"Status: Downloaded newer image for {remote}" in lines(events)
+        recorded = gateway.image_events(start, time.time_ns())
+        mine = [event.action for event in recorded if event.name == remote]
+        assert mine == ["tag", "push", "pull"]
     finally:
         engine.images.remove(remote)
 

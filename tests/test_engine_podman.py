@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,8 +158,16 @@ def test_watch_notices_a_podman_cli_tag(podman: Engine, podman_hello_image: str)
     assert not thread.is_alive()
 
 
+def consume_watch(engine: Engine, errors: list[Exception]) -> None:
+    """Watch until the stream ends, keeping what it raised."""
+    try:
+        list(engine.watch(threading.Event()))
+    except Exception as error:
+        errors.append(error)
+
+
 def test_engine_that_dies_gives_clear_failures(tmp_path: Path, podman_hello_image: str) -> None:
-    """After the engine stops, calls raise EngineUnavailable and streams end in CommandFailed."""
+    """After the engine stops, calls and watch() raise EngineUnavailable, streams end in CommandFailed."""
     socket_path = tmp_path / "dying.sock"
     process = subprocess.Popen(["podman", "system", "service", "--time=0", f"unix://{socket_path}"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -168,9 +177,15 @@ def test_engine_that_dies_gives_clear_failures(tmp_path: Path, podman_hello_imag
         time.sleep(0.5)
         dying = Engine.connect("podman", f"unix://{socket_path}")
         assert dying.image(HELLO_IMAGE) is not None
+        watch_errors: list[Exception] = []
+        watcher = threading.Thread(target=lambda: consume_watch(dying, watch_errors), daemon=True)
+        watcher.start()
+        time.sleep(0.3)
     finally:
         process.terminate()
         process.wait(timeout=10)
+    watcher.join(timeout=5)
+    assert [type(error) for error in watch_errors] == [EngineUnavailable]
     with pytest.raises(EngineUnavailable, match="Cannot connect to the podman engine"):
         dying.images()
     events = list(dying.push(f"localhost:1/{HELLO_IMAGE}", None, None))

@@ -34,6 +34,7 @@ EngineKind = Literal["docker", "podman"]
 DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
 IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
+_IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 _DIGEST_LINE = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: (\d+)")
 _CONNECT_TIMEOUT = 10
 
@@ -443,18 +444,18 @@ class Engine:
         def close_when_stopped() -> None:
             while not stop.wait(0.05) and not finished.is_set():
                 pass
-            stream.close()
+            with contextlib.suppress(OSError, AttributeError, docker.errors.DockerException):
+                stream.close()
 
         closer = threading.Thread(target=close_when_stopped, name="engine-watch", daemon=True)
         closer.start()
         try:
-            for raw in stream:
+            for raw in _until_broken(stream):
                 event = _engine_event(raw)
                 if event is not None and not stop.is_set():
                     yield event
-        except (requests.RequestException, OSError, ValueError):
             if not stop.is_set():
-                raise EngineUnavailable(self._lost_message(OSError("the event stream ended"))) from None
+                raise EngineUnavailable(self._lost_message(OSError("the event stream ended")))
         finally:
             finished.set()
             closer.join(timeout=2)
@@ -510,6 +511,12 @@ def _digest_for(image: LocalImage, reference: str) -> str | None:
     return None
 
 
+def _until_broken(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The stream's items until it ends or its connection breaks (a closed stream ends quietly)."""
+    with contextlib.suppress(requests.RequestException, OSError, ValueError):
+        yield from stream
+
+
 def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
     pending = ""
     for chunk in chunks:
@@ -527,6 +534,8 @@ def _engine_event(raw: dict[str, Any]) -> EngineEvent | None:
         return None
     actor = raw.get("Actor") or {}
     attributes = {str(key): str(value) for key, value in (actor.get("Attributes") or {}).items()}
-    name = attributes.get("name") or str(actor.get("ID") or raw.get("id") or "")
+    actor_id = str(actor.get("ID") or raw.get("id") or "")
+    # Docker names push/pull by ID (repo:tag, its "name" lacks the tag), tag/untag by image ID.
+    name = actor_id if actor_id and not _IMAGE_ID.fullmatch(actor_id) else attributes.get("name", actor_id)
     time_nano = int(raw.get("timeNano") or int(raw.get("time") or 0) * 1_000_000_000)
-    return EngineEvent(action, name, time_nano, attributes, str(actor.get("ID") or ""))
+    return EngineEvent(action, name, time_nano, attributes, actor_id)
