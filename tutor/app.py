@@ -3,10 +3,207 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Iterable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+from textual.worker import Worker, get_current_worker
+
+from tutor.core.i18n import N_, _, current_language, detect_language, set_language
+from tutor.core.progress import ProgressStore
+from tutor.screens.base import localized, notify_failed_worker
+from tutor.screens.lab import LESSON_ID, Lab, LabOptions
+from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady
+from tutor.screens.no_engine_screen import NoEngineScreen
+from tutor.screens.step_screen import StepScreen
+from tutor.screens.welcome_screen import WelcomeScreen
+
+
+class TutorApp(App[int]):
+    """The registry lab: welcome, one screen per step, finish; the core does the real work."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "registry-tutor"
+    KEYS: ClassVar[list[Binding]] = [Binding("f1,question_mark", "help", N_("Help"), show=False),
+            Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True)]
+
+    def __init__(self, options: LabOptions | None = None, *, watch: bool = True, practice: Any = None,
+                 store: ProgressStore | None = None, credentials: Any = None) -> None:
+        super().__init__()
+        self.options = options or LabOptions()
+        self.watch_enabled = watch
+        self.practice = practice
+        self.store = store
+        self.credentials = credentials
+        self.lab: Lab | None = None
+        self._bindings = localized(self._bindings, self.KEYS)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(_("Looking for Docker or Podman…"), id="connecting")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Ask what is missing, or go straight to the engine when the command line said it all."""
+        if self.options.lang:
+            set_language(self.options.lang)
+        if self.options.complete:
+            self.action_connect()
+        else:
+            self.push_screen(WelcomeScreen(self.options), self._welcome_done)
+
+    def _welcome_done(self, options: LabOptions | None) -> None:
+        if options is not None:
+            self.options = options
+            self.action_connect()
+
+    # -- connecting -----------------------------------------------------------------------------
+    def action_connect(self) -> None:
+        """Connect to the engine and set up the lab (again, from the missing-engine screen)."""
+        self.connect_worker()
+
+    @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
+    def connect_worker(self) -> None:
+        """Connect, start the practice registry when chosen, load lesson and progress."""
+        from tutor.core.engine import Engine, EngineUnavailable
+        from tutor.screens.lab_setup import SetupFailed, build_lab
+
+        try:
+            engine = Engine.connect(self.options.engine, base_url=self.options.engine_url)  # type: ignore[arg-type]
+        except EngineUnavailable as error:
+            self.post_message(EngineMissing(str(error)))
+            return
+        try:
+            lab = build_lab(self, engine)
+        except SetupFailed as error:
+            self.post_message(LabFailed(str(error)))
+            return
+        self.post_message(LabReady(lab))
+
+    def on_engine_missing(self, message: EngineMissing) -> None:
+        """Show how to start an engine (or update the message when already shown)."""
+        if isinstance(self.screen, NoEngineScreen):
+            self.screen.show_message(message.message)
+        else:
+            self._show(NoEngineScreen(message.message))
+
+    def on_lab_failed(self, message: LabFailed) -> None:
+        """Setting up failed for a reason the learner can fix: say it, back to the welcome screen."""
+        self.notify(message.message, title=_("The lab cannot start"), severity="error", timeout=20)
+        self._show(WelcomeScreen(self.options), self._welcome_done)
+
+    def on_lab_ready(self, message: LabReady) -> None:
+        """Resume at the first unfinished step; watch the engine and the credentials file."""
+        self.lab = message.lab
+        self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
+        if self.watch_enabled:
+            self.watch_worker(self.lab)
+        self.show_step(self.lab.first_open())
+
+    # -- screens --------------------------------------------------------------------------------
+    def _show(self, screen: Screen[Any], callback: Any = None) -> None:
+        """Replace the screen on top (never stacking steps), keeping a result callback if any."""
+        if len(self.screen_stack) > 1 and callback is None:
+            self.switch_screen(screen)
+            return
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen, callback)
+
+    def show_step(self, index: int) -> None:
+        """Show a step (or the finish screen after the last one)."""
+        if self.lab is None:
+            return
+        if index >= len(self.lab.steps):
+            from tutor.screens.finish_screen import FinishScreen
+
+            self._show(FinishScreen(self.lab))
+            return
+        self._show(StepScreen(self.lab, index))
+
+    def action_help(self) -> None:
+        """Show the help page."""
+        from tutor.screens.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    # -- watch mode -----------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_worker(self, lab: Lab) -> None:
+        """Post LabChanged whenever the engine reports an image event or the login file changes."""
+        from tutor.core.watcher import watch_changes
+
+        stop = get_current_worker().cancelled_event
+        for change in watch_changes(lab.engine, [lab.credentials.path], stop):
+            self.post_message(LabChanged(change.detail))
+
+    def on_lab_changed(self, message: LabChanged) -> None:
+        """Re-check the step on screen: a learner working in their own terminal sees it unlock."""
+        if isinstance(self.screen, StepScreen):
+            self.screen.lab_changed()
+
+    # -- the masked password prompt, asked from the interpreter's worker thread ------------------
+    def ask_password(self, prompt: str) -> str | None:
+        """Show the password modal and wait for it (called from a worker thread, never the UI's)."""
+        from tutor.screens.password_modal import PasswordModal
+
+        answer: Future[str | None] = Future()
+        worker = get_current_worker()
+        self.call_from_thread(self.push_screen, PasswordModal(prompt), answer.set_result)
+        while True:
+            try:
+                return answer.result(timeout=0.2)
+            except FutureTimeout:
+                if worker.is_cancelled:
+                    return None
+
+    # -- the command palette ---------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own commands plus the tutor's: check, hint, solution, reset, language, registry."""
+        yield from super().get_system_commands(screen)
+        from tutor.screens.palette import tutor_commands
+
+        yield from tutor_commands(self, screen)
+
+    def switch_language(self) -> None:
+        """English ⇄ German: the lesson and every screen string, at once."""
+        set_language("de" if current_language() == "en" else "en")
+        self.options = replace(self.options, lang=current_language())
+        self._bindings = localized(self._merged_bindings or BindingsMap(), self.KEYS)
+        if self.lab is not None:
+            from tutor.core.lessons import load_lesson
+
+            self.lab.lesson = load_lesson(LESSON_ID, current_language())
+            self.lab.session.lang = current_language()
+            index = self.screen.index if isinstance(self.screen, StepScreen) else self.lab.first_open()
+            self.show_step(index)
+        elif isinstance(self.screen, WelcomeScreen):
+            self.screen.relocalize()
+            self.screen.refresh(recompose=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The app's own workers fail readably too."""
+        notify_failed_worker(self.screen, event)
+
+
+def options_from_args(args: argparse.Namespace) -> LabOptions:
+    """The command line's --registry/--user/--image/--engine/--lang as the lab's options."""
+    return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
+                      image=getattr(args, "image", None) or "python-hello-world",
+                      engine=getattr(args, "engine", None) or "auto",
+                      lang=detect_language(getattr(args, "lang", None)))
 
 
 def run_app(args: argparse.Namespace) -> int:
-    """Open the tutor (being written)."""
-    print("the tutor's screens are not available yet", file=sys.stderr)
-    return 2
+    """Open the tutor; returns the process exit code."""
+    options = options_from_args(args)
+    set_language(options.lang or "en")
+    return TutorApp(options).run() or 0

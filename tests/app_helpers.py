@@ -1,0 +1,74 @@
+"""Helpers for the tutor's Pilot tests: wait for the app's own work, type commands, read the screen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+from textual.worker import WorkerState
+
+from tests.conftest import RegistryUnderTest
+from tutor.core import registry_server
+
+ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
+
+
+class FixturePractice:
+    """The test registry seen as the tutor's practice registry (its real htpasswd, no stand-in)."""
+
+    def __init__(self, registry: RegistryUnderTest) -> None:
+        self.registry = registry
+
+    def has_user(self, name: str) -> bool:
+        """True when the registry's htpasswd holds the account."""
+        return name in registry_server.read_htpasswd(self.registry.config.htpasswd)
+
+    def add_user(self, name: str, password: str) -> None:
+        """Create the account for real; the registry reloads htpasswd by itself."""
+        self.registry.add_user(name, password)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Wait until every worker except watch mode's has finished and its messages were handled."""
+    for _round in range(200):
+        await pilot.pause()
+        busy = [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]
+        if not busy:
+            await pilot.pause()
+            if not [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]:
+                return
+            continue
+        await pilot.app.workers.wait_for_complete(busy)
+    raise AssertionError("the app never settled")
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Let the app run until CONDITION holds (a bounded wait on real state, not a fixed sleep)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not reached within {seconds}s")
+        await pilot.pause(0.05)
+
+
+async def type_command(pilot: Pilot[Any], line: str) -> None:
+    """Type a line into the command box and press Enter, as the learner does."""
+    box = pilot.app.screen.query_one("#command")
+    box.focus()
+    box.value = line  # type: ignore[attr-defined]
+    await pilot.press("enter")
+
+
+def text_of(pilot: Pilot[Any], selector: str) -> str:
+    """The plain text a Static shows."""
+    widget = pilot.app.screen.query_one(selector, Static)
+    return str(widget.render())
+
+
+def output_text(pilot: Pilot[Any]) -> str:
+    """Everything the output log shows."""
+    log = pilot.app.screen.query_one("#output")
+    return "\n".join(log.lines)  # type: ignore[attr-defined]

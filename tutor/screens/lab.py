@@ -1,0 +1,152 @@
+"""The state one tutoring session shares between its screens: engine, target, lesson, step states."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from tutor.core.events import CheckResult, Status
+from tutor.core.i18n import _, current_language
+from tutor.core.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.target import Target
+
+LESSON_ID = "push-to-registry"
+CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}
+
+
+class StepState(Enum):
+    """Where a step stands for the learner."""
+
+    LOCKED = "locked"
+    CURRENT = "current"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
+
+
+def state_word(state: StepState) -> str:
+    """The state as a word, so it never depends on colour."""
+    words = {StepState.DONE: _("done"), StepState.CURRENT: _("now"),
+             StepState.LOCKED: _("locked"), StepState.SKIPPED: _("skipped")}
+    return words[state]
+
+
+@dataclass
+class Lab:
+    """One learner's lab: the core objects it runs on and how far the learner got."""
+
+    engine: Any
+    target: Target
+    credentials: Any
+    lesson: Any
+    session: Any
+    practice: Any = None
+    store: ProgressStore | None = None
+    started_nano: int = field(default_factory=time.time_ns)
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    history: list[str] = field(default_factory=list)
+    image_names: list[str] = field(default_factory=list)
+    progress: LessonProgress | None = None
+    on_save_error: Callable[[str], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.store is not None and self.progress is None:
+            key = ProgressKey(self.target.registry, self.target.user, LESSON_ID)
+            self.progress = self.store.load(key)
+
+    @property
+    def steps(self) -> list[Any]:
+        """The lesson's steps in order."""
+        return list(self.lesson.steps)
+
+    def index_of(self, step_id: str) -> int:
+        """The position of a step in the lesson."""
+        return next(i for i, step in enumerate(self.steps) if step.id == step_id)
+
+    def state(self, index: int) -> StepState:
+        """A step's state: finished ones from progress, the first open one current, later ones locked."""
+        step_id = self.steps[index].id
+        recorded = self.progress.state(step_id) if self.progress else None
+        if recorded == "done":
+            return StepState.DONE
+        if recorded == "skipped":
+            return StepState.SKIPPED
+        return StepState.CURRENT if index == self.first_open() else StepState.LOCKED
+
+    def first_open(self) -> int:
+        """The first step neither done nor skipped (len(steps) when the lab is finished)."""
+        ids = [step.id for step in self.steps]
+        found = self.progress.first_unfinished(ids) if self.progress else ids[0]
+        return ids.index(found) if found is not None else len(ids)
+
+    def is_finished(self) -> bool:
+        """True when every step is done or skipped."""
+        return self.first_open() >= len(self.steps)
+
+    def record(self, result: CheckResult) -> bool:
+        """Keep a check's verdict; mark the step done when it passed. True when it newly became done."""
+        self.results[result.step] = result
+        if result.status is not Status.DONE or self.progress is None:
+            return False
+        newly = self.progress.state(result.step) != "done"
+        facts = {name: value for name, value in result.facts.items() if isinstance(value, str)}
+        self.progress.mark_done(result.step, facts)
+        kind = CREATED_BY_STEP.get(result.step)
+        if kind is not None:
+            self.progress.record_created(kind, self._created_value(kind))  # type: ignore[arg-type]
+        self.save()
+        return newly
+
+    def context(self) -> Any:
+        """What the core's checks need to judge a step."""
+        from tutor.core.checks import LabContext
+
+        return LabContext(self.engine, self.target, self.credentials, self.practice, self.started_nano,
+                          lang=current_language())
+
+    def retarget(self, target: Target) -> None:
+        """Use another source image (same account and registry, so progress stays)."""
+        self.target = target
+        self.session.target = target
+
+    def _created_value(self, kind: str) -> str:
+        return self.target.auth_key if kind == "login" else self.target.remote_ref
+
+    def skip(self, index: int) -> None:
+        """Mark a step skipped (it stays marked so the learner knows)."""
+        if self.progress is not None:
+            self.progress.mark_skipped(self.steps[index].id)
+            self.save()
+
+    def save(self) -> None:
+        """Write progress; a failure is reported, never fatal (the store keeps it in memory)."""
+        if self.store is None or self.progress is None:
+            return
+        try:
+            self.store.save(self.progress)
+        except ProgressError as error:
+            if self.on_save_error is not None:
+                self.on_save_error(str(error))
+
+
+@dataclass
+class LabOptions:
+    """What the learner chose (or the command line said): registry, account, image, engine, language."""
+
+    registry: str | None = None
+    user: str | None = None
+    image: str = "python-hello-world"
+    engine: str = "auto"
+    lang: str | None = None
+    engine_url: str | None = None
+    ca_file: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when the welcome screen has nothing left to ask."""
+        return bool(self.registry and self.user)

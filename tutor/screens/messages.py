@@ -1,0 +1,88 @@
+"""Small past-tense messages that thread workers post; handlers own all UI state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual.message import Message
+
+from tutor.core import events
+from tutor.core.events import CheckResult
+
+
+@dataclass
+class CommandOutput(Message):
+    """A core event (output line, notice, failure...) from a running command."""
+
+    event: events.Event
+
+
+@dataclass
+class LayerProgressed(Message):
+    """A layer's progress during a push or pull; later news of the same layer replaces it."""
+
+    layer: events.LayerProgressed
+
+    def can_replace(self, message: Message) -> bool:
+        """A pending update of the same layer supersedes this one, so many layers never flood."""
+        return isinstance(message, LayerProgressed) and message.layer.layer_id == self.layer.layer_id
+
+
+@dataclass
+class CommandFinished(Message):
+    """A learner's command (or an offered action) ran to its end."""
+
+    line: str
+    failed: bool = False
+
+
+@dataclass
+class CheckFinished(Message):
+    """A step's check returned its verdict."""
+
+    result: CheckResult
+
+
+@dataclass
+class LabChanged(Message):
+    """The engine or the credentials file changed: the current step should be re-checked."""
+
+    reason: str
+
+
+@dataclass
+class LabReady(Message):
+    """An engine answered and the lab (target, lesson, progress) is set up on it."""
+
+    lab: Any
+
+
+@dataclass
+class EngineMissing(Message):
+    """No engine answered; message says how to start one."""
+
+    message: str
+
+
+@dataclass
+class LabFailed(Message):
+    """Setting up the lab failed for a reason the learner can fix (e.g. no registry binary)."""
+
+    message: str
+
+
+@dataclass
+class RegistryFetched(Message):
+    """The registry view's data: what the registry holds, or why it could not be read."""
+
+    remote: events.RemoteImage | None
+    local_id: str | None
+    error: str | None = None
+
+
+@dataclass
+class StepChosen(Message):
+    """The learner picked a step in the side list."""
+
+    index: int

@@ -1,0 +1,83 @@
+"""The registry view: what the registry really holds for the learner's repository."""
+
+from __future__ import annotations
+
+import webbrowser
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label
+
+from tutor.core.i18n import N_, _
+from tutor.core.registry_api import RegistryError
+from tutor.core.reset import registry_client
+from tutor.screens.base import TutorModal
+from tutor.screens.lab import Lab
+from tutor.screens.messages import RegistryFetched
+from tutor.widgets.registry_view import RegistryView
+
+
+class RegistryScreen(TutorModal[None]):
+    """Tags, digest, size, layers and time of the pushed image, beside the local image ID."""
+
+    KEYS: ClassVar[list[Binding]] = [
+        Binding("escape,f5,q", "close", N_("Close")),
+        Binding("r", "refresh", N_("Refresh")),
+        Binding("o", "open_page", N_("Open web page")),
+    ]
+
+    def __init__(self, lab: Lab) -> None:
+        super().__init__()
+        self.lab = lab
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="registry-dialog", classes="dialog"):
+            yield Label(_("The registry holds:") + f" {self.lab.target.remote_ref}",
+                        classes="dialog-title", markup=False)
+            yield RegistryView(id="registry-view")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the registry at once."""
+        self.action_refresh()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Only registries with a web page offer to open it."""
+        return self.lab.target.web_url is not None if action == "open_page" else True
+
+    def action_refresh(self) -> None:
+        """Read the registry again."""
+        self.fetch()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def fetch(self) -> None:
+        """Ask the registry's API and the engine (in a thread: both block)."""
+        target = self.lab.target
+        local = self.lab.engine.image(target.image)
+        local_id = local.id if local is not None else None
+        try:
+            remote = registry_client(target, self.lab.credentials).remote_image(target.api_path, target.tag)
+        except RegistryError as error:
+            self.post_message(RegistryFetched(None, local_id, str(error)))
+            return
+        self.post_message(RegistryFetched(remote, local_id))
+
+    def on_registry_fetched(self, message: RegistryFetched) -> None:
+        """Show what came back."""
+        view = self.query_one(RegistryView)
+        view.show(message.remote, message.local_id, self.lab.target.web_url, message.error)
+
+    def action_open_page(self) -> None:
+        """Open the repository's page on Docker Hub or Quay in the browser."""
+        url = self.lab.target.web_url
+        if url and webbrowser.open(url):
+            self.notify(_("Opened {url} in your browser.").format(url=url))
+        elif url:
+            self.notify(_("No browser found; open {url} yourself.").format(url=url), severity="warning")
+
+    def action_close(self) -> None:
+        """Back to the step."""
+        self.dismiss(None)

@@ -1,0 +1,319 @@
+"""One data-driven screen for every step: lesson text, command box, live output and the step's check."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Header, Markdown, Static
+
+from tutor.core import events
+from tutor.core.events import CheckResult, Status
+from tutor.core.i18n import N_, _
+from tutor.core.lessons import fill, lesson_values
+from tutor.screens import step_actions
+from tutor.screens.base import TutorScreen
+from tutor.screens.confirm_modal import ConfirmModal
+from tutor.screens.lab import SIGNS, Lab, StepState, state_word
+from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
+from tutor.widgets.command_box import CommandBox
+from tutor.widgets.output_log import OutputLog, explanation_lines
+from tutor.widgets.push_progress import PushProgress
+from tutor.widgets.step_list import StepList
+
+TRANSFER_WORDS = ("push", "pull")
+
+
+def is_transfer(line: str) -> bool:
+    """True when a command pushes or pulls (it gets the progress bars)."""
+    words = line.split()
+    return len(words) > 1 and any(word in TRANSFER_WORDS for word in words[1:3])
+
+
+def verdict_text(result: CheckResult, next_title: str | None) -> str:
+    """A check's verdict as lines with a sign and a word, never colour alone."""
+    if result.status is Status.DONE:
+        then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
+                if next_title else _("Press Enter or Ctrl+N to see your summary."))
+        return f"✓ {_('Done')}: {result.detail}\n{then}"
+    sign, word = ("✗", _("Not done yet")) if result.status is Status.TODO else ("?", _("Cannot tell yet"))
+    lines = [f"{sign} {word}: {result.detail}"]
+    if result.hint:
+        lines.append(f"→ {result.hint}")
+    lines += [line.strip() for line in explanation_lines(result.explanation)[1:]]
+    return "\n".join(lines)
+
+
+class StepScreen(TutorScreen[None]):
+    """Shows one step of the lesson and runs the learner's commands for it."""
+
+    KEYS: ClassVar[list[Binding]] = [
+        Binding("f2", "check", N_("Check")),
+        Binding("f3", "hint", N_("Hint")),
+        Binding("f4", "solution", N_("Solution")),
+        Binding("f5", "registry", N_("Registry")),
+        Binding("f6", "skip", N_("Skip")),
+        Binding("ctrl+n", "next", N_("Next")),
+        Binding("f1", "app.help", N_("Help")),
+        Binding("ctrl+q", "app.quit", N_("Quit"), show=False),
+        Binding("pageup", "scroll_lesson(-1)", N_("Scroll the lesson up"), show=False),
+        Binding("pagedown", "scroll_lesson(1)", N_("Scroll the lesson down"), show=False),
+    ]
+
+    def __init__(self, lab: Lab, index: int) -> None:
+        super().__init__()
+        self.lab = lab
+        self.index = index
+        self.step = lab.steps[index]
+        self.hints_shown = 0
+        self.running = False
+        self.checking = False
+
+    @property
+    def values(self) -> dict[str, str]:
+        """The learner's names that fill the lesson's placeholders."""
+        return lesson_values(self.lab.target, self.lab.engine.kind)
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="step-body"):
+            with Vertical(id="side"):
+                titles = [step.title for step in self.lab.steps]
+                yield StepList(titles, self._states(), self.index, id="step-list")
+                yield Static(" ".join(f"{SIGNS[s]} {state_word(s)}" for s in StepState), id="legend")
+            with Vertical(id="step-main"):
+                yield CommandBox(self.lab.history, self._complete, id="command")
+                with VerticalScroll(id="lesson"):
+                    yield Markdown(self._lesson_markdown(), id="lesson-text")
+                with VerticalScroll(id="verdict-box"):
+                    yield Static(_("… checking this step"), id="verdict", markup=False)
+                    yield Static("", id="hints", markup=False)
+                with Horizontal(id="step-actions"):
+                    yield from step_actions.buttons(self.step.id, self.lab.target)
+                yield PushProgress(id="push-progress")
+                yield OutputLog(id="output")
+        yield Footer()
+
+    def _lesson_markdown(self) -> str:
+        body = fill(self.step.body_for(self.lab.engine.kind), self.values)
+        return f"## {self.index + 1}. {self.step.title}\n\n{body}"
+
+    def _states(self) -> list[StepState]:
+        return [self.lab.state(i) for i in range(len(self.lab.steps))]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The registry view key shows from the push step on, where there is something to see."""
+        if action == "registry":
+            return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
+        return True
+
+    def _ids(self) -> list[str]:
+        return [step.id for step in self.lab.steps]
+
+    def on_mount(self) -> None:
+        """Focus the command box and check at once (the step may already be done)."""
+        self.sub_title = f"{self.lab.target.remote_ref} · {self.lab.engine.kind}"
+        self.query_one("#push-progress", PushProgress).display = False
+        self.query_one("#hints", Static).display = False
+        self.query_one(CommandBox).focus()
+        self.action_check()
+
+    # -- completion ---------------------------------------------------------------------------
+    def _complete(self, prefix: str) -> list[str]:
+        from tutor.core.interpreter import complete
+
+        try:
+            return list(complete(prefix, self.lab.session))
+        except Exception:  # completion must never break typing
+            return []
+
+    # -- commands -----------------------------------------------------------------------------
+    def on_input_submitted(self, event: CommandBox.Submitted) -> None:
+        """Enter runs the command; on an empty box after a done step it moves on."""
+        if event.input.id != "command":
+            return
+        event.stop()
+        line = event.value.strip()
+        box = self.query_one(CommandBox)
+        if not line:
+            if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED):
+                self.action_next()
+            return
+        if self.running:
+            self.notify(_("A command is still running; wait for it to finish."), severity="warning")
+            return
+        box.remember(line)
+        box.value = ""
+        self.run_line(line)
+
+    def run_line(self, line: str) -> None:
+        """Run one command line through the core's interpreter."""
+        self.run_lines([line])
+
+    def run_lines(self, lines: list[str]) -> None:
+        """Run command lines one after another, as if typed (used by offers like "pull it back")."""
+        self.running = True
+        if any(is_transfer(line) for line in lines):
+            self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
+        self.run_command_worker(lines)
+
+    @work(thread=True, exclusive=True, group="command", exit_on_error=False)
+    def run_command_worker(self, lines: list[str]) -> None:
+        """Run the lines (blocking engine and registry calls) and post each event as it comes."""
+        from tutor.core.interpreter import run_command
+
+        failed = False
+        try:
+            for line in lines:
+                self.post_message(CommandOutput(events.OutputLine(f"$ {line}")))
+                for event in run_command(line, self.lab.session):
+                    failed = failed or isinstance(event, events.CommandFailed)
+                    self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
+                                      else CommandOutput(event))
+        finally:
+            self.post_message(CommandFinished(" && ".join(lines), failed))
+
+    def on_command_output(self, message: CommandOutput) -> None:
+        """Show a command's event; a failure's explanation also goes into the verdict."""
+        self.query_one(OutputLog).show_event(message.event)
+        event = message.event
+        if isinstance(event, (events.PushFinished, events.PullFinished)):
+            self.query_one(PushProgress).finish()
+        if isinstance(event, events.CommandFailed) and event.explanation is not None:
+            advice = [line.strip() for line in explanation_lines(event.explanation)[1:]]
+            lines = [f"✗ {event.explanation.what}", *advice]
+            self.query_one("#verdict", Static).update("\n".join(lines))
+
+    def on_layer_progressed(self, message: LayerProgressed) -> None:
+        """Move a layer's bar (coalesced messages: only the newest of a burst arrives)."""
+        progress = self.query_one(PushProgress)
+        progress.display = True
+        progress.update_layer(message.layer)
+
+    def on_command_finished(self, message: CommandFinished) -> None:
+        """After every command, check the step against the real state."""
+        self.running = False
+        if message.failed:
+            self.query_one(PushProgress).display = False
+        self.action_check()
+
+    # -- checks -------------------------------------------------------------------------------
+    def action_check(self) -> None:
+        """Check this step now against the real engine and registry."""
+        self.checking = True
+        self.check_worker()
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def check_worker(self) -> None:
+        """Run the step's check (it blocks on the engine and the registry)."""
+        from tutor.core.checks import run_check
+
+        self.post_message(CheckFinished(run_check(self.step.check, self.lab.context())))
+
+    def on_check_finished(self, message: CheckFinished) -> None:
+        """Show the verdict; a passed check marks the step done and unlocks the next one."""
+        self.checking = False
+        result = message.result
+        newly_done = self.lab.record(result)
+        titles = [step.title for step in self.lab.steps]
+        next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
+        verdict = self.query_one("#verdict", Static)
+        verdict.update(verdict_text(result, next_title))
+        verdict.set_class(result.status is Status.DONE, "-done")
+        verdict.set_class(result.status is Status.TODO, "-todo")
+        if newly_done:
+            self.query_one(StepList).show_states(self._states(), self.index)
+            self.notify(_("Step done: {title}").format(title=self.step.title), title="✓")
+        step_actions.after_check(self, result)
+
+    def lab_changed(self) -> None:
+        """Watch mode: something changed outside the tutor; check again unless busy."""
+        if not self.running and not self.checking:
+            self.action_check()
+
+    # -- hints, solution, skip, next ----------------------------------------------------------
+    def action_hint(self) -> None:
+        """Show the next hint (one at a time)."""
+        hints = self.step.hints
+        if not hints:
+            self.notify(_("This step has no hints; the solution is on F4."))
+            return
+        shown = min(self.hints_shown + 1, len(hints))
+        self.hints_shown = shown
+        lines = [_("Hint {n} of {total}: {text}").format(n=i + 1, total=len(hints),
+                                                         text=fill(hints[i], self.values))
+                 for i in range(shown)]
+        self._show_hints("\n".join(lines))
+
+    def action_solution(self) -> None:
+        """Reveal the solution and put its first command in the box (not run)."""
+        commands = self.step.solution.get(self.lab.engine.kind) or self.step.solution.get("docker") or ()
+        filled = [fill(command, self.values) for command in commands]
+        typed = [command for command in filled if not command.lstrip().startswith("#")]
+        self._show_hints(_("Solution:") + "\n" + "\n".join(f"  {command}" for command in filled))
+        if typed:
+            box = self.query_one(CommandBox)
+            box.value = typed[0]
+            box.cursor_position = len(box.value)
+            box.focus()
+
+    def _show_hints(self, text: str) -> None:
+        hints = self.query_one("#hints", Static)
+        hints.update(text)
+        hints.display = True
+
+    def action_skip(self) -> None:
+        """Skip only after a visible warning; the step stays marked skipped."""
+        if self.lab.state(self.index) is StepState.DONE:
+            self.action_next()
+            return
+        question = _("Skip the step “{title}”?").format(title=self.step.title)
+        details = [_("The tutor has not seen this step done. Later steps may fail because of it."),
+                   _("It stays marked “! skipped” in the list, and you can come back to it.")]
+        self.app.push_screen(ConfirmModal(question, details, _("Skip it"), _("Stay")), self._skip_answered)
+
+    def _skip_answered(self, skip: bool | None) -> None:
+        if skip:
+            self.lab.skip(self.index)
+            self.notify(_("Skipped: {title}").format(title=self.step.title), severity="warning")
+            self.action_next()
+
+    def action_next(self) -> None:
+        """Go to the next step once this one is done or skipped."""
+        if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
+            self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
+            return
+        self.app.call_later(self.app.show_step, self.index + 1)  # type: ignore[attr-defined]
+
+    def action_scroll_lesson(self, direction: int) -> None:
+        """Page through the lesson text without leaving the command box."""
+        lesson = self.query_one("#lesson", VerticalScroll)
+        if direction < 0:
+            lesson.scroll_page_up()
+        else:
+            lesson.scroll_page_down()
+
+    def action_registry(self) -> None:
+        """Open the registry view."""
+        from tutor.screens.registry_screen import RegistryScreen
+
+        self.app.push_screen(RegistryScreen(self.lab))
+
+    def on_step_chosen(self, message: StepChosen) -> None:
+        """Jump to a step that is not locked."""
+        if message.index != self.index and self.lab.state(message.index) is not StepState.LOCKED:
+            self.app.call_later(self.app.show_step, message.index)  # type: ignore[attr-defined]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The step's own offers (build the app, create the account, ...)."""
+        event.stop()
+        step_actions.pressed(self, event.button.id or "")
+
+    def show_lines(self, lines: list[Any]) -> None:
+        """Write plain lines to the output (from the step's offered actions)."""
+        log = self.query_one(OutputLog)
+        for line in lines:
+            log.write_line(str(line))

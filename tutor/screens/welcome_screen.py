@@ -1,0 +1,131 @@
+"""The welcome screen: pick the registry, engine, language, account name and source image."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Button, Footer, Header, Input, Label, Select
+
+from tutor.core.i18n import N_, _, current_language, set_language
+from tutor.core.target import (
+    DOCKER_HUB,
+    PRACTICE,
+    QUAY,
+    InvalidName,
+    normalize_registry,
+    parse_reference,
+    validate_user,
+)
+from tutor.screens.base import TutorScreen
+from tutor.screens.lab import LabOptions
+
+OTHER = "other"
+
+
+def registry_choice(registry: str | None) -> str:
+    """Which registry option a --registry value selects."""
+    if registry in (None, PRACTICE, DOCKER_HUB, QUAY):
+        return registry or PRACTICE
+    return OTHER
+
+
+def options_problem(options: LabOptions) -> str | None:
+    """What the learner still has to fix on the form, in words, or None."""
+    try:
+        if options.registry not in (PRACTICE, DOCKER_HUB, QUAY):
+            normalize_registry(options.registry or "")
+        validate_user(options.user or "")
+        parse_reference(options.image)
+    except InvalidName as error:
+        return str(error)
+    return None
+
+
+class WelcomeScreen(TutorScreen[LabOptions]):
+    """A short form; Start dismisses with the learner's choices."""
+
+    KEYS: ClassVar[list[Binding]] = [Binding("ctrl+s", "start", N_("Start")),
+                                     Binding("f1", "app.help", N_("Help")),
+            Binding("ctrl+q", "app.quit", N_("Quit"))]
+
+    def __init__(self, options: LabOptions) -> None:
+        super().__init__()
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        options = self.options
+        yield Header()
+        with VerticalScroll(id="welcome"):
+            yield Label(_("Welcome! In this lab you push your own image to a registry."),
+                        classes="screen-title")
+            yield Label(_("Registry"), classes="field-label")
+            yield Select([(_("Practice registry on this computer (offline, no account needed)"), PRACTICE),
+                          ("Docker Hub (docker.io)", DOCKER_HUB), ("Quay.io", QUAY),
+                          (_("Another registry address"), OTHER)],
+                         value=registry_choice(options.registry), allow_blank=False, id="registry")
+            yield Input(options.registry if registry_choice(options.registry) == OTHER else "",
+                        placeholder=_("HOST[:PORT], e.g. registry.example.org"), id="address")
+            yield Label(_("Your account name on the registry (lowercase)"), classes="field-label")
+            yield Input(options.user or "", placeholder=_("e.g. alice"), id="user")
+            yield Label(_("The local image to push"), classes="field-label")
+            yield Input(options.image, id="image")
+            with Horizontal(id="welcome-pickers"):
+                yield Select([(_("Find automatically"), "auto"), ("Docker", "docker"), ("Podman", "podman")],
+                             value=options.engine, allow_blank=False, id="engine", prompt=_("Engine"))
+                yield Select([("English", "en"), ("Deutsch", "de")], value=current_language(),
+                             allow_blank=False, id="language")
+            yield Label("", id="welcome-problem", markup=False)
+            yield Button(_("Start the lab"), variant="primary", id="start")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Show the address field only for another registry; start in the first empty field."""
+        self._show_address()
+        self.query_one("#user", Input).focus()
+
+    def _show_address(self) -> None:
+        self.query_one("#address", Input).display = self.query_one("#registry", Select).value == OTHER
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        """Registry: show or hide the address; language: redraw the form in it at once."""
+        if event.select.id == "registry":
+            self._show_address()
+        elif event.select.id == "language" and event.value != current_language():
+            self.options = self.chosen()
+            set_language(str(event.value))
+            self.relocalize()
+            self.refresh(recompose=True)
+            self.app.call_after_refresh(self._show_address)
+
+    def chosen(self) -> LabOptions:
+        """The form's current values."""
+        choice = str(self.query_one("#registry", Select).value)
+        registry = self.query_one("#address", Input).value.strip() if choice == OTHER else choice
+        return replace(self.options, registry=registry,
+                       user=self.query_one("#user", Input).value.strip(),
+                       image=self.query_one("#image", Input).value.strip() or "python-hello-world",
+                       engine=str(self.query_one("#engine", Select).value),
+                       lang=str(self.query_one("#language", Select).value))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in a field starts the lab when the form is complete."""
+        event.stop()
+        self.action_start()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        """The Start button."""
+        event.stop()
+        self.action_start()
+
+    def action_start(self) -> None:
+        """Start with these choices, or say what is missing."""
+        options = self.chosen()
+        problem = options_problem(options)
+        if problem:
+            self.query_one("#welcome-problem", Label).update("✗ " + problem)
+            return
+        self.dismiss(options)

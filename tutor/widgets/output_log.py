@@ -1,0 +1,56 @@
+"""The live output of the learner's commands, worded like the real CLI, with signs for failures."""
+
+from __future__ import annotations
+
+from textual.widgets import Log
+
+from tutor.core import events
+from tutor.core.i18n import _
+
+
+def event_lines(event: events.Event) -> list[str]:
+    """The lines an event shows; failures and warnings carry a sign, not only a colour."""
+    if isinstance(event, events.OutputLine):
+        return [event.text] if event.stream == "out" else [f"! {event.text}"]
+    if isinstance(event, events.Notice):
+        sign = "⚠" if event.level == "warning" else "ℹ"
+        return [f"{sign} {line}" for line in event.text.splitlines() or [""]]
+    if isinstance(event, events.CommandFailed):
+        return [f"✗ {event.message}", *explanation_lines(event.explanation)]
+    if isinstance(event, events.PushFinished):
+        return [_("✓ Pushed {ref}").format(ref=event.reference)] + (
+            [f"  digest: {event.digest}"] if event.digest else [])
+    if isinstance(event, events.PullFinished):
+        return [_("✓ Pulled {ref}").format(ref=event.reference)]
+    if isinstance(event, events.VariableSet):
+        return [_("✓ {name} is now {value}").format(name=event.name, value=event.value)]
+    return []
+
+
+def explanation_lines(explanation: events.Explanation | None) -> list[str]:
+    """The explainer's advice as short lines: what, why, where to go back, what to type."""
+    if explanation is None:
+        return []
+    lines = [f"  {explanation.what}", f"  {_('Why:')} {explanation.why}"]
+    if explanation.step:
+        lines.append("  " + _("Go back to the step: {step}").format(step=explanation.step))
+    if explanation.fix:
+        lines.append("  " + _("Try: {command}").format(command=explanation.fix))
+    return lines
+
+
+class OutputLog(Log):
+    """A scrolling log of command output that keeps its last few thousand lines."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_lines=2000, highlight=False, **kwargs)  # type: ignore[arg-type]
+        self.border_title = _("Output")
+
+    def show_command(self, line: str) -> None:
+        """Echo the command the learner typed, as a terminal would."""
+        self.write_line(f"$ {line}")
+
+    def show_event(self, event: events.Event) -> None:
+        """Append an event's lines."""
+        for text in event_lines(event):
+            self.write_line(text)

@@ -1,0 +1,56 @@
+"""A repository as the registry's web page would show it: tags, digest, size, layers, when."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from tutor.core.events import RemoteImage
+from tutor.core.i18n import _
+
+
+def human_size(size: int) -> str:
+    """Bytes as a short readable size (1024-based like the engines)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | None) -> list[str]:
+    """The view's lines; the local image ID sits beside the config digest with a verdict sign."""
+    same = local_id is not None and local_id == remote.config_digest
+    verdict = _("✓ the same image as your local one") if same else _("✗ not the image you have locally")
+    lines = [
+        f"{_('Repository')}: {remote.repository}",
+        f"{_('Tags')}: {', '.join(remote.tags or (remote.tag,))}",
+        f"{_('Manifest digest')}: {remote.manifest_digest}",
+        f"{_('Size')}: {human_size(remote.size)}   {_('Layers')}: {len(remote.layers)}",
+        f"{_('Pushed')}: {remote.created or _('unknown')}",
+        "",
+        f"{_('Config digest (registry)')}: {remote.config_digest}",
+        f"{_('Image ID (local)')}:         {local_id or _('no local image')}",
+        verdict,
+        "",
+        _("Layers (compressed, as stored):"),
+    ]
+    lines += [f"  {layer.digest[:19]}…  {human_size(layer.size)}" for layer in remote.layers]
+    if web_url:
+        lines += ["", f"{_('Web page')}: {web_url}"]
+    return lines
+
+
+class RegistryView(Static):
+    """The repository's facts from the registry's own API, never from the local engine alone."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(_("Reading the registry…"), markup=False, **kwargs)  # type: ignore[arg-type]
+
+    def show(self, remote: RemoteImage | None, local_id: str | None, web_url: str | None,
+             error: str | None = None) -> None:
+        """Show what the registry holds, or why it could not be read."""
+        if remote is None:
+            self.update("✗ " + (error or _("The registry holds no such image yet. Push it first.")))
+            return
+        self.update("\n".join(registry_lines(remote, local_id, web_url)))
