@@ -75,7 +75,7 @@ CATALOGUE: tuple[Entry, ...] = (
           "push", {"*": _PUSH}),
     Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
           "push", {"*": _PUSH}),
-    Entry("denied", (r"requested access to the resource is denied", r"\bdenied\b",
+    Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
                      r"insufficient_scope", r"not authorized"),
           "tag", {"*": _TAG}),
     Entry("http_registry", (r"server gave HTTP response to HTTPS client",),
