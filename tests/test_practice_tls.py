@@ -7,6 +7,7 @@ to an address the test created.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -55,6 +56,22 @@ def veth_address() -> Iterator[str]:
     subprocess.run(["ip", "netns", "delete", namespace], capture_output=True, timeout=30)
 
 
+@contextlib.contextmanager
+def trusting(certs_d: Path, address: str, ca_file: str) -> Iterator[None]:
+    """certs_d/ADDRESS/ca.crt in place for the block; removed after, with folders it created."""
+    folder = certs_d / address
+    created = [path for path in (certs_d, folder) if not path.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ca_file, folder / "ca.crt")
+    try:
+        yield
+    finally:
+        (folder / "ca.crt").unlink(missing_ok=True)
+        for path in reversed(created):
+            with contextlib.suppress(OSError):
+                path.rmdir()
+
+
 def _push(engine: docker.DockerClient, remote: str, user: str, password: str) -> list[dict[str, object]]:
     auth = {"username": user, "password": password}
     return list(engine.api.push(remote, "latest", auth_config=auth, stream=True, decode=True))
@@ -76,20 +93,48 @@ def test_docker_daemon_trusting_the_printed_ca_pushes_over_tls(
     user, password = practice.add_user()
     remote = f"{address}/{user}/{HELLO_IMAGE}"
     engine.images.get(HELLO_IMAGE).tag(remote, "latest")
-    trusted = CERTS_D / address
     try:
         untrusted = _push(engine, remote, user, password)
         errors = [str(line["errorDetail"]) for line in untrusted if "errorDetail" in line]
         assert errors and "x509" in errors[0], untrusted
-        trusted.mkdir(parents=True)
-        shutil.copy(status.ca_file, trusted / "ca.crt")
-        stream = _push(engine, remote, user, password)
+        with trusting(CERTS_D, address, status.ca_file):
+            stream = _push(engine, remote, user, password)
         assert not [line for line in stream if "errorDetail" in line], stream
         digest = next(line["aux"]["Digest"] for line in stream if "aux" in line)  # type: ignore[index]
     finally:
-        shutil.rmtree(trusted, ignore_errors=True)
         engine.images.remove(f"{remote}:latest")
     client = RegistryClient(f"https://{address}", user, password, ca_file=status.ca_file)
     assert client.manifest(f"{user}/{HELLO_IMAGE}", "latest")[0] == digest
     rows = practice.registry.board()
     assert [row.digest for row in rows if row.user == user] == [digest]
+
+
+def test_podman_trusting_the_printed_ca_pushes_over_tls(
+    practice: Practice, veth_address: str, podman_engine: docker.DockerClient, podman_hello_image: str,
+) -> None:
+    """Podman verifies TLS by default; with the CA in /etc/containers/certs.d it pushes."""
+    ran = practice.start("--host", veth_address, "--tls")
+    assert ran.code == 0, ran.err
+    address = f"{veth_address}:{practice.port}"
+    ca_file = practice.registry.status().ca_file
+    assert ca_file
+    user, password = practice.add_user()
+    remote = f"{address}/{user}/{HELLO_IMAGE}"
+    podman_engine.images.get(HELLO_IMAGE).tag(remote, "latest")
+    api = podman_engine.api
+    header = docker.auth.encode_header({"username": user, "password": password})
+
+    def push() -> list[dict[str, object]]:
+        response = api._post(api._url("/images/{0}/push", remote), stream=True,
+                             params={"tag": "latest"}, headers={"X-Registry-Auth": header})
+        return list(api._stream_helper(response, decode=True))
+
+    try:
+        assert [line for line in push() if "error" in line], "pushed without trusting the CA"
+        with trusting(Path("/etc/containers/certs.d"), address, ca_file):
+            stream = push()
+        assert not [line for line in stream if "error" in line], stream
+    finally:
+        podman_engine.images.remove(f"{remote}:latest")
+    client = RegistryClient(f"https://{address}", user, password, ca_file=ca_file)
+    assert client.remote_image(f"{user}/{HELLO_IMAGE}", "latest").config_digest == podman_hello_image
