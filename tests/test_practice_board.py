@@ -37,7 +37,7 @@ async def test_board_shows_every_account_and_a_fresh_push(
     assert [pusher, HELLO_IMAGE, "latest", digest[7:19]] == rows[[r[0] for r in rows].index(pusher)][:4]
     assert rows[[r[0] for r in rows].index(pusher)][4].endswith("s ago")
     assert [idle, "(nothing pushed yet)", "-", "-", "-"] in rows
-    assert running.address in summary and "2 account(s), 1 image(s) pushed" in summary
+    assert running.address in summary and "2 accounts, 1 pushed" in summary
 
 
 async def test_board_says_when_the_registry_is_not_running(practice: Practice) -> None:

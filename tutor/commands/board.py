@@ -106,8 +106,8 @@ class BoardApp(App[int]):
         accounts = len({row.user for row in message.rows})
         pushed = sum(1 for row in message.rows if row.repository)
         self.query_one("#board-summary", Static).update(
-            f"{message.address} - {accounts} account(s), {pushed} image(s) pushed - "
-            f"log in: docker login {message.address} -u NAME")
+            f"{message.address}: {accounts} accounts, {pushed} pushed. "
+            f"Log in: docker login {message.address} -u NAME")
 
     @on(BoardFailed)
     def show_failure(self, message: BoardFailed) -> None:
