@@ -25,7 +25,7 @@ from tests.conftest import HELLO_IMAGE, missing
 from tutor.__main__ import main
 from tutor.core import registry_server
 from tutor.core.practice import ADMIN_USER, PracticeRegistry
-from tutor.core.registry_api import RegistryClient
+from tutor.core.registry_api import RegistryClient, Unauthorized
 
 
 @dataclass
@@ -278,12 +278,16 @@ def test_account_rules_and_htpasswd(practice: Practice) -> None:
 
 
 def test_generated_password_is_printed_and_accepted(running: Practice) -> None:
-    """add-user --generate prints a password that the running registry accepts at once."""
+    """add-user --generate prints a password the running registry accepts; remove-user revokes it."""
     ran = running.run("add-user", "gen" + secrets.token_hex(3), "--generate")
     assert ran.code == 0, ran.err
     name = ran.out.split("'")[1]
     password = next(line.split(": ", 1)[1] for line in ran.out.splitlines() if line.startswith("Password:"))
-    RegistryClient(f"http://127.0.0.1:{running.port}", name, password).check_login()
+    client = RegistryClient(f"http://127.0.0.1:{running.port}", name, password)
+    client.check_login()
+    assert running.run("remove-user", name).code == 0
+    with pytest.raises(Unauthorized):  # the running registry forgets a removed account at once
+        client.check_login()
     stored = stat.S_IMODE((running.data / "admin-password").stat().st_mode)
     assert stored == 0o600
 
