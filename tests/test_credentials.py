@@ -193,6 +193,18 @@ def test_docker_hub_aliases_share_one_key() -> None:
     assert store.get("docker.io") is None
 
 
+def test_token_logins_and_legacy_prefixed_keys_are_read() -> None:
+    """An identity-token login and a key written as https://host (older CLIs) are both found."""
+    write_config({"auths": {
+        DOCKER_HUB_AUTH_KEY: {"auth": "YW5uYTo=", "identitytoken": "tok-123"},
+        "https://localhost:5000": {"auth": "Ym9iOnB3"}}})
+    store = CredentialStore("docker")
+    hub = store.get("docker.io")
+    assert hub is not None and (hub.username, hub.secret) == ("anna", "tok-123")
+    local = store.get("localhost:5000")
+    assert local is not None and (local.key, local.username, local.secret) == ("localhost:5000", "bob", "pw")
+
+
 def test_creds_store_helper_round_trip_with_the_cli(
     docker_cli: Cli, registry: RegistryUnderTest, account: tuple[str, str], hello_image: str,
     helper_store: Path,

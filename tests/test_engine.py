@@ -122,6 +122,12 @@ def test_unavailable_message_says_how_to_start_an_engine(system: str, expected: 
     assert not any(text in message for text in absent)
 
 
+def test_permission_denied_says_how_to_get_access() -> None:
+    """A socket the learner may not open gets the docker-group advice."""
+    message = unavailable_message("docker", ["unix:///var/run/docker.sock (permission denied)"], "Linux")
+    assert "sudo usermod -aG docker $USER" in message
+
+
 def test_image_tag_and_remove(gateway: Engine, hello_image: str, scratch_name: str) -> None:
     """Local images are found by name or ID; tag and remove work and say what they did."""
     assert gateway.image(HELLO_IMAGE) is not None

@@ -191,3 +191,18 @@ def test_engine_that_dies_gives_clear_failures(tmp_path: Path, podman_hello_imag
     events = list(dying.push(f"localhost:1/{HELLO_IMAGE}", None, None))
     assert len(events) == 1 and isinstance(events[0], CommandFailed)
     assert "Cannot connect to the podman engine" in events[0].message
+
+
+def test_podman_names_look_like_dockers(podman: Engine, podman_hello_image: str) -> None:
+    """Podman's docker.io/library/ prefix is dropped, so callers compare names as with Docker."""
+    image = podman.image(HELLO_IMAGE)
+    assert image is not None and image.id == podman_hello_image
+    assert f"{HELLO_IMAGE}:latest" in image.tags
+    assert not [tag for tag in image.tags if tag.startswith("docker.io/")]
+
+
+def test_podman_pull_of_a_hub_short_name_is_qualified(podman: Engine) -> None:
+    """A Docker Hub short name goes to docker.io, not to Podman's short-name refusal."""
+    events = list(podman.pull(f"tutor-nobody-{os.getpid()}/nothing", None, None))
+    assert isinstance(events[-1], CommandFailed)
+    assert "short-name" not in events[-1].message and "docker.io" in events[-1].message

@@ -87,7 +87,10 @@ def _decode_auth(key: str, entry: dict[str, Any]) -> Credential | None:
             username, sep, secret = base64.b64decode(encoded).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return None
-        return Credential(key, username, secret) if sep else None
+        if not sep:
+            return None
+        token = entry.get("identitytoken")  # a token login keeps "user:" in auth
+        return Credential(key, username, str(token) if token and not secret else secret)
     if entry.get("username") and entry.get("password"):
         return Credential(key, str(entry["username"]), str(entry["password"]))
     return None

@@ -122,6 +122,9 @@ def unavailable_message(kind: str, tried: list[str], system: str | None = None) 
         if kind != "docker":
             lines.append("Start Podman's socket: systemctl --user start podman.socket")
             lines.append("  (or: podman system service --time=0 &)")
+    if any("permission denied" in text for text in tried):
+        lines.append("Permission denied on the socket: sudo usermod -aG docker $USER, then log out "
+                     "and in again (or use rootless Podman).")
     lines.append("Then try again. If the engine runs elsewhere, set DOCKER_HOST to its address.")
     return "\n".join(lines)
 
@@ -193,9 +196,9 @@ class Engine:
         """Connect (auto: DOCKER_HOST, Docker's socket, then Podman's); raise EngineUnavailable."""
         tried: list[str] = []
         for url in candidate_urls(kind, base_url):
-            tried.append(url)
             engine = cls._try(url)
-            if engine is None:
+            if isinstance(engine, str):
+                tried.append(f"{url} ({engine})")
                 continue
             if kind in ("docker", "podman") and engine.kind != kind:
                 engine.close()
@@ -206,14 +209,15 @@ class Engine:
         raise EngineUnavailable(unavailable_message(kind, tried))
 
     @classmethod
-    def _try(cls, url: str) -> Engine | None:
+    def _try(cls, url: str) -> Engine | str:
+        """An engine answering at url, or why none does."""
         if _is_dead_socket(url):
-            return None
+            return "no such socket"
         try:
             client = docker.DockerClient(base_url=url, timeout=_CONNECT_TIMEOUT)
             version = client.version()
-        except (docker.errors.DockerException, requests.RequestException, OSError):
-            return None
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+            return "permission denied" if "Permission denied" in str(error) else "nothing answers"
         client.api.timeout = None  # pushes and pulls may take longer than any fixed limit
         info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
                           str(version.get("ApiVersion", "")), url,
@@ -314,7 +318,9 @@ class Engine:
         full = f"{repository}:{tag}"
         headers = _auth_header(username, password)
         if self.kind == "podman":
-            params = {"reference": full, "tlsVerify": str(not is_loopback(registry)).lower()}
+            # libpod cannot resolve short names without a terminal: always name the registry.
+            qualified = f"{registry}/{parse_reference(full).path}:{tag}"
+            params = {"reference": qualified, "tlsVerify": str(not is_loopback(registry)).lower()}
             url = self.api._url("/libpod/images/pull")
             finish = self._finish_podman_pull(full, self._stream("post", url, params, headers))
         else:
@@ -496,9 +502,18 @@ def _api_text(error: docker.errors.APIError) -> str:
     return str(explanation or error).strip()
 
 
+def familiar_name(name: str) -> str:
+    """A name as the docker CLI shows it: Podman's docker.io/library/x becomes x."""
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
+
+
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
-    tags = tuple(tag for tag in attrs.get("RepoTags") or () if tag != "<none>:<none>")
-    return LocalImage(str(attrs.get("Id", "")), tags, tuple(attrs.get("RepoDigests") or ()),
+    tags = tuple(familiar_name(tag) for tag in attrs.get("RepoTags") or () if tag != "<none>:<none>")
+    digests = tuple(familiar_name(digest) for digest in attrs.get("RepoDigests") or ())
+    return LocalImage(str(attrs.get("Id", "")), tags, digests,
                       int(attrs.get("Size") or 0), str(attrs.get("Created") or ""))
 
 
@@ -537,5 +552,6 @@ def _engine_event(raw: dict[str, Any]) -> EngineEvent | None:
     actor_id = str(actor.get("ID") or raw.get("id") or "")
     # Docker names push/pull by ID (repo:tag, its "name" lacks the tag), tag/untag by image ID.
     name = actor_id if actor_id and not _IMAGE_ID.fullmatch(actor_id) else attributes.get("name", actor_id)
+    name = familiar_name(name)
     time_nano = int(raw.get("timeNano") or int(raw.get("time") or 0) * 1_000_000_000)
     return EngineEvent(action, name, time_nano, attributes, actor_id)
