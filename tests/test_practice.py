@@ -25,7 +25,7 @@ from tests.conftest import HELLO_IMAGE, missing
 from tutor.__main__ import main
 from tutor.core import registry_server
 from tutor.core.practice import ADMIN_USER, PracticeRegistry
-from tutor.core.registry_api import RegistryClient, Unauthorized
+from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
 
 
 @dataclass
@@ -352,3 +352,17 @@ def test_reset_asks_on_a_terminal_and_no_keeps_everything(running: Practice, eng
     assert running.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
     code, shown = _on_terminal(argv, [("Delete them?", "y")])
     assert code == 0 and "Deleted 1" in shown and running.registry.pushed() == []
+
+
+def test_tls_on_loopback_serves_https_with_the_tutors_ca(practice: Practice) -> None:
+    """--tls on 127.0.0.1: HTTPS that verifies against the tutor's CA (and only with it)."""
+    ran = practice.start("--tls")
+    assert ran.code == 0, ran.err
+    status = practice.registry.status()
+    assert status.tls and status.ca_file and status.ca_file in ran.out
+    assert status.url == f"https://127.0.0.1:{practice.port}"
+    assert RegistryClient(status.url, ca_file=status.ca_file).ping()
+    with pytest.raises(RegistryUnreachable):
+        RegistryClient(status.url).ping()
+    key = practice.data / "tls" / "server.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600

@@ -86,8 +86,10 @@ def test_docker_daemon_trusting_the_printed_ca_pushes_over_tls(
     address = f"{veth_address}:{practice.port}"
     status = practice.registry.status()
     assert status.running and status.tls and status.address == address and status.ca_file
-    assert f"sudo cp {status.ca_file} /etc/docker/certs.d/{address}/ca.crt" in ran.out
-    assert f"/etc/containers/certs.d/{address}/ca.crt" in ran.out
+    assert status.ca_file in ran.out
+    assert f"sudo mkdir -p /etc/docker/certs.d/{address} && sudo cp ca.crt " \
+           f"/etc/docker/certs.d/{address}/ca.crt" in ran.out
+    assert f"sudo cp ca.crt /etc/containers/certs.d/{address}/ca.crt" in ran.out
     with pytest.raises(RegistryUnreachable):  # a client without the CA refuses the certificate
         RegistryClient(f"https://{address}").ping()
     user, password = practice.add_user()

@@ -22,6 +22,7 @@ from tutor.core.practice import (
     PracticeUnreachable,
 )
 from tutor.core.registry_api import RegistryError
+from tutor.core.target import is_loopback
 from tutor.core.tls import trust_commands
 
 OK, FAILED, UNREACHABLE = 0, 1, 2
@@ -104,11 +105,15 @@ def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 def _print_next_steps(registry: PracticeRegistry, status: PracticeStatus) -> None:
     if not registry.users():
         print("No accounts yet: registry-tutor practice add-user NAME")
-    if status.tls and status.ca_file and status.address:
-        print("Students trust its certificate once (Docker, then Podman):")
-        for line in trust_commands(status.address, Path(status.ca_file)):
-            print(f"  {line}")
-        print(f"Copy {status.ca_file} to each student's machine first.")
+    if not (status.tls and status.ca_file and status.address):
+        return
+    if status.host and is_loopback(status.host):
+        print(f"It serves HTTPS with the tutor's own CA: {status.ca_file}")
+        return
+    print(f"Give each student the CA certificate {status.ca_file}; with it in the current folder,")
+    print("each student runs once (the Docker line, the Podman line, or both):")
+    for line in trust_commands(status.address, Path(status.ca_file).name):
+        print(f"  {line}")
 
 
 def _stop(registry: PracticeRegistry, args: argparse.Namespace) -> int:

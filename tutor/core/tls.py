@@ -44,8 +44,8 @@ def ensure_certificates(folder: Path, host: str) -> TlsFiles:
     return files
 
 
-def trust_commands(address: str, ca_cert: Path) -> list[str]:
-    """The lines each student runs so Docker and Podman trust the practice registry's CA."""
+def trust_commands(address: str, ca_cert: Path | str) -> list[str]:
+    """The lines each student runs (with the CA file at ca_cert) so Docker and Podman trust it."""
     return [
         f"sudo mkdir -p /etc/docker/certs.d/{address} && "
         f"sudo cp {ca_cert} /etc/docker/certs.d/{address}/ca.crt",
