@@ -13,7 +13,7 @@ class Settings:
 
     quick: bool = False
     startup_runs: int = 5
-    check_runs: int = 15
+    check_runs: int = 9
     unlock_runs: int = 3
     push_rounds: int = 5
     push_layers: int = 8

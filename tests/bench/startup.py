@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 from tests.bench.bed import Bed
 from tests.bench.report import Row, median, pending, ratio
 from tests.bench.settings import Settings
+from tests.bench.spawn import time_to_ready
 from tests.bench.tutor_child import app_missing, lab_args
 
 FIGURE = "start-up (to first step drawn)"
 TARGET = "ratio <= 1.5"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def time_to_ready(mode: str, args: list[str]) -> float:
-    """Milliseconds from spawning a child to its READY line."""
-    started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "tests.bench.child", mode, *args],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO_ROOT)
-    assert child.stdout is not None
-    line = child.stdout.readline()
-    elapsed = (time.perf_counter() - started) * 1000
-    _, errors = child.communicate(timeout=60)
-    if line.strip() != "READY":
-        raise RuntimeError(f"{mode} never drew its screen: {errors.strip()[-400:]}")
-    return elapsed
 
 
 def measure(bed: Bed, settings: Settings) -> list[Row]:

@@ -51,3 +51,13 @@ def push(bed: Bed, registry: Registry, reference: str) -> str:
     if not any(isinstance(event, PushFinished) for event in events):
         raise RuntimeError("the tutor's push ended without PushFinished")
     return "interpreter.run_command"
+
+
+def lab_context(bed: Bed, setup: Any, started_nano: int) -> Any:
+    """The checks' view of the bench's lab, as the app builds it."""
+    from tutor.core.checks import LabContext
+    from tutor.core.credentials import CredentialStore
+    from tutor.core.target import Target
+
+    target = Target.create(setup.registry.address, setup.registry.user, setup.image_name)
+    return LabContext(engine(bed), target, CredentialStore("docker"), lab_started_nano=started_nano)

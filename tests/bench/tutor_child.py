@@ -1,12 +1,22 @@
-"""The tutor's side of the child processes: start the real app headless and measure it."""
+"""The tutor's side of the bench's child processes: the real TutorApp, headless, measured.
+
+The parent passes one JSON argument; each mode prints READY or one JSON line (child.emit).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+import json
+import time
+from pathlib import Path
 from typing import Any
 
 from tests.bench.bed import Bed
 from tests.bench.lab import lab
+
+TICK_SECONDS = 0.01
+SIZE = (100, 32)
 
 
 def app_missing() -> str | None:
@@ -20,21 +30,129 @@ def app_missing() -> str | None:
     return None
 
 
+def require_app() -> None:
+    """Raise Pending when the tutor app cannot be benchmarked yet."""
+    from tests.bench.tutor_api import Pending
+
+    if missing := app_missing():
+        raise Pending(missing)
+
+
 def lab_args(bed: Bed) -> list[str]:
     """The tutor's command line for the bench's lab."""
     return lab(bed).args()
 
 
-def make_app(args: list[str]) -> Any:
-    """The real TutorApp, configured from the command line as `registry-tutor ARGS` would be."""
-    raise NotImplementedError("TutorApp's constructor is not known yet")
+def make_app(argv: list[str]) -> Any:
+    """The real TutorApp configured from a command line, as `registry-tutor ARGV` builds it."""
+    from tutor.__main__ import build_parser
+    from tutor.app import TutorApp, options_from_args
+
+    return TutorApp(options_from_args(build_parser().parse_args(argv)))
 
 
-async def startup(args: list[str]) -> None:
-    """Start the tutor headless, print READY once the first step screen is drawn."""
-    raise NotImplementedError("TutorApp is not written yet")
+def step_drawn(app: Any) -> bool:
+    """True when a step screen is on top and its lesson Markdown has rendered blocks."""
+    from textual.widgets import Markdown
+
+    from tutor.screens.step_screen import StepScreen
+
+    screen = app.screen
+    if not isinstance(screen, StepScreen) or not screen.is_mounted:
+        return False
+    lesson = screen.query(Markdown)
+    return bool(lesson) and bool(lesson.first().children)
+
+
+async def startup(argv: list[str]) -> None:
+    """Start the tutor headless; print READY once the first step screen is drawn."""
+    from tests.bench.child import ready
+
+    app = make_app(argv)
+    async with app.run_test(size=SIZE) as pilot:
+        while not step_drawn(app):
+            await pilot.pause()
+        await pilot.pause()
+        ready()
+
+
+class LoopGaps:
+    """A timer on the app's event loop that records the longest gap between its ticks."""
+
+    def __init__(self, app: Any) -> None:
+        self.last = time.perf_counter()
+        self.longest = 0.0
+        self.timer = app.set_interval(TICK_SECONDS, self.tick)
+
+    def tick(self) -> None:
+        """Note the gap since the previous tick."""
+        now = time.perf_counter()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+
+    def restart(self) -> None:
+        """Forget what was measured so far."""
+        self.last, self.longest = time.perf_counter(), 0.0
+
+    @property
+    def stall_ms(self) -> float:
+        """The longest stall: the longest gap beyond the tick interval, in ms."""
+        return max(0.0, self.longest - TICK_SECONDS) * 1000
+
+
+async def smoothness(spec: dict[str, Any]) -> dict[str, Any]:
+    """Push a many-layer image by typing `docker push` into the app; the loop's longest stall."""
+    from tests.app_helpers import settle, type_command, wait_until
+    from tutor.widgets.push_progress import PushProgress
+
+    app = make_app(spec["argv"])
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: step_drawn(app), 60)
+        await settle(pilot)
+        gaps = LoopGaps(app)
+        await asyncio.sleep(spec["idle_seconds"])
+        idle = gaps.stall_ms
+        gaps.restart()
+        started = time.perf_counter()
+        await type_command(pilot, f"docker push {spec['reference']}")
+        await wait_until(pilot, lambda: not app.screen.running, 300)
+        pushing = gaps.stall_ms
+        elapsed = time.perf_counter() - started
+        layers = app.screen.query_one(PushProgress).layer_count
+        output = "\n".join(app.screen.query_one("#output").lines)
+    return {"stall_ms": pushing, "idle_stall_ms": idle, "push_s": elapsed, "layers": layers,
+            "pushed": "digest:" in output or "Pushed" in output, "output_tail": output[-300:]}
 
 
 def run_mode(mode: str, args: list[str]) -> int:
     """Child modes that need the tutor app (smoothness, memory)."""
+    from tests.bench.child import emit, peak_rss_mb
+
+    spec = json.loads(args[0]) if args else {}
+    if mode == "smooth":
+        emit(asyncio.run(smoothness(spec)))
+        return 0
+    if mode == "lab-memory":
+        from tests.bench.lab_run import whole_lab
+
+        result = asyncio.run(whole_lab(spec, make_lab_app(spec)))
+        emit({**result, "peak_rss_mb": peak_rss_mb()})
+        return 0
     raise SystemExit(f"unknown bench child mode: {mode}")
+
+
+def make_lab_app(spec: dict[str, Any]) -> Any:
+    """The tutor on the bench's registry as a practice registry (the account form works for real)."""
+    from tests.app_helpers import FixturePractice
+    from tests.conftest import RegistryUnderTest
+    from tutor.app import TutorApp
+    from tutor.core.progress import ProgressStore
+    from tutor.core.registry_server import ServerConfig
+    from tutor.screens.lab import LabOptions
+
+    config = ServerConfig(data_dir=Path(spec["data_dir"]), port=spec["port"])
+    registry = RegistryUnderTest(config, process=None)  # type: ignore[arg-type]
+    options = LabOptions(registry=config.address, user=spec["user"], image=spec["image"],
+                         engine="docker", lang="en")
+    return TutorApp(options, practice=FixturePractice(registry),
+                    store=ProgressStore(Path(spec["progress"])))

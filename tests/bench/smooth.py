@@ -1,0 +1,37 @@
+"""Smoothness: the app's event loop's longest stall while it pushes a many-layer image."""
+
+from __future__ import annotations
+
+import secrets
+
+from tests.bench.bed import Bed
+from tests.bench.lab import lab
+from tests.bench.report import Row
+from tests.bench.settings import Settings
+from tests.bench.spawn import run_json
+from tests.bench.tutor_child import require_app
+
+FIGURE = "smoothness (longest loop stall)"
+TARGET = "< 50 ms"
+
+
+def measure(bed: Bed, settings: Settings) -> list[Row]:
+    """Type `docker push` of a 30-layer image into the headless app; baseline: the same app idle."""
+    require_app()
+    setup = lab(bed)
+    bed.login(setup.registry)
+    image = bed.build("tutor-bench-smooth", settings.smooth_layers, settings.smooth_layer_bytes)
+    repository = f"{setup.registry.address}/{setup.registry.user}/smooth-{secrets.token_hex(3)}"
+    reference = bed.tag(image, repository)
+    try:
+        spec = {"argv": setup.args(), "reference": reference, "idle_seconds": 0.5 if settings.quick else 1.0}
+        result = run_json("smooth", spec)
+    finally:
+        bed.forget(reference)
+        bed.forget(image)
+    if not result["pushed"]:
+        raise RuntimeError(f"the app's push did not finish: {result['output_tail']}")
+    stall = float(result["stall_ms"])
+    note = (f"{settings.smooth_layers} layers ({result['layers']} bars), push took {result['push_s']:.1f} s;"
+            f" baseline = the same app idle for a while before")
+    return [Row(FIGURE, stall, "ms", TARGET, stall < 50, float(result["idle_stall_ms"]), None, note)]
