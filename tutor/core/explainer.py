@@ -78,7 +78,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
                      r"insufficient_scope", r"not authorized"),
           "tag", {"*": _TAG}),
-    Entry("http_registry", (r"server gave HTTP response to HTTPS client",),
+    Entry("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
           "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to /etc/docker/daemon.json, "
                               "then: sudo systemctl restart docker",
                     "podman": "podman push --tls-verify=false {repository}"}),

@@ -189,6 +189,8 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
         raise CommandError(f"`{first}` is not a command the tutor runs. Type one of: docker, podman, "
                            "export, echo, help; for anything else use your own terminal.")
     program, action, rest = first, *_subcommand(first, words[1:])
+    if action == "help":
+        return ParsedCommand(program, "help", words=tuple(words), sudo=sudo)
     options, args = _options(program, action, rest)
     _check_arity(program, action, args)
     _check_names(action, args)
@@ -212,7 +214,7 @@ def _subcommand(program: str, words: list[str]) -> tuple[str, list[str]]:
     if not words or words[0] in ("--help", "-h", "help"):
         return "help", []
     if words[0] in ("--version", "-v"):
-        return "version", []
+        return "version", words[1:]
     if words[0] == "image":
         if len(words) > 1 and words[1] in IMAGE_GROUP:
             return IMAGE_GROUP[words[1]], words[2:]

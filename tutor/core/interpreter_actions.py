@@ -118,6 +118,8 @@ def _validate_login(target: Target, username: str, password: str) -> str | None:
     except Unauthorized:
         return f"{where}: unauthorized: incorrect username or password"
     except RegistryUnreachable as error:
+        if "WRONG_VERSION_NUMBER" in str(error):  # TLS spoken to a plain-HTTP server
+            return f"{where}: http: server gave HTTP response to HTTPS client"
         return f"{where}: {error}"
     except Exception as error:  # any other registry answer: show it, keep no secret
         return f"{where}: {error}"
@@ -165,9 +167,11 @@ def _transfer_failure(message: str, reference: str, username: str | None,
                       session: Session) -> CommandFailed:
     path = parse_reference(reference).path
     explained = failed(message, session)
-    denied = explained.explanation is not None and explained.explanation.key in ("denied", "not_logged_in")
-    if denied and username and not path.startswith(username + "/"):
+    key = explained.explanation.key if explained.explanation else None
+    if key in ("denied", "not_logged_in") and username and not path.startswith(username + "/"):
         return failed(message, session, "other_user" if username != session.target.user else "denied")
+    if key == "not_logged_in" and username:  # a login is stored, so the registry refused it
+        return failed(message, session, "wrong_password")
     return explained
 
 

@@ -1,0 +1,275 @@
+"""The error explainer: its catalogue, and each entry reproduced from a real failure where possible."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import socket
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import docker
+import pytest
+
+from tests.conftest import HELLO_IMAGE, RegistryUnderTest
+from tests.lab_support import Lab, failures, only_failure, remove_names
+from tutor.core import registry_server
+from tutor.core.checks import CHECK_IDS
+from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
+from tutor.core.registry_server import ServerConfig
+from tutor.core.target import Target
+
+REQUIRED = ("not_logged_in", "denied", "not_tagged", "uppercase", "wrong_password", "http_registry",
+            "rate_limit", "registry_down", "engine_down", "no_such_image", "podman_localhost", "other_user")
+TARGET = Target("localhost:5000", "alice")
+
+
+@pytest.fixture
+def gateway(engine: docker.DockerClient) -> Iterator[Engine]:
+    """The engine gateway on the real Docker daemon."""
+    connected = Engine.connect("docker")
+    yield connected
+    connected.close()
+
+
+@pytest.fixture
+def docker_lab(gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
+               hello_image: str) -> Iterator[Lab]:
+    """A fresh learner on Docker."""
+    lab = Lab(gateway, registry, *account)
+    yield lab
+    lab.cleanup()
+
+
+def key_of(message: str, target: Target | None = TARGET, engine_kind: str = "docker") -> str | None:
+    found = explain(message, target, engine_kind)
+    return found.key if found else None
+
+
+# -- the catalogue itself ---------------------------------------------------------------------
+def test_the_catalogue_has_every_required_mistake_with_unique_keys() -> None:
+    """At least 12 entries, the issue's list among them, no key twice."""
+    keys = [entry.key for entry in CATALOGUE]
+    assert len(keys) >= 12 and len(keys) == len(set(keys))
+    assert set(REQUIRED) <= set(keys)
+
+
+@pytest.mark.parametrize("entry", CATALOGUE, ids=lambda entry: entry.key)
+def test_each_entry_is_complete_in_english_and_german(entry: Any) -> None:
+    """What, why, a step id and a fix filled with the learner's names, in both languages."""
+    english, german = explanation(entry.key, TARGET, "docker", "en"), explanation(entry.key, TARGET, "docker", "de")
+    assert set(TEXTS[entry.key]) == {"en", "de"}
+    assert english.what and english.why and german.what and german.why
+    assert (english.what, english.why) != (german.what, german.why)
+    assert entry.step in CHECK_IDS
+    assert english.fix and not re.search(r"\{[a-z_]+\}", english.fix + english.what + english.why)
+    assert english.fix == german.fix
+
+
+def test_fixes_carry_the_learners_names_and_engine() -> None:
+    """The fix is the exact command for this learner, on this engine."""
+    hub = Target("docker.io", "alice")
+    assert explanation("not_logged_in", hub).fix == "docker login docker.io -u alice"
+    assert explanation("not_tagged", hub, "podman").fix == "podman tag python-hello-world alice/python-hello-world"
+    assert explanation("engine_down", hub, "podman").fix == "systemctl --user start podman.socket"
+    practice = Target("localhost:5000", "bob", practice=True)
+    assert explanation("registry_down", practice).fix == "registry-tutor practice start"
+    assert explanation("podman_localhost", Target("127.0.0.1:5000", "bob"), "podman").fix == \
+        "podman tag python-hello-world localhost:5000/bob/python-hello-world"
+
+
+def test_without_a_target_the_fix_has_placeholders() -> None:
+    """Headless callers without a target still get a usable command."""
+    assert explanation("not_logged_in", None).fix == "docker login REGISTRY -u YOURNAME"
+
+
+def test_an_unknown_message_is_not_explained() -> None:
+    """Only known mistakes are explained; anything else gets None, never a wrong guess."""
+    assert explain("something entirely different happened") is None
+    assert key_of("OCI runtime error: permission denied") is None
+
+
+def test_podman_localhost_is_only_for_podman() -> None:
+    """The same HTTPS complaint means something else on Docker."""
+    message = 'pinging container registry 127.0.0.1:5000: Get "https://127.0.0.1:5000/v2/": ' \
+              "http: server gave HTTP response to HTTPS client"
+    assert key_of(message, engine_kind="podman") == "podman_localhost"
+    assert key_of(message, engine_kind="docker") == "http_registry"
+
+
+# -- texts this machine cannot produce: the daemons' real wording -------------------------------
+@pytest.mark.parametrize("message, key", [
+    ("toomanyrequests: You have reached your pull rate limit. You may increase the limit by "
+     "authenticating and upgrading: https://www.docker.com/increase-rate-limit", "rate_limit"),
+    ("denied: requested access to the resource is denied", "denied"),
+    ("unauthorized: incorrect username or password", "wrong_password"),
+    ("Get \"https://registry.example:5000/v2/\": x509: certificate signed by unknown authority",
+     "tls_unknown_ca"),
+    ("pull access denied for alice/nothing, repository does not exist or may require 'docker login': "
+     "denied: requested access to the resource is denied", "name_unknown"),
+    ("Logged in as bob, not alice", "other_user"),
+])
+def test_real_daemon_wording_that_needs_the_internet(message: str, key: str) -> None:
+    """Docker Hub's and Quay's texts, copied from the daemon, map to their entries."""
+    assert key_of(message) == key
+
+
+# -- real failures ------------------------------------------------------------------------------
+def test_push_before_tag(docker_lab: Lab) -> None:
+    """The daemon's 'does not exist locally' is explained as a missing tag."""
+    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    assert "does not exist locally" in failure.message
+    assert failure.explanation is not None and failure.explanation.key == "not_tagged"
+    assert failure.explanation.fix == f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}"
+
+
+def test_push_without_login(docker_lab: Lab) -> None:
+    """The daemon's 'no basic auth credentials' is explained as not logged in."""
+    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
+    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    assert "no basic auth credentials" in failure.message
+    assert failure.explanation is not None and failure.explanation.key == "not_logged_in"
+
+
+def test_push_with_a_stored_password_that_no_longer_works(docker_lab: Lab) -> None:
+    """Stored credentials the registry refuses are a wrong password, not a missing login."""
+    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, "stale-password")
+    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
+    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    assert failure.explanation is not None and failure.explanation.key == "wrong_password", failure
+
+
+def test_wrong_password_with_the_real_cli(docker_lab: Lab, docker_cli: Callable[..., Any]) -> None:
+    """What `docker login` itself prints for a wrong password is explained the same way."""
+    result = docker_cli("login", "-u", docker_lab.user, "--password-stdin", docker_lab.registry.address,
+                        stdin="wrong-password\n")
+    assert result.returncode != 0
+    assert key_of(result.stderr) == "wrong_password", result.stderr
+
+
+def test_uppercase_with_the_real_cli_and_the_interpreter(docker_lab: Lab,
+                                                         docker_cli: Callable[..., Any]) -> None:
+    """Uppercase in a name: the CLI's own refusal and ours are both explained as uppercase."""
+    result = docker_cli("tag", HELLO_IMAGE, f"{docker_lab.registry.address}/Alice/{HELLO_IMAGE}")
+    assert result.returncode != 0 and key_of(result.stderr) == "uppercase", result.stderr
+    failure = only_failure(docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.registry.address}/Alice/x"))
+    assert failure.explanation is not None and failure.explanation.key == "uppercase"
+
+
+def test_invalid_reference_with_the_real_cli(docker_cli: Callable[..., Any], engine: docker.DockerClient) -> None:
+    """A malformed name is explained as an invalid reference."""
+    result = docker_cli("tag", HELLO_IMAGE, "alice/x::y")
+    assert result.returncode != 0 and key_of(result.stderr) == "invalid_reference", result.stderr
+
+
+def test_unknown_image(docker_lab: Lab) -> None:
+    """Tagging an image that is not there: the daemon's 'No such image'."""
+    missing = "tutor-missing-" + secrets.token_hex(4)
+    failure = only_failure(docker_lab.run(f"docker tag {missing} {docker_lab.target.repository}"))
+    assert "No such image" in failure.message
+    assert failure.explanation is not None and failure.explanation.key == "no_such_image"
+
+
+def test_pull_of_a_tag_that_was_never_pushed(docker_lab: Lab) -> None:
+    """The registry's 'manifest unknown' for a missing tag."""
+    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, docker_lab.password)
+    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
+    assert not failures(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    failure = only_failure(docker_lab.run(f"docker pull {docker_lab.target.repository}:nope"))
+    assert failure.explanation is not None and failure.explanation.key == "manifest_unknown", failure
+
+
+def test_pull_of_a_repository_that_does_not_exist(docker_lab: Lab) -> None:
+    """The registry's answer for a repository nobody pushed is explained as unknown."""
+    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, docker_lab.password)
+    failure = only_failure(docker_lab.run(f"docker pull {docker_lab.registry.address}/{docker_lab.user}/nothing"))
+    assert failure.explanation is not None
+    assert failure.explanation.key in ("name_unknown", "manifest_unknown"), failure
+
+
+def test_registry_down(gateway: Engine, private_registry: RegistryUnderTest, hello_image: str) -> None:
+    """Pushing to a stopped registry: the daemon's connection refused."""
+    lab = Lab(gateway, private_registry, *private_registry.new_account())
+    try:
+        assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+        private_registry.stop()
+        failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
+        assert "connection refused" in failure.message
+        assert failure.explanation is not None and failure.explanation.key == "registry_down"
+    finally:
+        lab.cleanup()
+
+
+def test_no_such_host_offline(docker_lab: Lab) -> None:
+    """A registry name that cannot be resolved (this machine is offline) is explained as such."""
+    name = f"registry-{secrets.token_hex(3)}.invalid/{docker_lab.user}/x"
+    failure = only_failure(docker_lab.run(f"docker pull {name}"))
+    assert failure.explanation is not None and failure.explanation.key == "no_such_host", failure
+
+
+def test_engine_down_from_a_dead_socket(tmp_path: Path) -> None:
+    """A socket file nobody answers on: the gateway's message is explained as engine down."""
+    path = tmp_path / "dead.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(path))
+    listener.close()  # the file stays, nobody listens
+    with pytest.raises(EngineUnavailable) as caught:
+        Engine.connect("docker", base_url=f"unix://{path}")
+    assert key_of(str(caught.value)) == "engine_down"
+
+
+@pytest.fixture
+def lan_registry(engine: docker.DockerClient, tmp_path: Path) -> Iterator[RegistryUnderTest]:
+    """A plain-HTTP registry on this machine's docker0 address: not loopback, so HTTPS is expected."""
+    addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
+    host = next((a for a in addresses if "." in a and not a.startswith("127.")), None)
+    if host is None:
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    config = ServerConfig(data_dir=tmp_path / "lan", host=host, port=registry_server.free_port(host))
+    registry_server.prepare(config)
+    under_test = RegistryUnderTest(config, process=None)  # type: ignore[arg-type]
+    under_test.add_user(under_test.user, under_test.password)
+    under_test.process = registry_server.start_process(config)
+    yield under_test
+    under_test.stop()
+
+
+def test_http_registry_from_the_daemon(gateway: Engine, lan_registry: RegistryUnderTest,
+                                       hello_image: str) -> None:
+    """The daemon refuses plain HTTP to a non-loopback address: really said, really explained."""
+    lab = Lab(gateway, lan_registry, lan_registry.user, lan_registry.password)
+    try:
+        assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+        failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
+        assert "HTTP response to HTTPS client" in failure.message
+        assert failure.explanation is not None and failure.explanation.key == "http_registry"
+        login = only_failure(lab.run(f"docker login {lan_registry.address} -u {lab.user}", lab.password))
+        assert login.explanation is not None and login.explanation.key == "http_registry", login
+    finally:
+        lab.cleanup()
+
+
+def test_podman_localhost_versus_127(podman_socket: str, registry: RegistryUnderTest,
+                                     account: tuple[str, str], podman_hello_image: str) -> None:
+    """Logged in to localhost:PORT, pushing to 127.0.0.1:PORT on Podman: the explainer says why."""
+    podman = Engine.connect("podman", base_url=podman_socket)
+    lab = Lab(podman, registry, *account)
+    numeric = lab.target.repository.replace("localhost:", "127.0.0.1:")
+    try:
+        assert not failures(lab.run(f"podman login {registry.address} -u {lab.user}", lab.password))
+        assert lab.run(f"podman tag {HELLO_IMAGE} {numeric}") == []
+        failure = only_failure(lab.run(f"podman push {numeric}"))
+        assert failure.explanation is not None and failure.explanation.key == "podman_localhost", failure
+    finally:
+        remove_names(podman, [numeric])
+        podman.close()
+
+
+def test_login_is_never_run_through_a_shell(docker_lab: Lab, tmp_path: Path) -> None:
+    """A registry name full of shell syntax in quotes is just a (bad) name, nothing runs."""
+    marker = tmp_path / "ran"
+    events = docker_lab.run(f"docker login -u alice 'x; touch {marker}'", "pw")
+    assert failures(events) and not marker.exists()
