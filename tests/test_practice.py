@@ -366,3 +366,19 @@ def test_tls_on_loopback_serves_https_with_the_tutors_ca(practice: Practice) -> 
         RegistryClient(status.url).ping()
     key = practice.data / "tls" / "server.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_ensure_running_uses_the_user_data_dir_and_starts_once(isolated_home: Path) -> None:
+    """The TUI's call: starts in the platformdirs data dir on first use, then reports the same one."""
+    if registry_server.find_binary() is None:
+        missing("no registry binary (apt-get install docker-registry)")
+    practice = PracticeRegistry()
+    assert practice.data_dir.is_relative_to(isolated_home)
+    try:
+        first = practice.ensure_running()
+        assert first.running and first.address == f"localhost:{first.port}"
+        assert practice.ensure_running().pid == first.pid
+        assert json.loads(practice.state_file.read_text())["pid"] == first.pid
+    finally:
+        assert practice.stop()
+    assert not practice.status().running and practice.last_port() == first.port
