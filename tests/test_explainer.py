@@ -60,7 +60,8 @@ def test_the_catalogue_has_every_required_mistake_with_unique_keys() -> None:
 @pytest.mark.parametrize("entry", CATALOGUE, ids=lambda entry: entry.key)
 def test_each_entry_is_complete_in_english_and_german(entry: Any) -> None:
     """What, why, a step id and a fix filled with the learner's names, in both languages."""
-    english, german = explanation(entry.key, TARGET, "docker", "en"), explanation(entry.key, TARGET, "docker", "de")
+    english = explanation(entry.key, TARGET, "docker", "en")
+    german = explanation(entry.key, TARGET, "docker", "de")
     assert set(TEXTS[entry.key]) == {"en", "de"}
     assert english.what and english.why and german.what and german.why
     assert (english.what, english.why) != (german.what, german.why)
@@ -73,7 +74,8 @@ def test_fixes_carry_the_learners_names_and_engine() -> None:
     """The fix is the exact command for this learner, on this engine."""
     hub = Target("docker.io", "alice")
     assert explanation("not_logged_in", hub).fix == "docker login docker.io -u alice"
-    assert explanation("not_tagged", hub, "podman").fix == "podman tag python-hello-world alice/python-hello-world"
+    assert explanation("not_tagged", hub, "podman").fix == \
+        "podman tag python-hello-world alice/python-hello-world"
     assert explanation("engine_down", hub, "podman").fix == "systemctl --user start podman.socket"
     practice = Target("localhost:5000", "bob", practice=True)
     assert explanation("registry_down", practice).fix == "registry-tutor practice start"
@@ -159,7 +161,8 @@ def test_uppercase_with_the_real_cli_and_the_interpreter(docker_lab: Lab,
     assert failure.explanation is not None and failure.explanation.key == "uppercase"
 
 
-def test_invalid_reference_with_the_real_cli(docker_cli: Callable[..., Any], engine: docker.DockerClient) -> None:
+def test_invalid_reference_with_the_real_cli(docker_cli: Callable[..., Any],
+                                             engine: docker.DockerClient) -> None:
     """A malformed name is explained as an invalid reference."""
     result = docker_cli("tag", HELLO_IMAGE, "alice/x::y")
     assert result.returncode != 0 and key_of(result.stderr) == "invalid_reference", result.stderr
@@ -185,7 +188,8 @@ def test_pull_of_a_tag_that_was_never_pushed(docker_lab: Lab) -> None:
 def test_pull_of_a_repository_that_does_not_exist(docker_lab: Lab) -> None:
     """The registry's answer for a repository nobody pushed is explained as unknown."""
     docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, docker_lab.password)
-    failure = only_failure(docker_lab.run(f"docker pull {docker_lab.registry.address}/{docker_lab.user}/nothing"))
+    nothing = f"{docker_lab.registry.address}/{docker_lab.user}/nothing"
+    failure = only_failure(docker_lab.run(f"docker pull {nothing}"))
     assert failure.explanation is not None
     assert failure.explanation.key in ("name_unknown", "manifest_unknown"), failure
 
