@@ -8,7 +8,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 
-from tests.bench import checks_latency, memory, push, smooth, startup
+from tests.bench import checks_latency, memory, push, smooth, startup, unlock
 from tests.bench.bed import Bed, BenchSetupError
 from tests.bench.report import Row, pending, render, to_json
 from tests.bench.settings import Settings
@@ -18,6 +18,7 @@ Figure = Callable[[Bed, Settings], list[Row]]
 FIGURES: dict[str, tuple[str, Figure]] = {
     "startup": (startup.FIGURE, startup.measure),
     "checks": (checks_latency.FIGURE, checks_latency.measure),
+    "unlock": (unlock.FIGURE, unlock.measure),
     "push": (push.FIGURE, push.measure),
     "smooth": (smooth.FIGURE, smooth.measure),
     "memory": (memory.FIGURE, memory.measure),

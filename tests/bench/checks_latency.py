@@ -49,7 +49,8 @@ def measure(bed: Bed, settings: Settings) -> list[Row]:
     setup = lab(bed)
     started_nano = time.time_ns()
     finish_lab(bed, setup)
-    ctx = tutor_api.lab_context(bed, setup, started_nano)
+    ctx = tutor_api.lab_context(bed, setup.registry.address, setup.registry.user, setup.image_name,
+                                 started_nano)
     results = run_all(ctx)  # warm: connections, the registry client, imports
     not_done = [f"{result.step}={result.status.value} ({result.detail})"
                 for result in results if result.status.value != "done"]

@@ -53,11 +53,11 @@ def push(bed: Bed, registry: Registry, reference: str) -> str:
     return "interpreter.run_command"
 
 
-def lab_context(bed: Bed, setup: Any, started_nano: int) -> Any:
-    """The checks' view of the bench's lab, as the app builds it."""
+def lab_context(bed: Bed, address: str, user: str, image_name: str, started_nano: int) -> Any:
+    """The checks' view of a learner's lab on the bench's registry, as the app builds it."""
     from tutor.core.checks import LabContext
     from tutor.core.credentials import CredentialStore
     from tutor.core.target import Target
 
-    target = Target.create(setup.registry.address, setup.registry.user, setup.image_name)
+    target = Target.create(address, user, image_name)
     return LabContext(engine(bed), target, CredentialStore("docker"), lab_started_nano=started_nano)
