@@ -218,14 +218,15 @@ def test_podman_pushes_then_board_shows_it_and_reset_empties_it(
 
 def test_reset_of_one_user_keeps_the_others(running: Practice, engine: docker.DockerClient,
                                             hello_image: str) -> None:
-    """`reset --user A` deletes only A's images."""
+    """`reset --user A` deletes only A's images, and A can push again afterwards."""
     accounts = [running.add_user(), running.add_user()]
     for user, password in accounts:
         push_hello(engine, running.address, user, password, "v1")
     (first, _), (second, _) = accounts
     assert running.run("reset", "--user", first, "--yes").code == 0
-    catalog = running.registry.pushed()
-    assert catalog == [f"{second}/{HELLO_IMAGE}:v1"]
+    assert running.registry.pushed() == [f"{second}/{HELLO_IMAGE}:v1"]
+    push_hello(engine, running.address, *accounts[0], "v2")  # the class can start over at once
+    assert set(running.registry.pushed()) == {f"{first}/{HELLO_IMAGE}:v2", f"{second}/{HELLO_IMAGE}:v1"}
 
 
 def test_a_killed_registry_is_reported_and_start_recovers(running: Practice) -> None:
