@@ -33,14 +33,16 @@ def is_transfer(line: str) -> bool:
     return len(words) > 1 and any(word in TRANSFER_WORDS for word in words[1:3])
 
 
-def verdict_text(result: CheckResult, next_title: str | None) -> str:
-    """A check's verdict as lines with a sign and a word, never colour alone."""
+def verdict_text(result: CheckResult, next_title: str | None,
+                 failure: events.Explanation | None = None) -> str:
+    """A check's verdict as lines with a sign and a word; a failed command's explanation comes first."""
     if result.status is Status.DONE:
         then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
                 if next_title else _("Press Enter or Ctrl+N to see your summary."))
         return f"✓ {_('Done')}: {result.detail}\n{then}"
     sign, word = ("✗", _("Not done yet")) if result.status is Status.TODO else ("?", _("Cannot tell yet"))
-    lines = [f"{sign} {word}: {result.detail}"]
+    lines = [f"✗ {failure.what}", *[x.strip() for x in explanation_lines(failure)[1:]]] if failure else []
+    lines.append(f"{sign} {word}: {result.detail}")
     if result.hint:
         lines.append(f"→ {result.hint}")
     lines += [line.strip() for line in explanation_lines(result.explanation)[1:]]
@@ -71,6 +73,7 @@ class StepScreen(TutorScreen[None]):
         self.hints_shown = 0
         self.running = False
         self.checking = False
+        self.failure: events.Explanation | None = None
 
     @property
     def values(self) -> dict[str, str]:
@@ -156,6 +159,7 @@ class StepScreen(TutorScreen[None]):
     def run_lines(self, lines: list[str]) -> None:
         """Run command lines one after another, as if typed (used by offers like "pull it back")."""
         self.running = True
+        self.failure = None
         if any(is_transfer(line) for line in lines):
             self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
         self.run_command_worker(lines)
@@ -183,9 +187,7 @@ class StepScreen(TutorScreen[None]):
         if isinstance(event, (events.PushFinished, events.PullFinished)):
             self.query_one(PushProgress).finish()
         if isinstance(event, events.CommandFailed) and event.explanation is not None:
-            advice = [line.strip() for line in explanation_lines(event.explanation)[1:]]
-            lines = [f"✗ {event.explanation.what}", *advice]
-            self.query_one("#verdict", Static).update("\n".join(lines))
+            self.failure = event.explanation
 
     def on_layer_progressed(self, message: LayerProgressed) -> None:
         """Move a layer's bar (coalesced messages: only the newest of a burst arrives)."""
@@ -221,7 +223,7 @@ class StepScreen(TutorScreen[None]):
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
         verdict = self.query_one("#verdict", Static)
-        verdict.update(verdict_text(result, next_title))
+        verdict.update(verdict_text(result, next_title, self.failure))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:
