@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tutor.core.lesson_test import LessonTestOptions
 
 
 def add_parser(sub: Any) -> None:
@@ -15,8 +18,18 @@ def add_parser(sub: Any) -> None:
     lint = actions.add_parser("lint", help="check lesson files for mistakes")
     lint.add_argument("paths", nargs="*")
     test = actions.add_parser("test", help="run each step's solution against a real registry")
-    test.add_argument("lesson", nargs="?")
-    test.add_argument("--registry", required=True)
+    test.add_argument("lesson", nargs="?", default="push-to-registry")
+    test.add_argument("--registry", required=True,
+                      help="HOST:PORT of a registry, or 'practice' (started if needed)")
+    test.add_argument("--user", help="an existing account (else a fresh one is created)")
+    test.add_argument("--password-stdin", action="store_true", help="read --user's password from stdin")
+    test.add_argument("--htpasswd", help="the registry's htpasswd file, to create a fresh account in")
+    test.add_argument("--engine", choices=["docker", "podman"], default="docker")
+    test.add_argument("--engine-url", help="the engine's socket URL (default: found automatically)")
+    test.add_argument("--lang", action="append", choices=["en", "de"], help="default: every language")
+    test.add_argument("--source-image", default="python-hello-world",
+                      help="a local image the lab's image step may copy (default: python-hello-world)")
+    test.add_argument("--lessons-dir", help="the lessons folder (default: the shipped lessons)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -26,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     return run_test(args)
 
 
-def run_lint(paths: list[Path]) -> int:
+def run_lint(paths: list[Path], quiet: bool = False) -> int:
     """Print every problem as file:line: message; 1 when there is any."""
     from tutor.core.lesson_lint import lint, summary
 
@@ -42,12 +55,61 @@ def run_lint(paths: list[Path]) -> int:
     if not lessons:
         print("no lesson files found", file=sys.stderr)
         return 1
-    print(summary(lessons))
-    print("OK: lessons are well formed")
+    if not quiet:
+        print(summary(lessons))
+        print("OK: lessons are well formed")
     return 0
 
 
 def run_test(args: argparse.Namespace) -> int:
-    """Run each step's solution against a real engine and registry."""
-    print("lessons test: not available yet", file=sys.stderr)
-    return 2
+    """Lint the lesson, then run each step's solution against a real engine and registry."""
+    from tutor.core.lesson_test import run_lesson_test
+
+    options = _test_options(args)
+    if isinstance(options, str):
+        print(options, file=sys.stderr)
+        return 2
+    if run_lint(_lesson_files(args, options.langs), quiet=True) != 0:
+        return 1
+    report = run_lesson_test(options)
+    print("\n".join(report.lines))
+    if report.failures:
+        print(f"\n{len(report.failures)} failure(s):", file=sys.stderr)
+        print("\n".join(report.failures), file=sys.stderr)
+        return 1
+    print(f"OK: {options.lesson_id} works in {', '.join(options.langs)} on {options.engine_kind}")
+    return 0
+
+
+def _lesson_files(args: argparse.Namespace, langs: tuple[str, ...]) -> list[Path]:
+    from tutor.core.lessons import lesson_path
+
+    root = Path(args.lessons_dir) if args.lessons_dir else None
+    return [lesson_path(args.lesson, lang, root) for lang in langs]
+
+
+def _test_options(args: argparse.Namespace) -> LessonTestOptions | str:
+    """The options, or a message saying what is missing."""
+    from tutor.core.lesson_test import HtpasswdAccounts, LessonTestOptions
+
+    langs = tuple(dict.fromkeys(args.lang or ["en", "de"]))
+    options = LessonTestOptions(args.registry, args.lesson, langs, args.engine, args.engine_url,
+                                args.source_image,
+                                lessons_root=Path(args.lessons_dir) if args.lessons_dir else None)
+    if args.user:
+        if not args.password_stdin:
+            return "--user needs --password-stdin (the password is never taken on the command line)"
+        options.user, options.password = args.user, sys.stdin.readline().rstrip("\n")
+    elif args.htpasswd:
+        options.accounts = HtpasswdAccounts(Path(args.htpasswd))
+    if args.registry == "practice":
+        from tutor.core.practice import PracticeRegistry
+
+        practice = PracticeRegistry()
+        status = practice.ensure_running()
+        options.registry, options.ca_file = str(status.address), status.ca_file
+        options.accounts = None if args.user else practice
+    elif options.accounts is None and options.user is None:
+        return ("give an account: --user NAME --password-stdin, or --htpasswd FILE so that a fresh "
+                "account can be created (with --registry practice the tutor creates it)")
+    return options

@@ -119,6 +119,9 @@ def lesson_problems(lesson: Lesson) -> Iterator[Problem]:
             yield Problem(where, 1, f"unknown registry kind '{kind}' (known: {', '.join(REGISTRY_KINDS)})")
     seen: dict[str, int] = {}
     for step in lesson.steps:
+        if step.check_after is not None and step.check_after not in seen:
+            yield Problem(where, step.lines.get("check", step.line), f"'after {step.check_after}' must "
+                          "name an earlier step of this lesson")
         if step.id in seen:
             first = seen[step.id]
             yield Problem(where, step.line, f"step id '{step.id}' is used twice (first on line {first})")

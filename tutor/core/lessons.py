@@ -27,7 +27,7 @@ SECTIONS = {"hints": "hints", "tipps": "hints", "hinweise": "hints", "solution":
 
 _PLACEHOLDER = re.compile(r"\{\{([a-z][a-z0-9_]*)\}\}|\{([a-z][a-z0-9_]*)\}")
 _STEP_HEADING = re.compile(r"^(?:Step|Schritt):\s*([A-Za-z0-9_-]+)\s*(?:[—–-]+\s*(.*))?$")
-_CHECK_LINE = re.compile(r"^check:\s*(\S+)\s*$")
+_CHECK_LINE = re.compile(r"^check:\s*([A-Za-z0-9_-]+)(?:\s+after\s+([A-Za-z0-9_-]+))?\s*$")
 _MISTAKE = re.compile(r"^`([^`]+)`\s*(?:->|→)\s*`?([A-Za-z0-9_.-]+)`?\s*$")
 
 
@@ -63,6 +63,7 @@ class Step:
     line: int = 0
     lines: dict[str, int] = field(default_factory=dict)
     terminal_only: frozenset[str] = frozenset()
+    check_after: str | None = None
 
     def body_for(self, engine: str) -> str:
         """The body as Markdown for ENGINE: the other engine's command blocks left out."""
@@ -202,7 +203,7 @@ def _parse_step(lines: list[str], start: int, end: int, step_id: str, title: str
     """Parse lines[start:end] (the heading included) into a Step; line numbers are 1-based."""
     parts = _split_sections(_Section(lines[start + 1:end], start + 2), path)
     body = parts["body"]
-    check, check_line = _take_check(body)
+    check, check_after, check_line = _take_check(body)
     commands, locations, terminal = _fences(body)
     solution, solution_lines, terminal_solution = _fences(parts.get("solution", _Section([], 0)))
     locations.update({f"solution.{k}": v for k, v in solution_lines.items()})
@@ -211,7 +212,7 @@ def _parse_step(lines: list[str], start: int, end: int, step_id: str, title: str
     hints = _list_items(parts.get("hints", _Section([], 0)))
     mistakes = _mistakes(parts.get("mistakes", _Section([], 0)), path)
     return Step(step_id, title, "\n".join(body.source).strip(), check, commands, hints, solution,
-                mistakes, start + 1, locations, frozenset(terminal | terminal_solution))
+                mistakes, start + 1, locations, frozenset(terminal | terminal_solution), check_after)
 
 
 def _split_sections(step: _Section, path: Path) -> dict[str, _Section]:
@@ -234,14 +235,14 @@ def _split_sections(step: _Section, path: Path) -> dict[str, _Section]:
     return parts
 
 
-def _take_check(body: _Section) -> tuple[str, int]:
-    """Find the `check: NAME` line and blank it out of the body."""
+def _take_check(body: _Section) -> tuple[str, str | None, int]:
+    """Find the `check: NAME [after STEP]` line and blank it out of the body."""
     for number, line in enumerate(body.source):
         match = _CHECK_LINE.match(line.strip())
         if match:
             body.source[number] = ""
-            return match.group(1), number + body.first_line
-    return "", 0
+            return match.group(1), match.group(2), number + body.first_line
+    return "", None, 0
 
 
 def command_lines(fence_text: str) -> tuple[str, ...]:
