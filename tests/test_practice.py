@@ -252,6 +252,13 @@ def test_non_loopback_host_without_tls_is_refused(practice: Practice) -> None:
     assert not practice.registry.status().running and not (practice.data / "state.json").exists()
 
 
+def test_a_host_that_is_not_this_machine_is_refused(practice: Practice) -> None:
+    """--host with an address no interface has: exit 1 saying so (binding sends no traffic)."""
+    ran = practice.start("--host", "10.213.0.3", "--tls")
+    assert ran.code == 1 and "not an address of this machine" in ran.err
+    assert not practice.registry.status().running
+
+
 def test_account_rules_and_htpasswd(practice: Practice) -> None:
     """Bad names, empty passwords and duplicates are refused; only bcrypt hashes, mode 0600."""
     user, password = practice.add_user()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import errno
 import json
 import os
 import secrets
@@ -104,7 +105,13 @@ def port_is_free(host: str, port: int) -> bool:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
-        except OSError:
+        except socket.gaierror as error:
+            raise PracticeError(f"cannot find the address of '{host}'; use this machine's IP "
+                                "address for --host") from error
+        except OSError as error:
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise PracticeError(f"{host} is not an address of this machine; use one that "
+                                    "`ip addr` (or ipconfig) lists") from error
             return False
     return True
 
