@@ -43,16 +43,16 @@ class LabState:
     digest: str
 
 
-@pytest.fixture
-def tutor_engine(engine: docker.DockerClient) -> Iterator[Engine]:
+@pytest.fixture(name="tutor_engine")
+def tutor_engine_fixture(engine: docker.DockerClient) -> Iterator[Engine]:
     """The tutor's engine gateway on the real daemon."""
     gateway = Engine.connect("docker")
     yield gateway
     gateway.close()
 
 
-@pytest.fixture
-def scratch_tags(engine: docker.DockerClient) -> Iterator[list[str]]:
+@pytest.fixture(name="scratch_tags")
+def scratch_tags_fixture(engine: docker.DockerClient) -> Iterator[list[str]]:
     """Tags a test makes; whichever still exist at the end are removed (never python-hello-world)."""
     names: list[str] = []
     yield names

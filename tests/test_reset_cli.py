@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RegistryUnderTest
-from tests.test_reset import LabState, lab_fixture, scratch_tags, tutor_engine  # noqa: F401 - fixtures
+from tests.test_reset import (  # noqa: F401 - fixtures
+    LabState,
+    lab_fixture,
+    scratch_tags_fixture,
+    tutor_engine_fixture,
+)
 from tutor.__main__ import main
 
 ROOT = Path(__file__).resolve().parent.parent
