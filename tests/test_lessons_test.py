@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RegistryUnderTest
+from tests.test_lessons_lint import LESSON, copies, edit
 from tutor.__main__ import main
-from tutor.core.resources import data_dir
 
-LESSON = "push-to-registry.md"
+__all__ = ["copies"]  # the fixture of broken copies, shared with the lint tests
 Capture = pytest.CaptureFixture[str]
 
 
 def lessons_test(registry: RegistryUnderTest, *extra: str) -> list[str]:
     return ["lessons", "test", "--registry", registry.address, "--htpasswd",
             str(registry.config.htpasswd), *extra]
-
-
-@pytest.fixture
-def copies(tmp_path: Path) -> Path:
-    for lang in ("en", "de"):
-        (tmp_path / lang).mkdir()
-        shutil.copy(data_dir("lessons") / lang / LESSON, tmp_path / lang / LESSON)
-    return tmp_path
-
-
-def edit(path: Path, old: str, new: str) -> int:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, old
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return text[: text.index(old)].count("\n") + 1
 
 
 @pytest.mark.engine
