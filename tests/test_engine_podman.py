@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -206,3 +207,21 @@ def test_podman_pull_of_a_hub_short_name_is_qualified(podman: Engine) -> None:
     events = list(podman.pull(f"tutor-nobody-{os.getpid()}/nothing", None, None))
     assert isinstance(events[-1], CommandFailed)
     assert "short-name" not in events[-1].message and "docker.io" in events[-1].message
+
+
+def test_podman_build_streams_its_steps(podman: Engine, podman_engine: docker.DockerClient,
+                                        tmp_path: Path) -> None:
+    """A build through Podman streams its STEP lines and leaves the tagged image."""
+    (tmp_path / "hello.txt").write_text("hi\n")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY hello.txt /hello.txt\n")
+    tag = f"tutor-podman-build-{os.getpid()}:{time.monotonic_ns()}"
+    events = list(podman.build(str(tmp_path), tag))
+    try:
+        assert any(line.startswith("STEP 2/2: COPY") for line in lines(events)), events
+        assert not [event for event in events if isinstance(event, CommandFailed)]
+        image = podman.image(tag)
+        assert image is not None and f"{tag}" in image.tags
+        assert podman.remove(tag) == [f"Untagged: {tag}", f"Deleted: {image.id}"]
+    finally:
+        with contextlib.suppress(docker.errors.DockerException):
+            podman_engine.images.remove(tag)

@@ -7,6 +7,7 @@ and ends a push with a status line instead of an `aux` digest.
 
 Failures inside a push, pull, run or build stream, and a connection lost on the way, become a
 CommandFailed event (never an exception): a stream always ends with a finished or failed event.
+The file is longer than most because the import contract keeps every docker call in it.
 """
 
 from __future__ import annotations
@@ -167,13 +168,15 @@ def _stream_error(chunk: dict[str, Any]) -> str | None:
 
 
 def progress_events(chunk: dict[str, Any]) -> list[Event]:
-    """Turn one JSON line of a push or pull stream into events, worded like the docker CLI."""
-    status = str(chunk.get("status") or "").rstrip("\n")
+    """Turn one JSON line of a push, pull or build stream into events, worded like the docker CLI."""
+    status = str(chunk.get("status") or "")
     layer = chunk.get("id")
-    if not status:
-        return []
-    if not layer or status.startswith("Pulling from"):
-        return [OutputLine(f"{layer}: {status}" if layer else status)]
+    if not layer or not status:
+        # Podman and builds send whole lines, sometimes several in one chunk.
+        text = status or str(chunk.get("stream") or "")
+        return [OutputLine(line) for line in text.splitlines() if line.strip()]
+    if status.startswith("Pulling from"):
+        return [OutputLine(f"{layer}: {status}")]
     current, total = _clamped(chunk.get("progressDetail") or {})
     events: list[Event] = [LayerProgressed(str(layer), status, current, total)]
     if not total:
@@ -265,11 +268,8 @@ class Engine:
     def remove(self, reference: str) -> list[str]:
         """Remove a name (untag, or delete when last); returns the engine's lines."""
         result = self._call(self.api.remove_image, reference) or []
-        lines = []
-        for item in result:
-            for key, value in item.items():
-                lines.append(f"{key}: {value}")
-        return lines
+        lines = [f"{key}: {_familiar_value(str(value))}" for item in result for key, value in item.items()]
+        return sorted(lines, key=lambda line: not line.startswith("Untagged"))  # Podman lists Deleted first
 
     def login(self, registry: str, username: str, password: str) -> str:
         """Check a login with the registry through the engine (never cached); raise EngineError.
@@ -305,7 +305,7 @@ class Engine:
         if self.kind == "podman" and is_loopback(registry):
             params["tlsVerify"] = "false"
         url = self.api._url("/images/{0}/push", repository)
-        chunks = self._stream("post", url, params, _auth_header(username, password))
+        chunks = self._stream(url, params, _auth_header(username, password))
         yield from _finish_push(f"{repository}:{tag}", chunks)
 
     def pull(self, reference: str, username: str | None, password: str | None) -> Iterator[Event]:
@@ -322,14 +322,12 @@ class Engine:
             qualified = f"{registry}/{parse_reference(full).path}:{tag}"
             params = {"reference": qualified, "tlsVerify": str(not is_loopback(registry)).lower()}
             url = self.api._url("/libpod/images/pull")
-            finish = self._finish_podman_pull(full, self._stream("post", url, params, headers))
         else:
             url = self.api._url("/images/create")
             params = {"fromImage": repository, "tag": tag}
-            finish = self._finish_docker_pull(full, self._stream("post", url, params, headers))
-        yield from finish
+        yield from self._finish_pull(full, self._stream(url, params, headers))
 
-    def _stream(self, method: str, url: str, params: dict[str, str],
+    def _stream(self, url: str, params: dict[str, str],
                 headers: dict[str, str]) -> Iterator[dict[str, Any]]:
         """POST and decode a JSON stream; HTTP and connection failures become an error chunk."""
         try:
@@ -341,7 +339,7 @@ class Engine:
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             yield {"error": self._lost_message(error)}
 
-    def _finish_docker_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
+    def _finish_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
         digest = None
         for chunk in chunks:
             error = _stream_error(chunk)
@@ -353,16 +351,6 @@ class Engine:
                 digest = status[len("Digest: "):].strip()
             yield from progress_events(chunk)
         yield from self._pulled(reference, digest)
-
-    def _finish_podman_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
-        for chunk in chunks:
-            error = _stream_error(chunk)
-            if error:
-                yield CommandFailed(error)
-                return
-            for line in str(chunk.get("stream") or "").splitlines():
-                yield OutputLine(line)
-        yield from self._pulled(reference, None)
 
     def _pulled(self, reference: str, digest: str | None) -> Iterator[Event]:
         try:
@@ -417,9 +405,7 @@ class Engine:
                 if error:
                     yield CommandFailed(error)
                     return
-                for line in str(chunk.get("stream") or "").splitlines():
-                    if line.strip():
-                        yield OutputLine(line)
+                yield from progress_events(chunk)
         except docker.errors.APIError as error:
             yield CommandFailed(_api_text(error))
         except (docker.errors.DockerException, requests.RequestException, OSError, TypeError) as error:
@@ -486,12 +472,7 @@ def _finish_push(reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[E
         found = _DIGEST_LINE.search(str(chunk.get("status") or ""))
         if found and digest is None:
             digest, size = found.group(1), int(found.group(2))
-        for event in progress_events(chunk):
-            # Podman's status lines carry their own newlines and may hold several lines.
-            if isinstance(event, OutputLine):
-                yield from (OutputLine(line) for line in event.text.splitlines() if line.strip())
-            else:
-                yield event
+        yield from progress_events(chunk)
     yield PushFinished(reference, digest, size)
 
 
@@ -508,6 +489,11 @@ def familiar_name(name: str) -> str:
         if name.startswith(prefix):
             return name[len(prefix):]
     return name
+
+
+def _familiar_value(value: str) -> str:
+    """An image name or ID as Docker prints it (Podman leaves out docker.io/ and sha256: differently)."""
+    return f"sha256:{value}" if re.fullmatch(r"[0-9a-f]{64}", value) else familiar_name(value)
 
 
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
