@@ -16,11 +16,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
+from tutor.core.events import Status
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.progress import ProgressStore
 from tutor.screens.base import localized, notify_failed_worker
 from tutor.screens.lab import LESSON_ID, Lab, LabOptions
-from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady
+from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady, StepUndone
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import WelcomeScreen
@@ -35,8 +36,10 @@ class TutorApp(App[int]):
             Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True)]
 
     def __init__(self, options: LabOptions | None = None, *, watch: bool = True, practice: Any = None,
-                 store: ProgressStore | None = None, credentials: Any = None) -> None:
+                 store: ProgressStore | None = None, credentials: Any = None, lab: Lab | None = None) -> None:
+        """Options as the welcome screen or command line give them; the rest lets tests aim the app."""
         super().__init__()
+        self.ready_lab = lab
         self.options = options or LabOptions()
         self.watch_enabled = watch
         self.practice = practice
@@ -54,7 +57,9 @@ class TutorApp(App[int]):
         """Ask what is missing, or go straight to the engine when the command line said it all."""
         if self.options.lang:
             set_language(self.options.lang)
-        if self.options.complete:
+        if self.ready_lab is not None:
+            self.post_message(LabReady(self.ready_lab))
+        elif self.options.complete:
             self.action_connect()
         else:
             self.push_screen(WelcomeScreen(self.options), self._welcome_done)
@@ -106,6 +111,26 @@ class TutorApp(App[int]):
         if self.watch_enabled:
             self.watch_worker(self.lab)
         self.show_step(self.lab.first_open())
+        self.recheck_worker(self.lab)
+
+    @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
+    def recheck_worker(self, lab: Lab) -> None:
+        """On resume, check the steps marked done against the real state again."""
+        from tutor.core.checks import run_check
+
+        for index, step in enumerate(lab.steps):
+            if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":
+                result = run_check(step.check, lab.context())
+                if result.status is not Status.DONE:
+                    self.post_message(StepUndone(step.title, result))
+
+    def on_step_undone(self, message: StepUndone) -> None:
+        """A step done earlier no longer holds: say so, and how to fix it."""
+        text = _("“{title}” was done, but now: {detail}").format(title=message.title,
+                                                                 detail=message.result.detail)
+        if message.result.hint:
+            text += "\n→ " + message.result.hint
+        self.notify(text, title=_("Check again"), severity="warning", timeout=20)
 
     # -- screens --------------------------------------------------------------------------------
     def _show(self, screen: Screen[Any], callback: Any = None) -> None:

@@ -86,3 +86,11 @@ class StepChosen(Message):
     """The learner picked a step in the side list."""
 
     index: int
+
+
+@dataclass
+class StepUndone(Message):
+    """A step the progress file calls done no longer holds (found when resuming)."""
+
+    title: str
+    result: CheckResult

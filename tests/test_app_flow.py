@@ -1,0 +1,130 @@
+"""The app's flow around the steps: welcome form, resume, palette (language, reset)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+from textual.command import CommandList
+from textual.widgets import Input, Select
+
+from tests.app_helpers import FixturePractice, settle, text_of, wait_until
+from tests.conftest import RegistryUnderTest
+from tutor.app import TutorApp
+from tutor.core.i18n import current_language, set_language
+from tutor.core.progress import ProgressKey, ProgressStore
+from tutor.screens.confirm_modal import ConfirmModal
+from tutor.screens.lab import LESSON_ID, LabOptions
+from tutor.screens.step_screen import StepScreen
+from tutor.screens.welcome_screen import OTHER, WelcomeScreen
+
+pytestmark = [pytest.mark.engine, pytest.mark.registry]
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> object:
+    """The language is process-wide: every test here ends in English again."""
+    yield None
+    set_language("en")
+
+
+async def test_welcome_form_refuses_bad_names_then_starts_the_lab(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Uppercase account names get a clear message; a good form opens the first step on that registry."""
+    user, _password = account
+    app = TutorApp(LabOptions(engine="docker", lang="en"), watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        app.screen.query_one("#registry", Select).value = OTHER
+        await pilot.pause()
+        app.screen.query_one("#address", Input).value = registry.address
+        app.screen.query_one("#user", Input).value = user.upper()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "lowercase" in text_of(pilot, "#welcome-problem")
+        app.screen.query_one("#user", Input).value = user
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "image"
+        assert app.lab is not None and app.lab.target.registry == registry.address
+
+
+async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Progress says image, account and login are done; login no longer holds, so the learner is told."""
+    user, _password = account
+    store = ProgressStore(tmp_path / "progress.json")
+    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
+    for step in ("image", "account", "login"):
+        progress.mark_done(step)
+    store.save(progress)
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "tag"
+        messages = [str(note.message) for note in app._notifications]
+        assert any("Log in" in text and "Not logged in" in text for text in messages), messages
+        assert not any("Your image" in text for text in messages)
+
+
+async def palette(pilot, command: str) -> None:  # type: ignore[no-untyped-def]
+    """Run a command from Textual's command palette by typing its name."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*command)
+    await wait_until(pilot, lambda: pilot.app.screen.query_one(CommandList).option_count > 0)
+    await pilot.press("down", "enter")
+    await settle(pilot)
+
+
+async def test_palette_switches_the_lesson_to_german(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Switch language from the palette: the step is shown again from the German lesson."""
+    user, _password = account
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await palette(pilot, "Switch language")
+        assert current_language() == "de"
+        assert isinstance(app.screen, StepScreen)
+        assert app.screen.step.title == "Dein Image"
+
+
+async def test_palette_reset_shows_exactly_what_it_undoes_and_undoes_it(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
+        engine) -> None:  # type: ignore[no-untyped-def]
+    """A tag the lab made is listed, removed after yes, and the lab starts again at the first step."""
+    user, _password = account
+    remote = f"{registry.address}/{user}/python-hello-world"
+    engine.images.get("python-hello-world").tag(remote, "latest")
+    store = ProgressStore(tmp_path / "progress.json")
+    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
+    for step in ("image", "account"):
+        progress.mark_done(step)
+    progress.record_created("tag", f"{remote}:latest")
+    store.save(progress)
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await palette(pilot, "Reset the lab")
+            assert isinstance(app.screen, ConfirmModal)
+            details = "\n".join(app.screen.details)
+            assert f"Remove the local tag {remote}:latest" in details
+            assert "python-hello-world (" not in details
+            await pilot.click("#confirm-yes")
+            await settle(pilot)
+            assert not engine.images.list(remote)
+            assert engine.images.list("python-hello-world")
+            assert isinstance(app.screen, StepScreen) and app.screen.step.id == "image"
+    finally:
+        if engine.images.list(remote):
+            engine.images.remove(f"{remote}:latest", noprune=True)
+    assert store.load(ProgressKey(registry.address, user, LESSON_ID)).state("account") is None
