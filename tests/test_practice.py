@@ -234,6 +234,8 @@ def test_a_killed_registry_is_reported_and_start_recovers(running: Practice) -> 
     old_pid = running.registry.status().pid
     assert old_pid
     os.kill(old_pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):  # the kill lands asynchronously: wait for it
+        os.waitpid(old_pid, 0)
     status = running.run("status")
     assert status.code == 2 and "died" in status.out
     assert running.registry.status().stale
