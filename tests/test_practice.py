@@ -206,6 +206,8 @@ def test_podman_pushes_then_board_shows_it_and_reset_empties_it(
     assert mine and mine[0]["repository"] == f"{user}/{HELLO_IMAGE}"
     assert mine[0]["tags"] == ["latest"] and mine[0]["digest"] == digest and mine[0]["pushed_at"]
     assert ADMIN_USER not in {row["user"] for row in rows}
+    plain = running.run("board")  # not a terminal: one plain table instead of the live screen
+    assert plain.code == 0 and f"{user:<16} {user}/{HELLO_IMAGE}" in plain.out
 
     refused = running.run("reset")  # no terminal to confirm and no --yes: nothing happens
     assert refused.code == 1 and "--yes" in refused.err

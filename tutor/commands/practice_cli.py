@@ -141,7 +141,8 @@ def _status(registry: PracticeRegistry, args: argparse.Namespace) -> int:
     print(f"  storage:      {status.storage_bytes / 1e6:.1f} MB")
     print(f"  accounts:     {len(status.users)}" + (f" ({', '.join(status.users)})" if status.users else ""))
     if status.running:
-        print(f"  repositories: {len(status.repositories)}")
+        shown = ", ".join(status.repositories[:5]) + (", ..." if len(status.repositories) > 5 else "")
+        print(f"  repositories: {len(status.repositories)}" + (f" ({shown})" if shown else ""))
     return OK if status.running else (UNREACHABLE if status.stale else FAILED)
 
 
