@@ -403,8 +403,11 @@ class PracticeRegistry:
 
     def reset(self, user: str | None = None) -> list[str]:
         """Delete every pushed manifest (of one user, or all) through the API; returns repo:tag."""
-        if user is not None and user not in registry_server.read_htpasswd(self.htpasswd):
-            raise PracticeError(f"there is no account '{user}'; see: registry-tutor practice users")
+        if user is not None:  # a removed account's images can still be reset by its name
+            try:
+                validate_user(user)
+            except InvalidName as error:
+                raise PracticeError(str(error)) from error
         client = self._admin_client()
         deleted: list[str] = []
         for repository, digest, tags in list(self._images(client, user)):
