@@ -82,7 +82,12 @@ def test_a_duplicate_step_id_and_an_unknown_check_are_reported(copies: Path) -> 
     assert any("step id 'push' is used twice" in message for message in found)
     assert f"{path}:{check_line}: unknown check 'pulled' (known: image, account, login, tag, push, " \
            "verify, pull)" in found
-    assert any("step 'pull' checks 'pulled' but en checks" not in m for m in found)
+
+
+def test_a_check_that_differs_between_languages_is_reported(copies: Path) -> None:
+    line = edit(copies / "de" / LESSON, "check: verify after push", "check: verify")
+    assert messages(copies) == [f"{copies / 'de' / LESSON}:{line}: step 'verify' says 'check: verify' "
+                                "but en says 'check: verify after push'"]
 
 
 def test_a_command_the_interpreter_refuses_is_reported(copies: Path) -> None:

@@ -229,10 +229,17 @@ def _compare_steps(reference: Lesson, other: Lesson) -> Iterator[Problem]:
         yield Problem(where, 1, f"steps are in another order than in {reference.path}: "
                       f"{', '.join(have)} instead of {', '.join(wanted)}")
     for step in other.steps:
-        if step.id in wanted and step.check != reference.step(step.id).check:
+        if step.id not in wanted:
+            continue
+        model = reference.step(step.id)
+        if (step.check, step.check_after) != (model.check, model.check_after):
             yield Problem(where, step.lines.get("check", step.line),
-                          f"step '{step.id}' checks '{step.check}' but {reference.lang} checks "
-                          f"'{reference.step(step.id).check}'")
+                          f"step '{step.id}' says '{_check_text(step)}' but {reference.lang} says "
+                          f"'{_check_text(model)}'")
+
+
+def _check_text(step: Step) -> str:
+    return f"check: {step.check}" + (f" after {step.check_after}" if step.check_after else "")
 
 
 def summary(lessons: list[Lesson]) -> str:
