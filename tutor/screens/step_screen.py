@@ -118,7 +118,7 @@ class StepScreen(TutorScreen[None]):
 
     def on_mount(self) -> None:
         """Focus the command box and check at once (the step may already be done)."""
-        self.sub_title = f"{self.lab.target.remote_ref} · {self.lab.engine.kind}"
+        self.sub_title = self.lab.target.remote_ref
         self.query_one("#push-progress", PushProgress).display = False
         self.query_one("#hints", Static).display = False
         self.query_one(CommandBox).focus()

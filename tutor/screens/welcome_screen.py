@@ -73,9 +73,12 @@ class WelcomeScreen(TutorScreen[LabOptions]):
             yield Input(options.user or "", placeholder=_("e.g. alice"), id="user")
             yield Label(_("The local image to push"), classes="field-label")
             yield Input(options.image, id="image")
+            with Horizontal(id="welcome-picker-labels"):
+                yield Label(_("Engine"), classes="field-label")
+                yield Label(_("Language"), classes="field-label")
             with Horizontal(id="welcome-pickers"):
                 yield Select([(_("Find automatically"), "auto"), ("Docker", "docker"), ("Podman", "podman")],
-                             value=options.engine, allow_blank=False, id="engine", prompt=_("Engine"))
+                             value=options.engine, allow_blank=False, id="engine")
                 yield Select([("English", "en"), ("Deutsch", "de")], value=current_language(),
                              allow_blank=False, id="language")
             yield Label("", id="welcome-problem", markup=False)

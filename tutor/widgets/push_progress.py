@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.css.query import NoMatches
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar
 
@@ -26,15 +27,16 @@ class LayerRow(Horizontal):
         yield ProgressBar(total=None, show_eta=False, classes="layer-bar")
 
     def on_mount(self) -> None:
-        self.show(self.news)
+        self.call_after_refresh(self.show, self.news)
 
     def show(self, layer: LayerProgressed) -> None:
         """Show a layer's latest status and bytes (complete when the engine says it is done)."""
         self.news = layer
-        if not self.is_mounted:
+        try:
+            status, bar = self.query_one(".layer-status", Label), self.query_one(ProgressBar)
+        except NoMatches:  # not composed yet: on_mount shows the latest news
             return
-        self.query_one(".layer-status", Label).update(layer.status[:22])
-        bar = self.query_one(ProgressBar)
+        status.update(layer.status[:22])
         if is_complete(layer):
             bar.update(total=max(layer.total, 1), progress=max(layer.total, 1))
         elif layer.total:

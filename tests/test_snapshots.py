@@ -1,0 +1,205 @@
+"""Snapshots of every screen, at the 80x24 the tutor must read well in.
+
+Behaviour is tested against the real daemon and registry elsewhere (tests/test_app_*.py). Here a
+scripted stand-in engine and scripted check verdicts freeze the layout only: no image IDs, ports,
+digests or times of a real run can make a snapshot flaky. Regenerate the README's screenshot with
+`python -m tests.test_snapshots`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.app_helpers import settle
+from tutor.app import TutorApp
+from tutor.core.credentials import CredentialStore
+from tutor.core.engine import EngineInfo, LocalImage
+from tutor.core.events import CheckResult, LayerInfo, LayerProgressed, OutputLine, RemoteImage, Status
+from tutor.core.interpreter import Session
+from tutor.core.lessons import load_lesson
+from tutor.core.progress import ProgressStore
+from tutor.core.target import Target
+from tutor.screens.lab import LESSON_ID, Lab, LabOptions
+from tutor.screens.messages import RegistryFetched
+from tutor.screens.password_modal import PasswordModal
+from tutor.widgets.output_log import OutputLog
+from tutor.widgets.push_progress import PushProgress
+
+IMAGE_ID = "sha256:" + "4c21a8ab07a8" + "0" * 52
+DIGEST = "sha256:" + "9f86d081884c" + "1" * 52
+SCREENSHOT = Path(__file__).resolve().parent.parent / "assets" / "screenshot.svg"
+VERDICTS = {
+    "image": (Status.DONE, "python-hello-world is here (image ID 4c21a8ab07a8)", None),
+    "account": (Status.TODO, "The practice registry has no account alice",
+                "Press “Create my account…” and choose a password"),
+    "login": (Status.TODO, "Not logged in to localhost:5000", "docker login localhost:5000 -u alice"),
+    "tag": (Status.TODO, "No local image is named localhost:5000/alice/python-hello-world:latest yet",
+            "docker tag python-hello-world localhost:5000/alice/python-hello-world"),
+    "push": (Status.TODO, "localhost:5000 does not serve localhost:5000/alice/python-hello-world:latest yet",
+             "docker push localhost:5000/alice/python-hello-world"),
+    "verify": (Status.DONE, "The registry holds exactly your image (config digest = local image ID)", None),
+    "pull": (Status.TODO, "No pull since your push", "docker pull localhost:5000/alice/python-hello-world"),
+}
+
+
+class LayoutEngine:
+    """A scripted stand-in for the engine, only to freeze layout; it never runs anything."""
+
+    kind = "docker"
+    info = EngineInfo("docker", "20.10", "1.41", "unix:///var/run/docker.sock")
+
+    def image(self, reference: str) -> LocalImage:
+        return LocalImage(IMAGE_ID, ("python-hello-world:latest",))
+
+    def images(self) -> list[LocalImage]:
+        return [self.image("python-hello-world")]
+
+
+DONE_STEPS: set[str] = set()
+
+
+def scripted_check(check_id: str, ctx: Any) -> CheckResult:
+    """Fixed verdicts per step (the real checks are tested against real state in tests/test_app_*.py)."""
+    status, detail, hint = VERDICTS[check_id]
+    if check_id in DONE_STEPS:
+        return CheckResult(check_id, Status.DONE, f"{check_id} is done", None)
+    return CheckResult(check_id, status, detail, hint)
+
+
+def layout_app(tmp_path: Path, done: tuple[str, ...] = ()) -> TutorApp:
+    """The real app on a lab with the stand-in engine, at localhost:5000 as alice."""
+    target = Target("localhost:5000", "alice", practice=True)
+    engine: Any = LayoutEngine()
+    credentials = CredentialStore("docker")
+    session = Session(engine, target, credentials, lambda prompt: None)
+    lab = Lab(engine, target, credentials, load_lesson(LESSON_ID, "en"), session,
+              store=ProgressStore(tmp_path / "progress.json"))
+    assert lab.progress is not None
+    DONE_STEPS.clear()
+    DONE_STEPS.update(done)
+    for step in done:
+        lab.progress.mark_done(step, {"digest": DIGEST, "config_digest": IMAGE_ID})
+    return TutorApp(LabOptions(lang="en"), watch=False, lab=lab)
+
+
+@pytest.fixture(autouse=True)
+def scripted_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every snapshot sees the same verdicts."""
+    monkeypatch.setattr("tutor.core.checks.run_check", scripted_check)
+
+
+async def show_push(pilot: Pilot[Any]) -> None:
+    """A push half way: three layers at fixed byte counts, and its output lines."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    progress = screen.query_one(PushProgress)
+    progress.start()
+    for layer, current in (("a1b2c3d4e5f6", 2_000_000), ("0f1e2d3c4b5a", 700_000), ("99aa88bb77cc", 0)):
+        progress.update_layer(LayerProgressed(layer, "Pushing" if current else "Waiting", current, 2_000_000))
+    log = screen.query_one(OutputLog)
+    log.show_command("docker push localhost:5000/alice/python-hello-world")
+    log.show_event(OutputLine("The push refers to repository [localhost:5000/alice/python-hello-world]"))
+    await pilot.pause()
+
+
+def test_welcome_screen(snap_compare: Any) -> None:
+    """The form: registry (practice by default), account name, image, engine and language, Start."""
+    assert snap_compare(TutorApp(LabOptions(lang="en"), watch=False), terminal_size=(80, 24))
+
+
+def test_no_engine_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """No engine answers: the socket that was tried, how to start one, and a Check again button."""
+    options = LabOptions(registry="localhost:5000", user="alice", engine="docker", lang="en",
+                         engine_url="unix:///nonexistent/docker.sock")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+def test_step_screen_done(snap_compare: Any, tmp_path: Path) -> None:
+    """Step 1 done: ✓ in the list and the verdict, the lesson text, the offers hidden, the command box."""
+    assert snap_compare(layout_app(tmp_path), terminal_size=(80, 24), run_before=settle)
+
+
+def test_step_screen_with_hints(snap_compare: Any, tmp_path: Path) -> None:
+    """Step 2 not done: ✗ verdict with its hint, two hints shown one after the other, the account offer."""
+
+    async def hints(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("f3", "f3")
+
+    assert snap_compare(layout_app(tmp_path, ("image",)), terminal_size=(80, 24), run_before=hints)
+
+
+def test_push_progress(snap_compare: Any, tmp_path: Path) -> None:
+    """The push step mid-push: a bar per layer (full, a third, empty) and a total bar above them."""
+    app = layout_app(tmp_path, ("image", "account", "login", "tag"))
+    assert snap_compare(app, terminal_size=(100, 32), run_before=show_push)
+
+
+def test_password_modal(snap_compare: Any, tmp_path: Path) -> None:
+    """The masked login prompt over the login step: a password field and the note that nothing is kept."""
+
+    async def ask(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.push_screen(PasswordModal("Password for alice at localhost:5000: "))
+        await pilot.press(*"secret")
+
+    assert snap_compare(layout_app(tmp_path, ("image", "account")), terminal_size=(80, 24), run_before=ask)
+
+
+def test_skip_confirmation(snap_compare: Any, tmp_path: Path) -> None:
+    """F6 asks before skipping and says the step stays marked skipped; “Stay” has the focus."""
+    assert snap_compare(layout_app(tmp_path, ("image",)), terminal_size=(80, 24), press=["f6"])
+
+
+def test_registry_view(snap_compare: Any, tmp_path: Path) -> None:
+    """The registry view: tags, digest, size, layers, the config digest beside the local image ID, ✓."""
+
+    async def view(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        remote = RemoteImage("alice/python-hello-world", "latest", DIGEST, IMAGE_ID,
+                             "application/vnd.docker.distribution.manifest.v2+json",
+                             (LayerInfo("sha256:" + "5" * 64, 1_048_576),), "2026-01-01T12:00:00Z",
+                             ("latest",))
+        pilot.app.screen.post_message(RegistryFetched(remote, IMAGE_ID))
+        await pilot.pause()
+
+    app = layout_app(tmp_path, ("image", "account", "login", "tag", "push"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=view)
+
+
+def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """F1: how the tutor works, the keys, and the signs of the step list."""
+    assert snap_compare(layout_app(tmp_path), terminal_size=(80, 24), press=["f1"])
+
+
+def test_finish_screen(snap_compare: Any, tmp_path: Path) -> None:
+    """Every step done: the summary with ✓ per step, the manifest and config digests, what to try next."""
+    app = layout_app(tmp_path, ("image", "account", "login", "tag", "push", "verify", "pull"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settle)
+
+
+async def save_readme_screenshot(tmp_path: Path) -> None:
+    """Write assets/screenshot.svg: the push step mid-push, as in test_push_progress."""
+    import tutor.core.checks
+
+    tutor.core.checks.run_check = scripted_check  # only this one-off tool, never during tests
+    app = layout_app(tmp_path, ("image", "account", "login", "tag"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await show_push(pilot)
+        app.save_screenshot(str(SCREENSHOT))
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(save_readme_screenshot(Path(folder)))
+    print(f"wrote {SCREENSHOT}")
