@@ -118,3 +118,20 @@ def test_lint_problems_stop_the_test_before_anything_runs(registry: RegistryUnde
 def test_an_account_source_is_required(registry: RegistryUnderTest, capsys: Capture) -> None:
     assert main(["lessons", "test", "--registry", registry.address]) == 2
     assert "give an account" in capsys.readouterr().err
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+def test_the_practice_registry_creates_the_account_itself(hello_image: str, capsys: Capture) -> None:
+    """With --registry practice the account step's add-user really creates (then removes) the account."""
+    from tutor.core.practice import PracticeRegistry
+
+    practice = PracticeRegistry()
+    try:
+        assert main(["lessons", "test", "--registry", "practice", "--lang", "en"]) == 0, capsys.readouterr()
+        out = capsys.readouterr().out
+        assert "ok    en/docker account: check 'account' says todo before the solution" in out
+        assert "ok    en/docker account: the check passes after the solution" in out
+        assert practice.users() == []
+    finally:
+        practice.stop()
