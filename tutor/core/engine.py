@@ -414,7 +414,10 @@ class Engine:
     def image_events(self, since_nano: int, until_nano: int) -> list[EngineEvent]:
         """Image events recorded between two times (for the pull check)."""
         # Podman accepts only whole seconds, so ask for a little more and cut by timeNano.
+        # Docker takes fractions; a whole-second `until` in the future would make it wait for it.
         since, until = since_nano // 1_000_000_000, -(-until_nano // 1_000_000_000)
+        if self.kind == "docker":
+            until = f"{until_nano // 1_000_000_000}.{until_nano % 1_000_000_000:09d}"  # type: ignore[assignment]
         stream = self._call(self.api.events, since=since, until=until, decode=True,
                             filters=self._image_filter())
         try:
