@@ -1,0 +1,112 @@
+"""The steps' own offers and the command box: practice registry, account form, build fallback, history."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList
+
+from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
+from tests.conftest import RegistryUnderTest
+from tutor.app import TutorApp
+from tutor.core.practice import PracticeRegistry
+from tutor.core.progress import ProgressStore
+from tutor.screens.account_modal import AccountModal
+from tutor.screens.image_picker_modal import ImagePickerModal
+from tutor.screens.lab import LabOptions
+from tutor.screens.step_screen import StepScreen
+from tutor.widgets.command_box import CommandBox
+
+pytestmark = [pytest.mark.engine, pytest.mark.registry]
+
+
+@pytest.fixture
+def practice(isolated_home: Path) -> Iterator[PracticeRegistry]:
+    """The tutor's own practice registry in the test's data dir, stopped afterwards."""
+    registry = PracticeRegistry()
+    yield registry
+    registry.stop()
+
+
+async def test_practice_registry_is_started_and_the_form_creates_the_account(
+        practice: PracticeRegistry, hello_image: str, tmp_path: Path) -> None:
+    """`--registry practice`: the tutor starts its registry; the account form creates a real account."""
+    user, password = "learner" + secrets.token_hex(4), "pw-" + secrets.token_hex(8)
+    app = TutorApp(LabOptions(registry="practice", user=user, engine="docker", lang="en"), watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.lab is not None and app.lab.target.practice
+        assert practice.status().running and app.lab.target.registry == practice.status().address
+        await type_command(pilot, "")
+        await settle(pilot)
+        await pilot.click("#create-account")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountModal)
+        await pilot.press(*"short", "enter", *"other", "enter")
+        assert "at least" in text_of(pilot, "#account-problem")
+        app.screen.query_one("#account-password").value = password  # type: ignore[attr-defined]
+        app.screen.query_one("#account-repeat").value = password  # type: ignore[attr-defined]
+        await pilot.click("#account-ok")
+        await settle(pilot)
+        assert practice.has_user(user) and practice.check_password(user, password)
+        assert "✓ Done" in text_of(pilot, "#verdict")
+
+
+async def test_missing_image_offers_a_build_then_any_local_image(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """No network for the app's base image: the build fails with advice, and a picked local image works."""
+    user, _password = account
+    missing = "tutor-missing-" + secrets.token_hex(4)
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=missing)
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert "Not done yet" in text_of(pilot, "#verdict")
+        await pilot.click("#build-app")
+        await settle(pilot)
+        assert "needs the internet" in output_text(pilot)
+        assert "Not done yet" in text_of(pilot, "#verdict")
+        await pilot.click("#pick-image")
+        await wait_until(pilot, lambda: isinstance(app.screen, ImagePickerModal))
+        picker = app.screen.query_one(OptionList)
+        names = app.screen.names  # type: ignore[attr-defined]
+        picker.highlighted = names.index("python-hello-world:latest")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.lab is not None and app.lab.target.image == "python-hello-world:latest"
+        assert "✓ Done" in text_of(pilot, "#verdict")
+
+
+async def test_command_box_history_and_completion(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Up brings back earlier commands; Tab completes a command and a local image name."""
+    user, _password = account
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await type_command(pilot, "echo first")
+        await settle(pilot)
+        await type_command(pilot, "echo second")
+        await settle(pilot)
+        box = app.screen.query_one(CommandBox)
+        await pilot.press("up")
+        assert box.value == "echo second"
+        await pilot.press("up")
+        assert box.value == "echo first"
+        await pilot.press("down", "down")
+        assert box.value == ""
+        await pilot.press(*"docker ta")
+        await wait_until(pilot, lambda: box._suggestion != "")
+        await pilot.press("tab")
+        assert box.value == "docker tag"
+        await pilot.press(*" python-hello-w")
+        await wait_until(pilot, lambda: box._suggestion != "")
+        await pilot.press("tab")
+        assert box.value.startswith("docker tag python-hello-world")
+        assert isinstance(app.screen, StepScreen)
