@@ -273,20 +273,25 @@ def _facts(remote: RemoteImage, local: LocalImage | None) -> dict[str, str]:
 
 
 def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
+    tagged, wanted = probe.tagged(), probe.reference_id()
+    if tagged is None:
+        return _result(ctx, "pull", Status.TODO, "There is no local {remote_ref} pulled from {registry}",
+                       "{cli} pull {repository}")
+    if wanted is not None and tagged.id != wanted:
+        return _result(ctx, "pull", Status.TODO, "The local {remote_ref} is another image than {image}",
+                       "{cli} push {repository}, then remove the local copy and pull it again")
+    if not _pulled_after_push(ctx):
+        return _result(ctx, "pull", Status.TODO, "No pull of {remote_ref} since your push",
+                       "Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}")
+    return _result(ctx, "pull", Status.DONE, "{remote_ref} came back from {registry} after the push")
+
+
+def _pulled_after_push(ctx: LabContext) -> bool:
+    """True when the engine's events show a pull of the lab's name after its last push."""
     now = time.time_ns()
     since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
     pushed, pulled = _push_and_pull_times(ctx, ctx.engine.image_events(since, now))
-    if pulled is None or (pushed is not None and pulled < pushed):
-        return _result(ctx, "pull", Status.TODO, "No pull of {remote_ref} since your push",
-                       "Remove the local copy ({cli} rmi {repository}), then: {cli} pull {repository}")
-    tagged, wanted = probe.tagged(), probe.reference_id()
-    if tagged is None:
-        return _result(ctx, "pull", Status.TODO, "{remote_ref} was pulled but is gone again",
-                       "{cli} pull {repository}")
-    if wanted is not None and tagged.id != wanted:
-        return _result(ctx, "pull", Status.TODO, "The pulled {remote_ref} is another image than {image}",
-                       "{cli} push {repository}, then pull it again")
-    return _result(ctx, "pull", Status.DONE, "{remote_ref} came back from {registry} after the push")
+    return pulled is not None and (pushed is None or pulled >= pushed)
 
 
 def _push_and_pull_times(ctx: LabContext, events: list[Any]) -> tuple[int | None, int | None]:
