@@ -16,7 +16,8 @@ from tutor.core.practice import PracticeRegistry
 from tutor.core.progress import ProgressStore
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.image_picker_modal import ImagePickerModal
-from tutor.screens.lab import LabOptions
+from tutor.screens.lab import LabOptions, StepState
+from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.command_box import CommandBox
 
@@ -110,3 +111,30 @@ async def test_command_box_history_and_completion(
         await pilot.press("tab")
         assert box.value.startswith("docker tag python-hello-world")
         assert isinstance(app.screen, StepScreen)
+
+
+async def test_unconfirmable_account_is_skipped_then_proven_by_the_login(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """On a registry the tutor does not manage, the account step says it cannot tell; skipping it with
+    the warning works, and the login that follows marks it done after all."""
+    user, password = account
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await type_command(pilot, "")
+        await settle(pilot)
+        assert "Cannot tell yet" in text_of(pilot, "#verdict")
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.click("#confirm-yes")
+        await settle(pilot)
+        assert app.lab is not None
+        assert app.lab.state(app.lab.index_of("account")) is StepState.SKIPPED
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "login"
+        await type_command(pilot, f"docker login {registry.address} -u {user}")
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
+        await pilot.press(*password, "enter")
+        await settle(pilot)
+        assert app.lab.state(app.lab.index_of("login")) is StepState.DONE
+        assert app.lab.state(app.lab.index_of("account")) is StepState.DONE

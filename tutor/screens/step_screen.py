@@ -41,6 +41,10 @@ def verdict_text(result: CheckResult, next_title: str | None,
                 if next_title else _("Press Enter or Ctrl+N to see your summary."))
         return f"✓ {_('Done')}: {result.detail}\n{then}"
     sign, word = ("✗", _("Not done yet")) if result.status is Status.TODO else ("?", _("Cannot tell yet"))
+    if result.status is Status.UNKNOWN:
+        then = _("You may go on with F6 (skip); the tutor checks this step again when a later one is done.")
+        return "\n".join([f"{sign} {word}: {result.detail}", *([f"→ {result.hint}"] if result.hint else []),
+                          then])
     lines = [f"✗ {failure.what}", *[x.strip() for x in explanation_lines(failure)[1:]]] if failure else []
     lines.append(f"{sign} {word}: {result.detail}")
     if result.hint:
@@ -217,8 +221,12 @@ class StepScreen(TutorScreen[None]):
 
     def on_check_finished(self, message: CheckFinished) -> None:
         """Show the verdict; a passed check marks the step done and unlocks the next one."""
-        self.checking = False
         result = message.result
+        if result.step != self.step.check:  # a skipped step re-checked after progress elsewhere
+            if self.lab.record(result):
+                self.query_one(StepList).show_states(self._states(), self.index)
+            return
+        self.checking = False
         newly_done = self.lab.record(result)
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
@@ -229,7 +237,19 @@ class StepScreen(TutorScreen[None]):
         if newly_done:
             self.query_one(StepList).show_states(self._states(), self.index)
             self.notify(_("Step done: {title}").format(title=self.step.title), title="✓")
+            self.recheck_skipped()
         step_actions.after_check(self, result)
+
+    @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
+    def recheck_skipped(self) -> None:
+        """Skipped steps may hold now (a login proves the account): check them again."""
+        from tutor.core.checks import run_check
+
+        for index, step in enumerate(self.lab.steps):
+            if index != self.index and self.lab.state(index) is StepState.SKIPPED:
+                result = run_check(step.check, self.lab.context())
+                if result.status is Status.DONE:
+                    self.post_message(CheckFinished(result))
 
     def lab_changed(self) -> None:
         """Watch mode: something changed outside the tutor; check again unless busy."""
