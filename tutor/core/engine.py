@@ -38,6 +38,7 @@ IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
 _IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 _DIGEST_LINE = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: (\d+)")
 _CONNECT_TIMEOUT = 10
+_CALL_TIMEOUT = 60
 
 
 class EngineUnavailable(Exception):
@@ -221,7 +222,7 @@ class Engine:
             version = client.version()
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             return "permission denied" if "Permission denied" in str(error) else "nothing answers"
-        client.api.timeout = None  # pushes and pulls may take longer than any fixed limit
+        client.api.timeout = _CALL_TIMEOUT  # push and pull streams pass their own: none
         info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
                           str(version.get("ApiVersion", "")), url,
                           str(version.get("Os", "")), str(version.get("Arch", "")))
@@ -331,7 +332,8 @@ class Engine:
                 headers: dict[str, str]) -> Iterator[dict[str, Any]]:
         """POST and decode a JSON stream; HTTP and connection failures become an error chunk."""
         try:
-            response = self.api._post(url, params=params, headers=headers, stream=True)
+            # No read timeout: Podman stays silent until a whole push is done.
+            response = self.api._post(url, params=params, headers=headers, stream=True, timeout=None)
             self.api._raise_for_status(response)
             yield from self.api._stream_helper(response, decode=True)
         except docker.errors.APIError as error:
@@ -413,19 +415,26 @@ class Engine:
 
     def image_events(self, since_nano: int, until_nano: int) -> list[EngineEvent]:
         """Image events recorded between two times (for the pull check)."""
-        # Podman accepts only whole seconds, so ask for a little more and cut by timeNano.
-        # Docker takes fractions; a whole-second `until` in the future would make it wait for it.
-        since, until = since_nano // 1_000_000_000, -(-until_nano // 1_000_000_000)
-        if self.kind == "docker":
-            until = f"{until_nano // 1_000_000_000}.{until_nano % 1_000_000_000:09d}"  # type: ignore[assignment]
-        stream = self._call(self.api.events, since=since, until=until, decode=True,
-                            filters=self._image_filter())
         try:
-            events = [event for event in map(_engine_event, stream) if event is not None]
-        except (requests.RequestException, OSError) as error:
+            raw = list(self._recorded_events(since_nano, until_nano))
+        except docker.errors.APIError as error:
+            raise EngineError(_api_text(error)) from None
+        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             raise EngineUnavailable(self._lost_message(error)) from None
+        events = [event for event in map(_engine_event, raw) if event is not None]
         return sorted((event for event in events if since_nano <= event.time_nano <= until_nano),
                       key=lambda event: event.time_nano)
+
+    def _recorded_events(self, since_nano: int, until_nano: int) -> Iterator[dict[str, Any]]:
+        if self.kind == "docker":
+            return self.api.events(since=_seconds(since_nano), until=_seconds(until_nano),
+                                   filters=self._image_filter(), decode=True)
+        # Podman takes only whole seconds and waits for an `until` in the future; stream=false
+        # answers at once with everything so far, and the caller cuts by timeNano.
+        params = {"since": str(since_nano // 1_000_000_000), "stream": "false"}
+        response = self.api._get(self.api._url("/events"), params=params, stream=True, timeout=None)
+        self.api._raise_for_status(response)
+        return iter(self.api._stream_helper(response, decode=True))
 
     def _image_filter(self) -> dict[str, str] | None:
         # Podman 4's compat endpoint returns nothing for type=image; _engine_event filters instead.
@@ -513,6 +522,10 @@ def _digest_for(image: LocalImage, reference: str) -> str | None:
         if name == repository or name.endswith("/" + repository):
             return digest
     return None
+
+
+def _seconds(nano: int) -> str:
+    return f"{nano // 1_000_000_000}.{nano % 1_000_000_000:09d}"
 
 
 def _until_broken(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
