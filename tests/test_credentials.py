@@ -330,3 +330,17 @@ def test_podman_auth_file_named_explicitly_has_no_fallback() -> None:
     """With REGISTRY_AUTH_FILE set, Podman reads only that file, and so does get()."""
     CredentialStore("docker").store("localhost:5000", "anna", "tok")
     assert CredentialStore("podman").get("localhost:5000") is None
+
+
+def test_store_writes_through_a_symlinked_config_and_tightens_its_mode(tmp_path: Path) -> None:
+    """A config.json that links elsewhere stays a link; the real file ends up 0600 like the CLI's."""
+    real = tmp_path / "dotfiles" / "docker-config.json"
+    real.parent.mkdir()
+    real.write_text('{"auths": {}, "psFormat": "x"}')
+    real.chmod(0o644)
+    config_path().symlink_to(real)
+    CredentialStore("docker").store("localhost:5000", "anna", "s3cret")
+    assert config_path().is_symlink()
+    assert json.loads(real.read_text())["psFormat"] == "x"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert [entry.name for entry in real.parent.iterdir()] == ["docker-config.json"]
