@@ -7,19 +7,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.widgets import OptionList
+from textual.widgets import OptionList, ProgressBar
 
 from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.practice import PracticeRegistry
-from tutor.core.progress import ProgressStore
+from tutor.core.progress import ProgressKey, ProgressStore
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.image_picker_modal import ImagePickerModal
-from tutor.screens.lab import LabOptions, StepState
+from tutor.screens.lab import LESSON_ID, LabOptions, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.command_box import CommandBox
+from tutor.widgets.push_progress import PushProgress
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
 
@@ -138,3 +139,70 @@ async def test_unconfirmable_account_is_skipped_then_proven_by_the_login(
         await settle(pilot)
         assert app.lab.state(app.lab.index_of("login")) is StepState.DONE
         assert app.lab.state(app.lab.index_of("account")) is StepState.DONE
+
+
+def done_in_terminal(docker_cli, registry: RegistryUnderTest, account: tuple[str, str],  # type: ignore[no-untyped-def]
+                     image: str, tmp_path: Path, until: str) -> tuple[str, TutorApp]:
+    """Do the steps before UNTIL with the real docker CLI; an app whose progress says they are done."""
+    user, password = account
+    steps = ("image", "account", "login", "tag", "push", "verify", "pull")
+    done = steps[:steps.index(until)]
+    remote = f"{registry.address}/{user}/{image.split(':')[0]}"
+    commands = [("login", registry.address, "-u", user, "--password-stdin"),
+                ("tag", image, f"{remote}:latest")]
+    commands += [("push", f"{remote}:latest")] if "push" in done else []
+    for command in commands:
+        result = docker_cli(*command, stdin=password if command[0] == "login" else None)
+        assert result.returncode == 0, result.stderr
+    return remote, prepared_lab(registry, user, image, tmp_path, done)
+
+
+def prepared_lab(registry: RegistryUnderTest, user: str, image: str, tmp_path: Path,
+                 done: tuple[str, ...]) -> TutorApp:
+    """An app whose progress file says DONE steps are finished (the test made them true for real)."""
+    store = ProgressStore(tmp_path / "progress.json")
+    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
+    for step in done:
+        progress.mark_done(step)
+    store.save(progress)
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=image)
+    return TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+
+
+async def test_push_of_a_layered_image_shows_every_layer_and_a_full_total(
+        registry: RegistryUnderTest, account: tuple[str, str], layered_image: str, tmp_path: Path,
+        docker_cli, engine) -> None:  # type: ignore[no-untyped-def]
+    """Seven layers pushed: seven rows, each complete, and the total bar at 100%."""
+    remote, app = done_in_terminal(docker_cli, registry, account, layered_image, tmp_path, "push")
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            assert app.screen.step.id == "push"  # type: ignore[attr-defined]
+            await type_command(pilot, f"docker push {remote}")
+            await settle(pilot)
+            progress = app.screen.query_one(PushProgress)
+            assert progress.layer_count == 7, output_text(pilot)
+            assert progress.query_one("#total-bar", ProgressBar).percentage == 1.0
+            assert "✓ Done" in text_of(pilot, "#verdict")
+    finally:
+        engine.images.remove(f"{remote}:latest", noprune=True)
+
+
+async def test_pull_offer_removes_and_pulls_back(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
+        docker_cli, engine) -> None:  # type: ignore[no-untyped-def]
+    """The pull step's button runs `docker rmi` and `docker pull` as typed commands; the step is done."""
+    remote, app = done_in_terminal(docker_cli, registry, account, "python-hello-world", tmp_path, "pull")
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            assert app.screen.step.id == "pull"  # type: ignore[attr-defined]
+            await pilot.click("#run-pull")
+            await settle(pilot)
+            shown = output_text(pilot)
+            assert f"$ docker rmi {remote}:latest" in shown and f"$ docker pull {remote}:latest" in shown
+            assert "✓ Done" in text_of(pilot, "#verdict"), shown
+            assert not app.screen.query_one("#run-pull").display
+    finally:
+        if engine.images.list(remote):
+            engine.images.remove(f"{remote}:latest", noprune=True)
