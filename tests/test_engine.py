@@ -128,6 +128,17 @@ def test_permission_denied_says_how_to_get_access() -> None:
     assert "sudo usermod -aG docker $USER" in message
 
 
+def test_login_is_checked_by_the_registry_and_stores_nothing(
+    gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
+) -> None:
+    """A right password passes, a wrong one fails with the daemon's text; no file is written."""
+    user, password = account
+    assert gateway.login(registry.address, user, password) == "Login Succeeded"
+    with pytest.raises(EngineError, match="401 Unauthorized"):
+        gateway.login(registry.address, user, password + "x")
+    assert not (Path(os.environ["DOCKER_CONFIG"]) / "config.json").exists()
+
+
 def test_image_tag_and_remove(gateway: Engine, hello_image: str, scratch_name: str) -> None:
     """Local images are found by name or ID; tag and remove work and say what they did."""
     assert gateway.image(HELLO_IMAGE) is not None

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.test_engine import lines, wait_for, watch_in_thread
-from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.engine import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, LayerProgressed, PullFinished, PushFinished
 from tutor.core.registry_api import RegistryClient
 
@@ -91,6 +91,16 @@ def test_push_to_127_0_0_1_works_too(
     address = registry.address.replace("localhost", "127.0.0.1")
     events = push_as(podman, podman_engine, f"{address}/{user}/{HELLO_IMAGE}:latest", user, password)
     assert isinstance(events[-1], PushFinished), events
+
+
+def test_login_check_through_podman(podman: Engine, registry: RegistryUnderTest,
+                                    account: tuple[str, str]) -> None:
+    """Podman's /auth checks the password against localhost:PORT and writes no auth file."""
+    user, password = account
+    assert podman.login(registry.address, user, password) == "Login Succeeded"
+    with pytest.raises(EngineError, match="401 Unauthorized"):
+        podman.login(registry.address, user, password + "x")
+    assert not Path(os.environ["REGISTRY_AUTH_FILE"]).exists()
 
 
 def test_wrong_password_fails_inside_the_stream(
