@@ -95,12 +95,11 @@ def test_push_to_127_0_0_1_works_too(
 
 def test_login_check_through_podman(podman: Engine, registry: RegistryUnderTest,
                                     account: tuple[str, str]) -> None:
-    """Podman's /auth checks the password against localhost:PORT and writes no auth file."""
+    """Podman's /auth checks the password against the plain-HTTP registry at localhost:PORT."""
     user, password = account
     assert podman.login(registry.address, user, password) == "Login Succeeded"
     with pytest.raises(EngineError, match="401 Unauthorized"):
         podman.login(registry.address, user, password + "x")
-    assert not Path(os.environ["REGISTRY_AUTH_FILE"]).exists()
 
 
 def test_wrong_password_fails_inside_the_stream(
