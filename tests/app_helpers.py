@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerState
 
-from tests.conftest import RegistryUnderTest
 from tutor.core import registry_server
+
+if TYPE_CHECKING:  # the benchmark's child processes use these helpers without pytest loaded
+    from tests.conftest import RegistryUnderTest
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 

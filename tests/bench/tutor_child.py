@@ -9,11 +9,13 @@ import asyncio
 import importlib
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tests.bench.bed import Bed
-from tests.bench.lab import lab
+if TYPE_CHECKING:  # the children import this module: no docker SDK or pytest loaded for them
+    from tests.bench.bed import Bed
+    from tutor.core.registry_server import ServerConfig
 
 TICK_SECONDS = 0.01
 SIZE = (100, 32)
@@ -40,6 +42,8 @@ def require_app() -> None:
 
 def lab_args(bed: Bed) -> list[str]:
     """The tutor's command line for the bench's lab."""
+    from tests.bench.lab import lab
+
     return lab(bed).args()
 
 
@@ -100,9 +104,18 @@ class LoopGaps:
         return max(0.0, self.longest - TICK_SECONDS) * 1000
 
 
+async def until(condition: Any, seconds: float) -> None:
+    """Wait with plain sleeps (a Pilot pause would force extra screen updates into the measure)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the app did not get there within {seconds:.0f} s")
+        await asyncio.sleep(0.02)
+
+
 async def smoothness(spec: dict[str, Any]) -> dict[str, Any]:
     """Push a many-layer image by typing `docker push` into the app; the loop's longest stall."""
-    from tests.app_helpers import settle, type_command, wait_until
+    from tests.app_helpers import settle, wait_until
     from tutor.widgets.push_progress import PushProgress
 
     app = make_app(spec["argv"])
@@ -114,8 +127,11 @@ async def smoothness(spec: dict[str, Any]) -> dict[str, Any]:
         idle = gaps.stall_ms
         gaps.restart()
         started = time.perf_counter()
-        await type_command(pilot, f"docker push {spec['reference']}")
-        await wait_until(pilot, lambda: not app.screen.running, 300)
+        box = app.screen.query_one("#command")
+        box.value = f"docker push {spec['reference']}"
+        await box.action_submit()  # Enter's own action: no Pilot key press forcing a screen update
+        await until(lambda: app.screen.running, 10)
+        await until(lambda: not app.screen.running, 300)
         pushing = gaps.stall_ms
         elapsed = time.perf_counter() - started
         layers = app.screen.query_one(PushProgress).layer_count
@@ -141,18 +157,31 @@ def run_mode(mode: str, args: list[str]) -> int:
     raise SystemExit(f"unknown bench child mode: {mode}")
 
 
+@dataclass
+class HtpasswdAccounts:
+    """The bench registry's account file, as the practice stand-in of tests.app_helpers needs it."""
+
+    config: ServerConfig
+
+    def add_user(self, name: str, password: str) -> None:
+        """Create an account; the registry reloads its htpasswd file by itself."""
+        from tutor.core import registry_server
+
+        users = registry_server.read_htpasswd(self.config.htpasswd)
+        users[name] = registry_server.hash_password(password)
+        registry_server.write_htpasswd(self.config.htpasswd, users)
+
+
 def make_lab_app(spec: dict[str, Any]) -> Any:
     """The tutor on the bench's registry as a practice registry (the account form works for real)."""
     from tests.app_helpers import FixturePractice
-    from tests.conftest import RegistryUnderTest
     from tutor.app import TutorApp
     from tutor.core.progress import ProgressStore
     from tutor.core.registry_server import ServerConfig
     from tutor.screens.lab import LabOptions
 
     config = ServerConfig(data_dir=Path(spec["data_dir"]), port=spec["port"])
-    registry = RegistryUnderTest(config, process=None)  # type: ignore[arg-type]
     options = LabOptions(registry=config.address, user=spec["user"], image=spec["image"],
                          engine="docker", lang="en")
-    return TutorApp(options, practice=FixturePractice(registry),
+    return TutorApp(options, practice=FixturePractice(HtpasswdAccounts(config)),  # type: ignore[arg-type]
                     store=ProgressStore(Path(spec["progress"])))
