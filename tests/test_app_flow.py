@@ -127,3 +127,19 @@ async def test_palette_reset_shows_exactly_what_it_undoes_and_undoes_it(
         if engine.images.list(remote):
             engine.images.remove(f"{remote}:latest", noprune=True)
     assert store.load(ProgressKey(registry.address, user, LESSON_ID)).state("account") is None
+
+
+async def test_a_failed_worker_becomes_a_readable_notification(tmp_path: Path) -> None:
+    """Any worker that raises shows its message as an error notification; the app keeps running."""
+
+    def broken() -> None:
+        raise ValueError("the registry address 'bad host' has a space in it")
+
+    app = TutorApp(LabOptions(lang="en"), watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.run_worker(broken, thread=True, exit_on_error=False)
+        await settle(pilot)
+        notes = list(app._notifications)
+        assert any("has a space in it" in str(n.message) and n.severity == "error" for n in notes), notes
+        assert isinstance(app.screen, WelcomeScreen) and app.is_running

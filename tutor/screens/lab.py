@@ -50,7 +50,6 @@ class Lab:
     started_nano: int = field(default_factory=time.time_ns)
     results: dict[str, CheckResult] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
-    image_names: list[str] = field(default_factory=list)
     progress: LessonProgress | None = None
     on_save_error: Callable[[str], None] | None = None
 

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown, Static
+from textual.worker import Worker, WorkerState
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Status
@@ -250,6 +251,16 @@ class StepScreen(TutorScreen[None]):
                 result = run_check(step.check, self.lab.context())
                 if result.status is Status.DONE:
                     self.post_message(CheckFinished(result))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A command or check that failed or was cancelled must not leave the screen busy."""
+        super().on_worker_state_changed(event)
+        if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
+            if event.worker.group == "check":
+                self.checking = False
+            elif event.worker.group == "command":
+                self.running = False
+                self.query_one(PushProgress).display = False
 
     def lab_changed(self) -> None:
         """Watch mode: something changed outside the tutor; check again unless busy."""
