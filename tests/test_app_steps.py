@@ -206,3 +206,26 @@ async def test_pull_offer_removes_and_pulls_back(
     finally:
         if engine.images.list(remote):
             engine.images.remove(f"{remote}:latest", noprune=True)
+
+
+async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
+        hello_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Docker Hub the account step offers the sign-up page and opens it with the learner's browser."""
+    import webbrowser
+
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    monkeypatch.setenv("BROWSER", f"{browser} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER again, as a fresh process would
+    options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await type_command(pilot, "")
+        await settle(pilot)
+        assert app.screen.step.id == "account"  # type: ignore[attr-defined]
+        await pilot.click("#sign-up")
+        await settle(pilot)
+    assert opened.read_text().split() == ["https://hub.docker.com/signup"]
