@@ -12,7 +12,7 @@ from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.progress import ProgressKey, ProgressStore
 from tutor.screens.account_modal import AccountModal
-from tutor.screens.finish_screen import FinishScreen
+from tutor.screens.finish_screen import FinishScreen, summary_markdown
 from tutor.screens.lab import LESSON_ID, LabOptions, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
@@ -77,6 +77,9 @@ async def test_whole_lab_typed_in_the_command_box(
             assert "✓ Done" in text_of(pilot, "#verdict")
             await next_step(pilot, "tag")
 
+            await pilot.press("f4")
+            assert app.screen.query_one("#command").value == f"docker tag python-hello-world {remote}"  # type: ignore[attr-defined]
+            assert "Solution:" in text_of(pilot, "#hints")
             await type_command(pilot, "export REGISTRY_USER=" + user)
             await type_command(pilot, "docker tag python-hello-world "
                                       f"{registry.address}/$REGISTRY_USER/python-hello-world")
@@ -109,6 +112,7 @@ async def test_whole_lab_typed_in_the_command_box(
             await settle(pilot)
             assert isinstance(app.screen, FinishScreen)
             assert app.lab is not None
+            assert hello_image in summary_markdown(app.lab)
             assert all(app.lab.state(i) is StepState.DONE for i in range(len(app.lab.steps)))
         saved = ProgressStore(tmp_path / "progress.json").load(ProgressKey(registry.address, user, LESSON_ID))
         assert saved.state("pull") == "done" and saved.created_of("repository") == [f"{remote}:latest"]
