@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,24 +19,9 @@ from tutor.core.events import Status
 from tutor.core.practice import PracticeRegistry
 from tutor.core.target import Target
 
+pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+
 DONE, TODO, UNKNOWN = Status.DONE, Status.TODO, Status.UNKNOWN
-
-
-@pytest.fixture
-def gateway(engine: docker.DockerClient) -> Iterator[Engine]:
-    """The engine gateway on the real Docker daemon."""
-    connected = Engine.connect("docker")
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def lab(gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-        hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Docker."""
-    fresh = Lab(gateway, registry, *account)
-    yield fresh
-    fresh.cleanup()
 
 
 def login(lab: Lab) -> None:
@@ -211,27 +195,20 @@ def test_checks_never_raise_on_a_dead_engine(gateway: Engine, tmp_path: Path,
     lost.close()
 
 
-def test_podman_lab_before_and_after_each_step(podman_socket: str, registry: RegistryUnderTest,
-                                               account: tuple[str, str], podman_hello_image: str) -> None:
+def test_podman_lab_before_and_after_each_step(podman_lab: Lab, registry: RegistryUnderTest) -> None:
     """The same checks agree with a lab done on Podman."""
-    podman = Engine.connect("podman", base_url=podman_socket)
-    lab = Lab(podman, registry, *account)
-    started = time.time_ns()
-    try:
-        assert [lab.statuses(started)[step] for step in ("login", "tag", "pull")] == [TODO, TODO, TODO]
-        assert not failures(lab.run(f"podman login {registry.address} -u {lab.user}", lab.password))
-        assert lab.status("login") is DONE and lab.status("push") is TODO
-        assert lab.run(f"podman tag {HELLO_IMAGE} {lab.target.repository}") == []
-        assert lab.status("tag") is DONE
-        assert not failures(lab.run(f"podman push {lab.target.repository}"))
-        statuses = lab.statuses(started)
-        assert (statuses["push"], statuses["verify"], statuses["pull"]) == (DONE, DONE, TODO), statuses
-        assert lab.run(f"podman rmi {lab.target.remote_ref}") != []
-        assert not failures(lab.run(f"podman pull {lab.target.repository}"))
-        assert lab.statuses(started) == dict.fromkeys(CHECK_IDS, DONE)
-    finally:
-        lab.cleanup()
-        podman.close()
+    lab, started = podman_lab, time.time_ns()
+    assert [lab.statuses(started)[step] for step in ("login", "tag", "pull")] == [TODO, TODO, TODO]
+    assert not failures(lab.run(f"podman login {registry.address} -u {lab.user}", lab.password))
+    assert lab.status("login") is DONE and lab.status("push") is TODO
+    assert lab.run(f"podman tag {HELLO_IMAGE} {lab.target.repository}") == []
+    assert lab.status("tag") is DONE
+    assert not failures(lab.run(f"podman push {lab.target.repository}"))
+    statuses = lab.statuses(started)
+    assert (statuses["push"], statuses["verify"], statuses["pull"]) == (DONE, DONE, TODO), statuses
+    assert lab.run(f"podman rmi {lab.target.remote_ref}") != []
+    assert not failures(lab.run(f"podman pull {lab.target.repository}"))
+    assert lab.statuses(started) == dict.fromkeys(CHECK_IDS, DONE)
 
 
 def test_a_target_for_another_user_changes_the_verdicts(lab: Lab) -> None:

@@ -22,26 +22,11 @@ from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
 from tutor.core.registry_server import ServerConfig
 from tutor.core.target import Target
 
+pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+
 REQUIRED = ("not_logged_in", "denied", "not_tagged", "uppercase", "wrong_password", "http_registry",
             "rate_limit", "registry_down", "engine_down", "no_such_image", "podman_localhost", "other_user")
 TARGET = Target("localhost:5000", "alice")
-
-
-@pytest.fixture
-def gateway(engine: docker.DockerClient) -> Iterator[Engine]:
-    """The engine gateway on the real Docker daemon."""
-    connected = Engine.connect("docker")
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def docker_lab(gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-               hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Docker."""
-    lab = Lab(gateway, registry, *account)
-    yield lab
-    lab.cleanup()
 
 
 def key_of(message: str, target: Target | None = TARGET, engine_kind: str = "docker") -> str | None:
@@ -120,44 +105,44 @@ def test_real_daemon_wording_that_needs_the_internet(message: str, key: str) -> 
 
 
 # -- real failures ------------------------------------------------------------------------------
-def test_push_before_tag(docker_lab: Lab) -> None:
+def test_push_before_tag(lab: Lab) -> None:
     """The daemon's 'does not exist locally' is explained as a missing tag."""
-    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
     assert "does not exist locally" in failure.message
     assert failure.explanation is not None and failure.explanation.key == "not_tagged"
-    assert failure.explanation.fix == f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}"
+    assert failure.explanation.fix == f"docker tag {HELLO_IMAGE} {lab.target.repository}"
 
 
-def test_push_without_login(docker_lab: Lab) -> None:
+def test_push_without_login(lab: Lab) -> None:
     """The daemon's 'no basic auth credentials' is explained as not logged in."""
-    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
-    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+    failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
     assert "no basic auth credentials" in failure.message
     assert failure.explanation is not None and failure.explanation.key == "not_logged_in"
 
 
-def test_push_with_a_stored_password_that_no_longer_works(docker_lab: Lab) -> None:
+def test_push_with_a_stored_password_that_no_longer_works(lab: Lab) -> None:
     """Stored credentials the registry refuses are a wrong password, not a missing login."""
-    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, "stale-password")
-    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
-    failure = only_failure(docker_lab.run(f"docker push {docker_lab.target.repository}"))
+    lab.credentials.store(lab.registry.address, lab.user, "stale-password")
+    assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+    failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
     assert failure.explanation is not None and failure.explanation.key == "wrong_password", failure
 
 
-def test_wrong_password_with_the_real_cli(docker_lab: Lab, docker_cli: Callable[..., Any]) -> None:
+def test_wrong_password_with_the_real_cli(lab: Lab, docker_cli: Callable[..., Any]) -> None:
     """What `docker login` itself prints for a wrong password is explained the same way."""
-    result = docker_cli("login", "-u", docker_lab.user, "--password-stdin", docker_lab.registry.address,
+    result = docker_cli("login", "-u", lab.user, "--password-stdin", lab.registry.address,
                         stdin="wrong-password\n")
     assert result.returncode != 0
     assert key_of(result.stderr) == "wrong_password", result.stderr
 
 
-def test_uppercase_with_the_real_cli_and_the_interpreter(docker_lab: Lab,
+def test_uppercase_with_the_real_cli_and_the_interpreter(lab: Lab,
                                                          docker_cli: Callable[..., Any]) -> None:
     """Uppercase in a name: the CLI's own refusal and ours are both explained as uppercase."""
-    result = docker_cli("tag", HELLO_IMAGE, f"{docker_lab.registry.address}/Alice/{HELLO_IMAGE}")
+    result = docker_cli("tag", HELLO_IMAGE, f"{lab.registry.address}/Alice/{HELLO_IMAGE}")
     assert result.returncode != 0 and key_of(result.stderr) == "uppercase", result.stderr
-    failure = only_failure(docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.registry.address}/Alice/x"))
+    failure = only_failure(lab.run(f"docker tag {HELLO_IMAGE} {lab.registry.address}/Alice/x"))
     assert failure.explanation is not None and failure.explanation.key == "uppercase"
 
 
@@ -168,28 +153,28 @@ def test_invalid_reference_with_the_real_cli(docker_cli: Callable[..., Any],
     assert result.returncode != 0 and key_of(result.stderr) == "invalid_reference", result.stderr
 
 
-def test_unknown_image(docker_lab: Lab) -> None:
+def test_unknown_image(lab: Lab) -> None:
     """Tagging an image that is not there: the daemon's 'No such image'."""
     missing = "tutor-missing-" + secrets.token_hex(4)
-    failure = only_failure(docker_lab.run(f"docker tag {missing} {docker_lab.target.repository}"))
+    failure = only_failure(lab.run(f"docker tag {missing} {lab.target.repository}"))
     assert "No such image" in failure.message
     assert failure.explanation is not None and failure.explanation.key == "no_such_image"
 
 
-def test_pull_of_a_tag_that_was_never_pushed(docker_lab: Lab) -> None:
+def test_pull_of_a_tag_that_was_never_pushed(lab: Lab) -> None:
     """The registry's 'manifest unknown' for a missing tag."""
-    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, docker_lab.password)
-    assert docker_lab.run(f"docker tag {HELLO_IMAGE} {docker_lab.target.repository}") == []
-    assert not failures(docker_lab.run(f"docker push {docker_lab.target.repository}"))
-    failure = only_failure(docker_lab.run(f"docker pull {docker_lab.target.repository}:nope"))
+    lab.credentials.store(lab.registry.address, lab.user, lab.password)
+    assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+    assert not failures(lab.run(f"docker push {lab.target.repository}"))
+    failure = only_failure(lab.run(f"docker pull {lab.target.repository}:nope"))
     assert failure.explanation is not None and failure.explanation.key == "manifest_unknown", failure
 
 
-def test_pull_of_a_repository_that_does_not_exist(docker_lab: Lab) -> None:
+def test_pull_of_a_repository_that_does_not_exist(lab: Lab) -> None:
     """The registry's answer for a repository nobody pushed is explained as unknown."""
-    docker_lab.credentials.store(docker_lab.registry.address, docker_lab.user, docker_lab.password)
-    nothing = f"{docker_lab.registry.address}/{docker_lab.user}/nothing"
-    failure = only_failure(docker_lab.run(f"docker pull {nothing}"))
+    lab.credentials.store(lab.registry.address, lab.user, lab.password)
+    nothing = f"{lab.registry.address}/{lab.user}/nothing"
+    failure = only_failure(lab.run(f"docker pull {nothing}"))
     assert failure.explanation is not None
     assert failure.explanation.key in ("name_unknown", "manifest_unknown"), failure
 
@@ -207,10 +192,10 @@ def test_registry_down(gateway: Engine, private_registry: RegistryUnderTest, hel
         lab.cleanup()
 
 
-def test_no_such_host_offline(docker_lab: Lab) -> None:
+def test_no_such_host_offline(lab: Lab) -> None:
     """A registry name that cannot be resolved (this machine is offline) is explained as such."""
-    name = f"registry-{secrets.token_hex(3)}.invalid/{docker_lab.user}/x"
-    failure = only_failure(docker_lab.run(f"docker pull {name}"))
+    name = f"registry-{secrets.token_hex(3)}.invalid/{lab.user}/x"
+    failure = only_failure(lab.run(f"docker pull {name}"))
     assert failure.explanation is not None and failure.explanation.key == "no_such_host", failure
 
 
@@ -272,8 +257,8 @@ def test_podman_localhost_versus_127(podman_socket: str, registry: RegistryUnder
         podman.close()
 
 
-def test_login_is_never_run_through_a_shell(docker_lab: Lab, tmp_path: Path) -> None:
+def test_login_is_never_run_through_a_shell(lab: Lab, tmp_path: Path) -> None:
     """A registry name full of shell syntax in quotes is just a (bad) name, nothing runs."""
     marker = tmp_path / "ran"
-    events = docker_lab.run(f"docker login -u alice 'x; touch {marker}'", "pw")
+    events = lab.run(f"docker login -u alice 'x; touch {marker}'", "pw")
     assert failures(events) and not marker.exists()

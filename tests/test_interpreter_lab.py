@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
-
-import docker
-import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.lab_support import Lab, failures, lines, only_failure
@@ -15,39 +12,7 @@ from tutor.core.engine import Engine
 from tutor.core.events import Notice, PullFinished, PushFinished, VariableSet
 from tutor.core.registry_api import RegistryClient
 
-
-@pytest.fixture
-def gateway(engine: docker.DockerClient) -> Iterator[Engine]:
-    """The engine gateway on the real Docker daemon."""
-    connected = Engine.connect("docker")
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def podman_gateway(podman_socket: str) -> Iterator[Engine]:
-    """The engine gateway on the Podman service."""
-    connected = Engine.connect("podman", base_url=podman_socket)
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def docker_lab(gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-               hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Docker."""
-    lab = Lab(gateway, registry, *account)
-    yield lab
-    lab.cleanup()
-
-
-@pytest.fixture
-def podman_lab(podman_gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-               podman_hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Podman."""
-    lab = Lab(podman_gateway, registry, *account)
-    yield lab
-    lab.cleanup()
+pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
 
 
 def whole_lab(lab: Lab, cli: str, source_id: str, can_run: bool = True) -> None:
@@ -98,9 +63,9 @@ def whole_lab(lab: Lab, cli: str, source_id: str, can_run: bool = True) -> None:
     assert lab.prompts == [f"Password for {lab.user} at {address}: "]
 
 
-def test_whole_lab_on_docker(docker_lab: Lab, hello_image: str) -> None:
+def test_whole_lab_on_docker(lab: Lab, hello_image: str) -> None:
     """Every lab command runs on the real daemon and leaves the state the real CLI would."""
-    whole_lab(docker_lab, "docker", hello_image)
+    whole_lab(lab, "docker", hello_image)
 
 
 def test_whole_lab_on_podman(podman_lab: Lab, podman_hello_image: str) -> None:
@@ -111,51 +76,51 @@ def test_whole_lab_on_podman(podman_lab: Lab, podman_hello_image: str) -> None:
     whole_lab(podman_lab, "podman", podman_hello_image, can_run=False)
 
 
-def test_the_tutors_login_lets_the_real_docker_cli_push(docker_lab: Lab, docker_cli: Callable[..., Any],
+def test_the_tutors_login_lets_the_real_docker_cli_push(lab: Lab, docker_cli: Callable[..., Any],
                                                         hello_image: str) -> None:
     """After the tutor's login the real docker CLI pushes without logging in again."""
-    assert not failures(docker_lab.run(f"docker login {docker_lab.registry.address} -u {docker_lab.user}",
-                                       docker_lab.password))
-    assert docker_cli("tag", HELLO_IMAGE, docker_lab.target.remote_ref).returncode == 0
-    pushed = docker_cli("push", docker_lab.target.remote_ref)
+    assert not failures(lab.run(f"docker login {lab.registry.address} -u {lab.user}",
+                                       lab.password))
+    assert docker_cli("tag", HELLO_IMAGE, lab.target.remote_ref).returncode == 0
+    pushed = docker_cli("push", lab.target.remote_ref)
     assert pushed.returncode == 0, pushed.stderr
 
 
-def test_a_wrong_password_stores_nothing_and_is_explained(docker_lab: Lab) -> None:
+def test_a_wrong_password_stores_nothing_and_is_explained(lab: Lab) -> None:
     """The registry refuses; nothing is stored; the password never shows up in an event."""
-    wrong = "not-" + docker_lab.password
-    events = docker_lab.run(f"docker login {docker_lab.registry.address} -u {docker_lab.user}", wrong)
+    wrong = "not-" + lab.password
+    events = lab.run(f"docker login {lab.registry.address} -u {lab.user}", wrong)
     failure = only_failure(events)
     assert "incorrect username or password" in failure.message
     assert failure.explanation is not None and failure.explanation.key == "wrong_password"
     assert failure.explanation.step == "login"
     assert wrong not in repr(events)
-    assert docker_lab.credentials.get(docker_lab.registry.address) is None
+    assert lab.credentials.get(lab.registry.address) is None
 
 
-def test_a_cancelled_password_prompt_stores_nothing(docker_lab: Lab) -> None:
+def test_a_cancelled_password_prompt_stores_nothing(lab: Lab) -> None:
     """The callback returning None (the learner pressed Escape) ends the login quietly."""
-    events = docker_lab.run(f"docker login {docker_lab.registry.address} -u {docker_lab.user}", None)
+    events = lab.run(f"docker login {lab.registry.address} -u {lab.user}", None)
     assert "cancelled" in only_failure(events).message
-    assert docker_lab.credentials.get(docker_lab.registry.address) is None
+    assert lab.credentials.get(lab.registry.address) is None
 
 
-def test_password_stdin_asks_through_the_callback(docker_lab: Lab) -> None:
+def test_password_stdin_asks_through_the_callback(lab: Lab) -> None:
     """--password-stdin reads the secret from the same masked prompt, never from the line."""
-    events = docker_lab.run(f"docker login --password-stdin -u {docker_lab.user} "
-                            f"{docker_lab.registry.address}", docker_lab.password)
+    events = lab.run(f"docker login --password-stdin -u {lab.user} "
+                            f"{lab.registry.address}", lab.password)
     assert lines(events) == ["Login Succeeded"]
-    assert len(docker_lab.prompts) == 1
+    assert len(lab.prompts) == 1
 
 
-def test_a_password_on_the_line_is_refused_before_anything_runs(docker_lab: Lab) -> None:
+def test_a_password_on_the_line_is_refused_before_anything_runs(lab: Lab) -> None:
     """`-p SECRET` never reaches the registry or the store, and the secret is not repeated."""
-    events = docker_lab.run(f"docker login -u {docker_lab.user} -p {docker_lab.password} "
-                            f"{docker_lab.registry.address}")
+    events = lab.run(f"docker login -u {lab.user} -p {lab.password} "
+                            f"{lab.registry.address}")
     failure = only_failure(events)
-    assert docker_lab.password not in repr(events)
+    assert lab.password not in repr(events)
     assert failure.explanation is not None and failure.explanation.key == "password_flag"
-    assert docker_lab.prompts == [] and docker_lab.credentials.get(docker_lab.registry.address) is None
+    assert lab.prompts == [] and lab.credentials.get(lab.registry.address) is None
 
 
 def test_login_to_a_stopped_registry_says_nothing_answers(gateway: Engine,

@@ -1,0 +1,123 @@
+"""run_command's smaller behaviours and complete(), on the real Docker daemon."""
+
+from __future__ import annotations
+
+import secrets
+
+from tests.conftest import HELLO_IMAGE
+from tests.lab_support import Lab, failures, lines, only_failure
+from tutor.core.events import CommandFailed, Notice, OutputLine, VariableSet
+from tutor.core.interpreter import SUPPORTED, complete, run_command
+
+pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+
+
+def test_exports_persist_and_echo_expands_them(lab: Lab) -> None:
+    """export sets a variable for later lines; echo prints it; nothing else happens."""
+    assert lab.run("export DOCKERHUB_USERNAME=alice") == [VariableSet("DOCKERHUB_USERNAME", "alice")]
+    assert lab.session.variables == {"DOCKERHUB_USERNAME": "alice"}
+    assert lab.run("echo $DOCKERHUB_USERNAME/python-hello-world") == [OutputLine("alice/python-hello-world")]
+
+
+def test_learner_mistakes_end_in_command_failed_never_an_exception(lab: Lab) -> None:
+    """Unset variables, shell syntax and unknown commands are failures with a message."""
+    failure = only_failure(lab.run("docker tag python-hello-world $NOBODY/python-hello-world"))
+    assert failure.message == "NOBODY is not set: run export NOBODY=yourname first"
+    assert "one command at a time" in only_failure(lab.run("docker images | wc -l")).message
+    assert "not a command the tutor runs" in only_failure(lab.run("rm -rf /")).message
+    assert lab.run("   ") == []
+
+
+def test_help_lists_the_supported_commands(lab: Lab) -> None:
+    """`help` and a bare `docker` print what the tutor runs."""
+    for line in ("help", "docker", "podman --help"):
+        text = lines(lab.run(line))
+        assert text[0].startswith("Commands the tutor runs") and len(text) == len(SUPPORTED) + 1
+
+
+def test_sudo_and_the_other_engines_name_get_a_notice(lab: Lab) -> None:
+    """sudo is not needed; typing podman on Docker works, with a word about it."""
+    events = lab.run("sudo podman images")
+    notices = [event.text for event in events if isinstance(event, Notice)]
+    assert any("sudo" in text for text in notices) and any("docker" in text for text in notices)
+    assert lines(events)[0].split()[:2] == ["REPOSITORY", "TAG"]
+
+
+def test_images_lists_the_source_like_the_cli(lab: Lab, hello_image: str) -> None:
+    """The table has the CLI's columns and the source image's short ID; -q prints only IDs."""
+    table = lines(lab.run(f"docker images {HELLO_IMAGE}"))
+    assert table[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
+    row = table[1].split()
+    assert row[:3] == [HELLO_IMAGE, "latest", hello_image.split(":")[1][:12]]
+    assert row[-2] == "ago" and row[-1].endswith("B")
+    assert lines(lab.run(f"docker images -q {HELLO_IMAGE}")) == [hello_image.split(":")[1][:12]]
+
+
+def test_rmi_and_inspect_of_a_missing_image_are_explained(lab: Lab) -> None:
+    """The daemon's 'No such image' for rmi and inspect points back to the image step."""
+    missing = "tutor-missing-" + secrets.token_hex(4)
+    for line in (f"docker rmi {missing}", f"docker image inspect {missing}"):
+        failure = only_failure(lab.run(line))
+        assert failure.explanation is not None and failure.explanation.key == "no_such_image", failure
+
+
+def test_version_names_the_engine(lab: Lab) -> None:
+    """`docker version` says which engine answered."""
+    text = lines(lab.run("docker version"))
+    assert text[0].startswith(f"Server: docker {lab.engine.info.version}")
+
+
+def test_logout_when_not_logged_in(lab: Lab) -> None:
+    """Logging out without a login says so, like the CLI."""
+    address = lab.registry.address
+    assert lines(lab.run(f"docker logout {address}")) == [f"Not logged in to {address}"]
+
+
+def test_login_needs_a_user_and_podman_a_registry(lab: Lab) -> None:
+    """Missing pieces of a login are named with the command to type."""
+    failure = only_failure(lab.run(f"docker login {lab.registry.address}"))
+    assert f"-u {lab.user}" in failure.message and lab.prompts == []
+    failure = only_failure(lab.run(f"podman login -u {lab.user}"))
+    assert f"podman login {lab.registry.address} -u {lab.user}" in failure.message
+
+
+def test_docker_login_without_a_registry_means_docker_hub(lab: Lab) -> None:
+    """Offline, a Docker Hub login cannot be checked: the learner hears why, nothing is stored."""
+    failure = only_failure(lab.run("docker login -u alice", "secret-password"))
+    assert "registry-1.docker.io" in failure.message and "secret-password" not in repr(failure)
+    assert failure.explanation is not None and failure.explanation.key == "no_such_host"
+    assert lab.credentials.get("docker.io") is None
+
+
+def test_explanations_follow_the_sessions_language(lab: Lab) -> None:
+    """With lang='de' the explanation is German; the fix is the same command."""
+    lab.session.lang = "de"
+    failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
+    assert failure.explanation is not None and failure.explanation.what.startswith("Es gibt noch kein")
+
+
+def test_every_event_stream_is_free_of_the_password(lab: Lab) -> None:
+    """Through a login, a push and a pull, the password appears in no event."""
+    events = lab.run(f"docker login -u {lab.user} {lab.registry.address}", lab.password)
+    events += lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}")
+    events += lab.run(f"docker push {lab.target.repository}")
+    events += lab.run(f"docker pull {lab.target.repository}")
+    assert not failures(events) and lab.password not in repr(events)
+    assert all(not isinstance(event, CommandFailed) for event in events)
+
+
+def test_complete_offers_commands_subcommands_and_local_names(lab: Lab) -> None:
+    """Whole-line completions: command words, then subcommands, then the engine's image names."""
+    assert complete("doc", lab.session) == ["docker"]
+    assert "docker push" in complete("docker pu", lab.session)
+    assert complete("docker image l", lab.session) == ["docker image list", "docker image ls"]
+    assert f"docker tag {HELLO_IMAGE}:latest" in complete("docker tag python-h", lab.session)
+    assert complete("docker login -", lab.session) == []
+
+
+def test_run_command_is_a_lazy_generator(lab: Lab) -> None:
+    """Nothing runs until the UI iterates (so a worker thread does the work)."""
+    stream = run_command(f"docker tag {HELLO_IMAGE} {lab.target.repository}", lab.session)
+    assert lab.engine.image(lab.target.remote_ref) is None
+    assert list(stream) == []
+    assert lab.engine.image(lab.target.remote_ref) is not None
