@@ -87,6 +87,21 @@ def test_auto_passes_over_a_dead_docker_host(engine: docker.DockerClient, tmp_pa
     connected.close()
 
 
+def test_auto_follows_the_docker_context(engine: docker.DockerClient, docker_cli: Cli,
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `docker context use` (Docker Desktop, Colima) is followed when DOCKER_HOST is unset."""
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    link = tmp_path / "desktop.sock"
+    link.symlink_to("/var/run/docker.sock")
+    created = docker_cli("context", "create", "tutor-desktop", "--docker", f"host=unix://{link}")
+    assert created.returncode == 0, created.stderr
+    assert docker_cli("context", "use", "tutor-desktop").returncode == 0
+    assert candidate_urls("auto", None)[0] == f"unix://{link}"
+    connected = Engine.connect()
+    assert connected.kind == "docker" and connected.info.base_url == f"unix://{link}"
+    connected.close()
+
+
 def test_a_socket_nobody_listens_on_is_engine_unavailable(tmp_path: Path) -> None:
     """A stale socket file (engine died) gives the how-to-start message, not a traceback."""
     path = tmp_path / "stale.sock"

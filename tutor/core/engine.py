@@ -24,7 +24,9 @@ from typing import Any, Literal
 
 import docker
 import docker.auth
+import docker.context
 import docker.errors
+import docker.utils
 import requests
 
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
@@ -93,11 +95,21 @@ def podman_sockets() -> list[str]:
     return [f"unix://{path}" for path in paths]
 
 
+def _context_host() -> str | None:
+    """The engine address of the docker CLI's current context (`docker context use`), if any."""
+    try:
+        context = docker.context.ContextAPI.get_current_context()
+    except (docker.errors.DockerException, OSError, ValueError, KeyError):
+        return None
+    host = getattr(context, "Host", None) if context is not None else None
+    return str(host) if host and getattr(context, "Name", "default") != "default" else None
+
+
 def candidate_urls(kind: str, base_url: str | None) -> list[str]:
     """The addresses to try, in order, for the requested engine kind."""
     if base_url:
         return [base_url]
-    docker_host = os.environ.get("DOCKER_HOST")
+    docker_host = os.environ.get("DOCKER_HOST") or _context_host()
     docker_urls = [docker_host] if docker_host else []
     docker_urls.append(f"unix://{DOCKER_SOCKET}")
     if kind == "docker":
@@ -135,6 +147,14 @@ def _detect_kind(version: dict[str, Any]) -> EngineKind:
     components = version.get("Components") or []
     names = {str(component.get("Name", "")) for component in components}
     return "podman" if any("Podman" in name for name in names) else "docker"
+
+
+def _client_options(url: str) -> dict[str, Any]:
+    """SDK client options; DOCKER_HOST brings its TLS settings (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH)."""
+    options: dict[str, Any] = {"base_url": url, "timeout": _CONNECT_TIMEOUT}
+    if url == os.environ.get("DOCKER_HOST"):
+        options.update(docker.utils.kwargs_from_env())
+    return options
 
 
 def _is_dead_socket(url: str) -> bool:
@@ -197,7 +217,10 @@ class Engine:
     @classmethod
     def connect(cls, kind: Literal["auto", "docker", "podman"] = "auto",
                 base_url: str | None = None) -> Engine:
-        """Connect (auto: DOCKER_HOST, Docker's socket, then Podman's); raise EngineUnavailable."""
+        """Connect (auto: DOCKER_HOST or the docker context, Docker's socket, then Podman's).
+
+        Raise EngineUnavailable, saying what was tried and how to start an engine.
+        """
         tried: list[str] = []
         for url in candidate_urls(kind, base_url):
             engine = cls._try(url)
@@ -218,7 +241,7 @@ class Engine:
         if _is_dead_socket(url):
             return "no such socket"
         try:
-            client = docker.DockerClient(base_url=url, timeout=_CONNECT_TIMEOUT)
+            client = docker.DockerClient(**_client_options(url))
             version = client.version()
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             return "permission denied" if "Permission denied" in str(error) else "nothing answers"
