@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 from collections.abc import Callable
@@ -14,6 +15,8 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tutor.__main__ import main
+from tutor.core import registry_server
+from tutor.core.practice import PracticeRegistry
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -114,3 +117,21 @@ def test_bad_options_exit_2_with_what_to_type(capsys: pytest.CaptureFixture[str]
     """Missing or wrong options, or a practice registry that is not running, say what to do."""
     assert main(["check", *args]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_check_against_the_running_practice_registry(capsys: pytest.CaptureFixture[str], docker_cli: Cli,
+                                                     hello_image: str) -> None:
+    """`--registry practice` finds the practice registry; its account list decides the account step."""
+    practice = PracticeRegistry()
+    status = practice.start(port=registry_server.free_port())
+    try:
+        user, password = "learner" + secrets.token_hex(4), "pw-" + secrets.token_hex(6)
+        assert check(capsys, "practice", "nobody" + secrets.token_hex(3))[1]["account"] == "todo"
+        practice.add_user(user, password)
+        code, status_by_id, _ = check(capsys, "practice", user)
+        assert (code, status_by_id["account"], status_by_id["login"]) == (1, "done", "todo")
+        assert docker_cli("login", "-u", user, "--password-stdin", str(status.address),
+                          stdin=password).returncode == 0
+        assert check(capsys, "practice", user)[1]["login"] == "done"
+    finally:
+        practice.stop()
