@@ -9,7 +9,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Label
+from textual.widgets import Footer, Static
 
 from tutor.core.i18n import N_, _
 from tutor.core.registry_api import RegistryError
@@ -35,8 +35,8 @@ class RegistryScreen(TutorModal[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="registry-dialog", classes="dialog"):
-            yield Label(_("The registry holds:") + f" {self.lab.target.remote_ref}",
-                        classes="dialog-title", markup=False)
+            yield Static(_("The registry holds:") + f" {self.lab.target.remote_ref}",
+                         classes="dialog-title", markup=False)
             yield RegistryView(id="registry-view")
         yield Footer()
 

@@ -43,7 +43,7 @@ def verdict_text(result: CheckResult, next_title: str | None,
         return f"✓ {_('Done')}: {result.detail}\n{then}"
     sign, word = ("✗", _("Not done yet")) if result.status is Status.TODO else ("?", _("Cannot tell yet"))
     if result.status is Status.UNKNOWN:
-        then = _("You may go on with F6 (skip); the tutor checks this step again when a later one is done.")
+        then = _("F6 skips it for now; the tutor checks it again later.")
         return "\n".join([f"{sign} {word}: {result.detail}", *([f"→ {result.hint}"] if result.hint else []),
                           then])
     lines = [f"✗ {failure.what}", *[x.strip() for x in explanation_lines(failure)[1:]]] if failure else []
@@ -297,6 +297,7 @@ class StepScreen(TutorScreen[None]):
         hints = self.query_one("#hints", Static)
         hints.update(text)
         hints.display = True
+        self.call_after_refresh(hints.scroll_visible, animate=False)
 
     def action_skip(self) -> None:
         """Skip only after a visible warning; the step stays marked skipped."""
