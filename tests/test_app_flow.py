@@ -143,3 +143,19 @@ async def test_a_failed_worker_becomes_a_readable_notification(tmp_path: Path) -
         notes = list(app._notifications)
         assert any("has a space in it" in str(n.message) and n.severity == "error" for n in notes), notes
         assert isinstance(app.screen, WelcomeScreen) and app.is_running
+
+
+async def test_welcome_language_choice_redraws_the_form_in_german(tmp_path: Path) -> None:
+    """Choosing Deutsch on the welcome form shows it in German at once and keeps what was typed."""
+    app = TutorApp(LabOptions(lang="en"), watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.screen.query_one("#user", Input).value = "alice"
+        app.screen.query_one("#language", Select).value = "de"
+        await settle(pilot)
+        assert current_language() == "de"
+        assert app.screen.query_one("#user", Input).value == "alice"
+        labels = " ".join(str(label.render()) for label in app.screen.query(".field-label"))
+        assert "Kontoname" in labels
+        footer = [active.binding.description for active in app.screen.active_bindings.values()]
+        assert "Hilfe" in footer, footer
