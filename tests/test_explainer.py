@@ -192,6 +192,20 @@ def test_registry_down(gateway: Engine, private_registry: RegistryUnderTest, hel
         lab.cleanup()
 
 
+def test_registry_down_on_podman(podman_gateway: Engine, private_registry: RegistryUnderTest,
+                                 podman_hello_image: str) -> None:
+    """Podman's connection refused (it dials 127.0.0.1 for localhost) is registry_down, not the
+    localhost-versus-127.0.0.1 mix-up."""
+    lab = Lab(podman_gateway, private_registry, *private_registry.new_account())
+    try:
+        assert lab.run(f"podman tag {HELLO_IMAGE} {lab.target.repository}") == []
+        private_registry.stop()
+        failure = only_failure(lab.run(f"podman push {lab.target.repository}"))
+        assert failure.explanation is not None and failure.explanation.key == "registry_down", failure
+    finally:
+        lab.cleanup()
+
+
 def test_no_such_host_offline(lab: Lab) -> None:
     """A registry name that cannot be resolved (this machine is offline) is explained as such."""
     name = f"registry-{secrets.token_hex(3)}.invalid/{lab.user}/x"

@@ -49,7 +49,7 @@ CATALOGUE: tuple[Entry, ...] = (
           "image", {"docker": "sudo systemctl start docker",
                     "podman": "systemctl --user start podman.socket"}),
     Entry("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
-                               r"|unauthorized|connection refused)",),
+                               r"|unauthorized)",),
           "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
     Entry("other_user", (r"logged in as another user", r"logged in as \S+, not"),
           "login", {"*": _LOGIN}),
