@@ -308,10 +308,9 @@ def test_image_events_show_a_tag_made_with_the_cli(
 
 def watch_in_thread(gateway: Engine) -> tuple[threading.Event, threading.Thread, list[EngineEvent]]:
     """Run watch() in a thread as the UI does; returns its stop flag, thread and findings."""
-    stop, seen = threading.Event(), []
-    thread = threading.Thread(target=lambda: seen.extend(gateway.watch(stop)), daemon=True)
+    stop, seen, since = threading.Event(), [], time.time_ns()
+    thread = threading.Thread(target=lambda: seen.extend(gateway.watch(stop, since)), daemon=True)
     thread.start()
-    time.sleep(0.3)  # let the event stream open before the change it must notice
     return stop, thread, seen
 
 
@@ -332,4 +331,22 @@ def test_watch_notices_a_cli_tag_and_stops_promptly(
     stop.set()
     thread.join(timeout=2)
     assert not thread.is_alive()
-    assert seen[0].action == "tag"
+    # Other tests may share the daemon: look only at this test's own name.
+    assert [event.action for event in seen if scratch_name in event.name] == ["tag"]
+
+
+def test_watch_from_a_past_time_replays_what_happened_since(
+    gateway: Engine, docker_cli: Cli, hello_image: str, scratch_name: str,
+) -> None:
+    """A watch started after a change still reports it when asked to begin before it."""
+    since = time.time_ns()
+    assert docker_cli("tag", HELLO_IMAGE, f"{scratch_name}:earlier").returncode == 0
+    stop, seen = threading.Event(), []
+    thread = threading.Thread(target=lambda: seen.extend(gateway.watch(stop, since)), daemon=True)
+    thread.start()
+    try:
+        assert wait_for(lambda: any(event.name == f"{scratch_name}:earlier" for event in seen))
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+    assert all(event.time_nano >= since for event in seen)

@@ -463,9 +463,16 @@ class Engine:
         # Podman 4's compat endpoint returns nothing for type=image; _engine_event filters instead.
         return {"type": "image"} if self.kind == "docker" else None
 
-    def watch(self, stop: threading.Event) -> Iterator[EngineEvent]:
-        """Block, yielding image events as they happen, until stop is set."""
-        stream = self._call(self.api.events, filters=self._image_filter(), decode=True)
+    def watch(self, stop: threading.Event, since_nano: int | None = None) -> Iterator[EngineEvent]:
+        """Block, yielding image events as they happen, until stop is set.
+
+        With since_nano, events from that time on come first, so nothing between a caller's
+        last look and the stream's start is lost. Raises EngineUnavailable if the engine goes.
+        """
+        since = None
+        if since_nano is not None:
+            since = _seconds(since_nano) if self.kind == "docker" else since_nano // 1_000_000_000
+        stream = self._call(self.api.events, since=since, filters=self._image_filter(), decode=True)
         finished = threading.Event()
 
         def close_when_stopped() -> None:
@@ -479,7 +486,7 @@ class Engine:
         try:
             for raw in _until_broken(stream):
                 event = _engine_event(raw)
-                if event is not None and not stop.is_set():
+                if event is not None and event.time_nano >= (since_nano or 0) and not stop.is_set():
                     yield event
             if not stop.is_set():
                 raise EngineUnavailable(self._lost_message(OSError("the event stream ended")))
