@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from dataclasses import replace
@@ -12,7 +13,8 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest, build_image
 from tests.lab_support import Lab, by_id, failures, remove_names
-from tutor.core.checks import CHECK_IDS, LabContext, run_all, run_check
+from tutor.core import checks
+from tutor.core.checks import CHECK_IDS, GERMAN, LabContext, run_all, run_check
 from tutor.core.credentials import CredentialStore
 from tutor.core.engine import Engine
 from tutor.core.events import Status
@@ -218,3 +220,23 @@ def test_a_target_for_another_user_changes_the_verdicts(lab: Lab) -> None:
     other = replace(lab.target, user="someone" + secrets.token_hex(3))
     ctx = LabContext(lab.engine, other, lab.credentials)
     assert run_check("tag", ctx).status is TODO and run_check("login", ctx).status is TODO
+
+
+def test_every_text_has_a_german_version_with_the_same_names() -> None:
+    """Each English template has a German one that uses exactly the same {names}."""
+    for english, german in GERMAN.items():
+        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", german)), english
+    source = Path(checks.__file__).read_text()
+    used = re.findall(r'_result\(ctx, "?\w+"?, Status\.\w+, "([^"]+)"', source)
+    used += re.findall(r'(?:other|same) = "([^"]+)"', source)
+    assert used and all(text in GERMAN for text in used), [t for t in used if t not in GERMAN]
+
+
+def test_checks_speak_german_when_asked(lab: Lab) -> None:
+    """With lang='de' the details and hints are German, and the explanation too."""
+    ctx = replace(lab.context(), lang="de")
+    result = run_check("login", ctx)
+    assert result.detail == f"Nicht bei {lab.registry.address} angemeldet"
+    assert result.explanation is not None and result.explanation.what.startswith("Du bist bei")
+    english = run_check("login", replace(ctx, lang="en"))
+    assert english.detail == f"Not logged in to {lab.registry.address}"

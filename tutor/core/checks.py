@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tutor.core.credentials import Credential, CredentialsError, CredentialStore
 from tutor.core.engine import Engine, EngineError, EngineUnavailable, LocalImage
 from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
+from tutor.core.i18n import current_language
 from tutor.core.registry_api import NotFound, RegistryClient, RegistryError, Unauthorized, _pick_platform
 from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
 
@@ -35,7 +36,7 @@ class LabContext:
     credentials: CredentialStore
     practice: object | None = None
     lab_started_nano: int | None = None
-    lang: str = "en"
+    lang: str = field(default_factory=current_language)
     _client: tuple[tuple[str, str, str], float, RegistryClient] | None = field(
         default=None, init=False, repr=False, compare=False)
 
@@ -133,11 +134,16 @@ def _names(ctx: LabContext) -> dict[str, str]:
 
 
 def _result(ctx: LabContext, step: str, status: Status, detail: str, hint: str | None = None,
-            key: str | None = None, facts: dict[str, str] | None = None) -> CheckResult:
-    names = _names(ctx)
+            key: str | None = None, facts: dict[str, str] | None = None, **values: str) -> CheckResult:
+    """A verdict with its texts in the context's language, filled with the learner's names."""
+    names = _names(ctx) | values
     explained = explanation(key, ctx.target, ctx.engine.kind, ctx.lang) if key else None
-    return CheckResult(step, status, detail.format(**names), hint.format(**names) if hint else None,
-                       explained, facts or {})
+    return CheckResult(step, status, _text(ctx, detail).format(**names),
+                       _text(ctx, hint).format(**names) if hint else None, explained, facts or {})
+
+
+def _text(ctx: LabContext, english: str) -> str:
+    return GERMAN.get(english, english) if ctx.lang == "de" else english
 
 
 def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
@@ -152,7 +158,8 @@ def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
 def _check_image(ctx: LabContext, probe: _Probe) -> CheckResult:
     source = probe.source()
     if source is not None:
-        return _result(ctx, "image", Status.DONE, f"{{image}} is here (image ID {_short(source.id)})")
+        return _result(ctx, "image", Status.DONE, "{image} is here (image ID {id})",
+                       id=_short(source.id))
     if probe.tagged() is not None:
         return _result(ctx, "image", Status.DONE, "{image} was removed, but its copy {remote_ref} is here")
     return _result(ctx, "image", Status.TODO, "There is no local image {image}",
@@ -191,9 +198,10 @@ def _public_user_api(ctx: LabContext) -> CheckResult:
         return _result(ctx, "account", Status.TODO, "{registry} has no account {user}",
                        "Sign up on the registry's web site, then type your user name exactly")
     except RegistryError as error:
-        result = _unknown(ctx, "account", error)
-        return CheckResult("account", Status.UNKNOWN, f"Cannot ask {_names(ctx)['registry']} about "
-                           f"{ctx.target.user} now ({result.detail})", result.hint, result.explanation)
+        reason = _unknown(ctx, "account", error)
+        result = _result(ctx, "account", Status.UNKNOWN, "Cannot ask {registry} about {user} now ({reason})",
+                         reason=reason.detail)
+        return replace(result, hint=reason.hint, explanation=reason.explanation)
     return _result(ctx, "account", Status.DONE, "{registry} has the account {user}")
 
 
@@ -203,8 +211,8 @@ def _check_login(ctx: LabContext, probe: _Probe) -> CheckResult:
     if stored is None:
         return _result(ctx, "login", Status.TODO, "Not logged in to {registry}", fix, "not_logged_in")
     if stored.username != ctx.target.user:
-        return _result(ctx, "login", Status.TODO, f"Logged in as {stored.username}, not {{user}}",
-                       fix, "other_user")
+        return _result(ctx, "login", Status.TODO, "Logged in as {other}, not {user}", fix, "other_user",
+                       other=stored.username)
     try:
         probe.login_accepted()
     except Unauthorized:
@@ -217,7 +225,7 @@ def _check_tag(ctx: LabContext, probe: _Probe) -> CheckResult:
     tagged, wanted = probe.tagged(), probe.reference_id()
     fix = "{cli} tag {image} {repository}"
     if tagged is not None and wanted is not None and tagged.id == wanted:
-        return _result(ctx, "tag", Status.DONE, f"{{remote_ref}} names your image ({_short(tagged.id)})")
+        return _result(ctx, "tag", Status.DONE, "{remote_ref} names your image ({id})", id=_short(tagged.id))
     if tagged is not None:
         return _result(ctx, "tag", Status.TODO, "{remote_ref} names another image than {image}", fix)
     remote = probe.remote_or_none() if wanted is not None else None
@@ -244,8 +252,8 @@ def _check_push(ctx: LabContext, probe: _Probe) -> CheckResult:
     remote = _remote(ctx, probe, "push")
     if isinstance(remote, CheckResult):
         return remote
-    return _result(ctx, "push", Status.DONE,
-                   f"{{registry}} serves {{remote_ref}} ({remote.manifest_digest[:19]}…)")
+    return _result(ctx, "push", Status.DONE, "{registry} serves {remote_ref} ({digest}…)",
+                   digest=remote.manifest_digest[:19])
 
 
 def _check_verify(ctx: LabContext, probe: _Probe) -> CheckResult:
@@ -258,11 +266,11 @@ def _check_verify(ctx: LabContext, probe: _Probe) -> CheckResult:
         return _result(ctx, "verify", Status.UNKNOWN, "No local copy of {image} to compare with",
                        "{cli} pull {repository}", facts=facts)
     if remote.config_digest != local.id:
-        return _result(ctx, "verify", Status.TODO, "The registry's {remote_ref} is another image than "
-                       "your local {image}", "{cli} tag {image} {repository}, then {cli} push {repository}",
-                       facts=facts)
-    return _result(ctx, "verify", Status.DONE, "The registry holds exactly your image "
-                   f"(config digest = local image ID {_short(local.id)})", facts=facts)
+        other = "The registry's {remote_ref} is another image than your local {image}"
+        return _result(ctx, "verify", Status.TODO, other,
+                       "{cli} tag {image} {repository}, then {cli} push {repository}", facts=facts)
+    same = "The registry holds exactly your image (config digest = local image ID {id})"
+    return _result(ctx, "verify", Status.DONE, same, facts=facts, id=_short(local.id))
 
 
 def _facts(remote: RemoteImage, local: LocalImage | None) -> dict[str, str]:
@@ -345,3 +353,62 @@ def run_all(ctx: LabContext) -> list[CheckResult]:
     probe = _Probe(ctx)
     results = {check_id: _run(check_id, ctx, probe) for check_id in _ORDER}
     return [results[check_id] for check_id in CHECK_IDS]
+
+
+# The checks' texts in German, keyed by their English templates.
+GERMAN: dict[str, str] = {
+    "{image} is here (image ID {id})": "{image} ist da (Image-ID {id})",
+    "{image} was removed, but its copy {remote_ref} is here":
+        "{image} wurde entfernt, aber die Kopie {remote_ref} ist da",
+    "There is no local image {image}": "Es gibt kein lokales Image {image}",
+    "Get it as the lesson shows, then check with: {cli} images":
+        "Hol es dir, wie die Lektion zeigt, und prüfe dann mit: {cli} images",
+    "The practice registry has the account {user}": "Die Übungs-Registry hat das Konto {user}",
+    "The practice registry has no account {user}": "Die Übungs-Registry hat kein Konto {user}",
+    "Ask your instructor, or run: registry-tutor practice add-user {user}":
+        "Frag deine Kursleitung, oder führe aus: registry-tutor practice add-user {user}",
+    "{user} can log in to {registry}, so the account exists":
+        "{user} kann sich bei {registry} anmelden, also gibt es das Konto",
+    "{registry} cannot confirm {user} before you log in":
+        "{registry} kann {user} erst nach deiner Anmeldung bestätigen",
+    "Log in (next step): a login that works proves the account":
+        "Melde dich an (nächster Schritt): eine gelungene Anmeldung beweist das Konto",
+    "{registry} has no account {user}": "{registry} hat kein Konto {user}",
+    "Sign up on the registry's web site, then type your user name exactly":
+        "Registriere dich auf der Website der Registry und tippe deinen Benutzernamen genau so",
+    "Cannot ask {registry} about {user} now ({reason})":
+        "{registry} kann gerade nicht nach {user} gefragt werden ({reason})",
+    "{registry} has the account {user}": "{registry} hat das Konto {user}",
+    "Not logged in to {registry}": "Nicht bei {registry} angemeldet",
+    "Logged in as {other}, not {user}": "Angemeldet als {other}, nicht als {user}",
+    "{registry} refused the stored password for {user}":
+        "{registry} hat das gespeicherte Passwort für {user} abgelehnt",
+    "Logged in to {registry} as {user}": "Bei {registry} als {user} angemeldet",
+    "{remote_ref} names your image ({id})": "{remote_ref} benennt dein Image ({id})",
+    "{remote_ref} names another image than {image}": "{remote_ref} benennt ein anderes Image als {image}",
+    "{remote_ref} was tagged and pushed (the local name is gone)":
+        "{remote_ref} wurde getaggt und gepusht (der lokale Name ist weg)",
+    "No local image is named {remote_ref} yet": "Noch heißt kein lokales Image {remote_ref}",
+    "{registry} does not serve {remote_ref} yet": "{registry} bietet {remote_ref} noch nicht an",
+    "{registry} shows repositories only after a login":
+        "{registry} zeigt Repositories erst nach einer Anmeldung",
+    "{registry} serves {remote_ref} ({digest}…)": "{registry} bietet {remote_ref} an ({digest}…)",
+    "No local copy of {image} to compare with": "Keine lokale Kopie von {image} zum Vergleichen",
+    "The registry's {remote_ref} is another image than your local {image}":
+        "{remote_ref} in der Registry ist ein anderes Image als dein lokales {image}",
+    "{cli} tag {image} {repository}, then {cli} push {repository}":
+        "{cli} tag {image} {repository}, dann {cli} push {repository}",
+    "The registry holds exactly your image (config digest = local image ID {id})":
+        "Die Registry hat genau dein Image (Config-Digest = lokale Image-ID {id})",
+    "There is no local {remote_ref} pulled from {registry}":
+        "Es gibt kein lokales, von {registry} geholtes {remote_ref}",
+    "The local {remote_ref} is another image than {image}":
+        "Das lokale {remote_ref} ist ein anderes Image als {image}",
+    "{cli} push {repository}, then remove the local copy and pull it again":
+        "{cli} push {repository}, dann die lokale Kopie entfernen und neu pullen",
+    "No pull of {remote_ref} since your push": "Seit deinem Push kein Pull von {remote_ref}",
+    "Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}":
+        "Entferne die lokale Kopie ({cli} rmi {remote_ref}), dann: {cli} pull {repository}",
+    "{remote_ref} came back from {registry} after the push":
+        "{remote_ref} kam nach dem Push von {registry} zurück",
+}
