@@ -102,6 +102,25 @@ def test_login_check_through_podman(podman: Engine, registry: RegistryUnderTest,
         podman.login(registry.address, user, password + "x")
 
 
+def test_forcing_tls_on_a_plain_http_registry_fails_with_podmans_text(
+    podman: Engine, podman_engine: docker.DockerClient, registry: RegistryUnderTest,
+    account: tuple[str, str], podman_hello_image: str,
+) -> None:
+    """tls_verify=True reaches Podman: the plain-HTTP registry is then refused, push and pull."""
+    user, password = account
+    remote = f"{registry.address}/{user}/{HELLO_IMAGE}:latest"
+    podman.tag(HELLO_IMAGE, remote)
+    try:
+        pushed = list(podman.push(remote, user, password, tls_verify=True))
+    finally:
+        podman_engine.images.remove(remote)
+    assert isinstance(pushed[-1], CommandFailed)
+    assert "HTTP response to HTTPS client" in pushed[-1].message
+    pulled = list(podman.pull(remote, user, password, tls_verify=True))
+    assert isinstance(pulled[-1], CommandFailed)
+    assert "HTTP response to HTTPS client" in pulled[-1].message
+
+
 def test_wrong_password_fails_inside_the_stream(
     podman: Engine, podman_engine: docker.DockerClient, registry: RegistryUnderTest,
     account: tuple[str, str], podman_hello_image: str,

@@ -167,6 +167,11 @@ def _auth_header(username: str | None, password: str | None) -> dict[str, str]:
     return {"X-Registry-Auth": docker.auth.encode_header(config)}
 
 
+def _tls_flag(registry: str, tls_verify: bool | None) -> str:
+    verify = not is_loopback(registry) if tls_verify is None else tls_verify
+    return "true" if verify else "false"
+
+
 def _split_reference(reference: str) -> tuple[str, str, str]:
     """(registry, repository as written, tag) of a reference; the tag defaults to latest."""
     parsed = parse_reference(reference)
@@ -318,22 +323,31 @@ class Engine:
                 f"Is it still running? ({error})\n"
                 + unavailable_message(self.kind, [self.info.base_url]))
 
-    def push(self, reference: str, username: str | None, password: str | None) -> Iterator[Event]:
-        """Push, streaming LayerProgressed, OutputLine, then PushFinished or CommandFailed."""
+    def push(self, reference: str, username: str | None, password: str | None,
+             tls_verify: bool | None = None) -> Iterator[Event]:
+        """Push, streaming LayerProgressed, OutputLine, then PushFinished or CommandFailed.
+
+        tls_verify (Podman only; Docker follows its daemon.json): None verifies TLS except for
+        loopback registries, as `podman push` must be told with --tls-verify=false.
+        """
         try:
             registry, repository, tag = _split_reference(reference)
         except InvalidName as error:
             yield CommandFailed(f"invalid reference format: {error}")
             return
         params = {"tag": tag}
-        if self.kind == "podman" and is_loopback(registry):
-            params["tlsVerify"] = "false"
+        if self.kind == "podman":
+            params["tlsVerify"] = _tls_flag(registry, tls_verify)
         url = self.api._url("/images/{0}/push", repository)
         chunks = self._stream(url, params, _auth_header(username, password))
         yield from _finish_push(f"{repository}:{tag}", chunks)
 
-    def pull(self, reference: str, username: str | None, password: str | None) -> Iterator[Event]:
-        """Pull, streaming LayerProgressed, OutputLine, then PullFinished or CommandFailed."""
+    def pull(self, reference: str, username: str | None, password: str | None,
+             tls_verify: bool | None = None) -> Iterator[Event]:
+        """Pull, streaming LayerProgressed, OutputLine, then PullFinished or CommandFailed.
+
+        tls_verify as for push. Podman pulls through libpod: its compat pull ignores tlsVerify.
+        """
         try:
             registry, repository, tag = _split_reference(reference)
         except InvalidName as error:
@@ -344,7 +358,7 @@ class Engine:
         if self.kind == "podman":
             # libpod cannot resolve short names without a terminal: always name the registry.
             qualified = f"{registry}/{parse_reference(full).path}:{tag}"
-            params = {"reference": qualified, "tlsVerify": str(not is_loopback(registry)).lower()}
+            params = {"reference": qualified, "tlsVerify": _tls_flag(registry, tls_verify)}
             url = self.api._url("/libpod/images/pull")
         else:
             url = self.api._url("/images/create")
