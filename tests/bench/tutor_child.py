@@ -104,13 +104,13 @@ class LoopGaps:
         return max(0.0, self.longest - TICK_SECONDS) * 1000
 
 
-async def until(condition: Any, seconds: float) -> None:
+async def until(condition: Any, seconds: float, poll: float = 0.02) -> None:
     """Wait with plain sleeps (a Pilot pause would force extra screen updates into the measure)."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             raise TimeoutError(f"the app did not get there within {seconds:.0f} s")
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(poll)
 
 
 async def smoothness(spec: dict[str, Any]) -> dict[str, Any]:
@@ -147,6 +147,11 @@ def run_mode(mode: str, args: list[str]) -> int:
     spec = json.loads(args[0]) if args else {}
     if mode == "smooth":
         emit(asyncio.run(smoothness(spec)))
+        return 0
+    if mode == "unlock":
+        from tests.bench.unlock_child import unlock_latencies
+
+        emit(asyncio.run(unlock_latencies(spec)))
         return 0
     if mode == "lab-memory":
         from tests.bench.lab_run import whole_lab
