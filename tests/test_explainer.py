@@ -19,8 +19,10 @@ from tutor.core import registry_server
 from tutor.core.checks import CHECK_IDS
 from tutor.core.engine import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
+from tutor.core.registry_api import NotFound, RegistryClient
 from tutor.core.registry_server import ServerConfig
 from tutor.core.target import Target
+from tutor.core.tls import ensure_certificates
 
 pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
 
@@ -170,13 +172,15 @@ def test_pull_of_a_tag_that_was_never_pushed(lab: Lab) -> None:
     assert failure.explanation is not None and failure.explanation.key == "manifest_unknown", failure
 
 
-def test_pull_of_a_repository_that_does_not_exist(lab: Lab) -> None:
-    """The registry's answer for a repository nobody pushed is explained as unknown."""
+def test_a_repository_that_does_not_exist(lab: Lab) -> None:
+    """Docker reports a missing repository as a missing manifest; the registry's API says name unknown."""
     lab.credentials.store(lab.registry.address, lab.user, lab.password)
     nothing = f"{lab.registry.address}/{lab.user}/nothing"
     failure = only_failure(lab.run(f"docker pull {nothing}"))
-    assert failure.explanation is not None
-    assert failure.explanation.key in ("name_unknown", "manifest_unknown"), failure
+    assert failure.explanation is not None and failure.explanation.key == "manifest_unknown", failure
+    with pytest.raises(NotFound) as caught:
+        RegistryClient(lab.registry.url, lab.user, lab.password).tags(f"{lab.user}/nothing")
+    assert key_of(str(caught.value)) == "name_unknown", caught.value
 
 
 def test_registry_down(gateway: Engine, private_registry: RegistryUnderTest, hello_image: str) -> None:
@@ -224,18 +228,57 @@ def test_engine_down_from_a_dead_socket(tmp_path: Path) -> None:
     assert key_of(str(caught.value)) == "engine_down"
 
 
-@pytest.fixture
-def lan_registry(engine: docker.DockerClient, tmp_path: Path) -> Iterator[RegistryUnderTest]:
-    """A plain-HTTP registry on this machine's docker0 address: not loopback, so HTTPS is expected."""
+def lan_address() -> str:
+    """A non-loopback IPv4 address of this machine (engines expect HTTPS there)."""
     addresses = subprocess.run(["hostname", "-I"], capture_output=True, text=True).stdout.split()
     host = next((a for a in addresses if "." in a and not a.startswith("127.")), None)
     if host is None:
         pytest.skip("this machine has no non-loopback IPv4 address")
-    config = ServerConfig(data_dir=tmp_path / "lan", host=host, port=registry_server.free_port(host))
+    return host
+
+
+def start_lan_registry(config: ServerConfig) -> RegistryUnderTest:
+    """Start a registry with one account on the config's address."""
     registry_server.prepare(config)
     under_test = RegistryUnderTest(config, process=None)  # type: ignore[arg-type]
     under_test.add_user(under_test.user, under_test.password)
     under_test.process = registry_server.start_process(config)
+    return under_test
+
+
+@pytest.fixture
+def tls_registry(engine: docker.DockerClient, tmp_path: Path) -> Iterator[RegistryUnderTest]:
+    """An HTTPS registry on a LAN address whose certificate comes from a CA nobody trusts."""
+    host = lan_address()
+    files = ensure_certificates(tmp_path / "tls", host)
+    config = ServerConfig(data_dir=tmp_path / "tls-reg", host=host, port=registry_server.free_port(host),
+                          tls_cert=files.server_cert, tls_key=files.server_key)
+    under_test = start_lan_registry(config)
+    yield under_test
+    under_test.stop()
+
+
+def test_unknown_certificate_authority(gateway: Engine, tls_registry: RegistryUnderTest,
+                                       hello_image: str) -> None:
+    """The daemon and the tutor's login both refuse a certificate from an unknown CA: explained."""
+    lab = Lab(gateway, tls_registry, tls_registry.user, tls_registry.password)
+    try:
+        assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+        failure = only_failure(lab.run(f"docker push {lab.target.repository}"))
+        assert "x509" in failure.message, failure
+        assert failure.explanation is not None and failure.explanation.key == "tls_unknown_ca"
+        login = only_failure(lab.run(f"docker login {tls_registry.address} -u {lab.user}", lab.password))
+        assert login.explanation is not None and login.explanation.key == "tls_unknown_ca", login
+    finally:
+        lab.cleanup()
+
+
+@pytest.fixture
+def lan_registry(engine: docker.DockerClient, tmp_path: Path) -> Iterator[RegistryUnderTest]:
+    """A plain-HTTP registry on this machine's LAN address: not loopback, so HTTPS is expected."""
+    host = lan_address()
+    config = ServerConfig(data_dir=tmp_path / "lan", host=host, port=registry_server.free_port(host))
+    under_test = start_lan_registry(config)
     yield under_test
     under_test.stop()
 
