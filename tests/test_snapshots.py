@@ -101,6 +101,7 @@ async def show_push(pilot: Pilot[Any]) -> None:
     progress.start()
     for layer, current in (("a1b2c3d4e5f6", 2_000_000), ("0f1e2d3c4b5a", 700_000), ("99aa88bb77cc", 0)):
         progress.update_layer(LayerProgressed(layer, "Pushing" if current else "Waiting", current, 2_000_000))
+    progress.flush()
     log = screen.query_one(OutputLog)
     log.show_command("docker push localhost:5000/alice/python-hello-world")
     log.show_event(OutputLine("The push refers to repository [localhost:5000/alice/python-hello-world]"))

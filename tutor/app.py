@@ -171,9 +171,10 @@ class TutorApp(App[int]):
             self.post_message(LabChanged(change.detail))
 
     def on_lab_changed(self, message: LabChanged) -> None:
-        """Re-check the step on screen: a learner working in their own terminal sees it unlock."""
-        if isinstance(self.screen, StepScreen):
-            self.screen.lab_changed()
+        """Re-check the step on screen (even under a dialog): work in their own terminal unlocks it."""
+        steps = [screen for screen in self.screen_stack if isinstance(screen, StepScreen)]
+        if steps:
+            steps[-1].lab_changed()
 
     # -- the masked password prompt, asked from the interpreter's worker thread ------------------
     def ask_password(self, prompt: str) -> str | None:

@@ -11,6 +11,7 @@ from textual.widgets import Label, ProgressBar
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
 
+FLUSH_SECONDS = 1 / 20
 DONE_WORDS = ("pushed", "layer already exists", "pull complete", "already exists", "mounted from")
 
 
@@ -56,6 +57,8 @@ class PushProgress(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
         self._rows: dict[str, LayerRow] = {}
+        self._changed: set[str] = set()
+        self._flush_due = False
         self.border_title = _("Layers")
 
     def compose(self) -> ComposeResult:
@@ -68,6 +71,7 @@ class PushProgress(Widget):
         """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer bars."""
         self._layers.clear()
         self._rows.clear()
+        self._changed.clear()
         self.query_one("#layer-rows", VerticalScroll).remove_children()
         self.query_one("#total-bar", ProgressBar).update(total=None, progress=0)
         self.set_class(indeterminate, "-indeterminate")
@@ -75,17 +79,29 @@ class PushProgress(Widget):
 
     def finish(self) -> None:
         """Fill the total bar: the transfer ended."""
+        self.flush()
         self.query_one("#total-bar", ProgressBar).update(total=1, progress=1)
 
     def update_layer(self, layer: LayerProgressed) -> None:
-        """Show one layer's news and recompute the total."""
-        rows = self.query_one("#layer-rows", VerticalScroll)
-        if layer.layer_id not in self._rows:
-            self._rows[layer.layer_id] = LayerRow(layer)
-            rows.mount(self._rows[layer.layer_id])
-        else:
-            self._rows[layer.layer_id].show(layer)
+        """Take a layer's news; the bars are redrawn at most FLUSH_SECONDS apart, however many layers."""
         self._layers[layer.layer_id] = layer
+        self._changed.add(layer.layer_id)
+        if not self._flush_due:
+            self._flush_due = True
+            self.set_timer(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        """Redraw the layers that changed since the last redraw, and the total."""
+        self._flush_due = False
+        rows = self.query_one("#layer-rows", VerticalScroll)
+        for layer_id in sorted(self._changed, key=list(self._layers).index):
+            layer = self._layers[layer_id]
+            if layer_id in self._rows:
+                self._rows[layer_id].show(layer)
+            else:
+                self._rows[layer_id] = LayerRow(layer)
+                rows.mount(self._rows[layer_id])
+        self._changed.clear()
         self._show_total()
 
     def _show_total(self) -> None:
