@@ -113,6 +113,8 @@ def test_complete_offers_commands_subcommands_and_local_names(lab: Lab) -> None:
     assert complete("docker image l", lab.session) == ["docker image list", "docker image ls"]
     assert f"docker tag {HELLO_IMAGE}:latest" in complete("docker tag python-h", lab.session)
     assert complete("docker login -", lab.session) == []
+    assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+    assert f"docker push {lab.target.remote_ref}" in complete("docker push localhost", lab.session)
 
 
 def test_run_command_is_a_lazy_generator(lab: Lab) -> None:

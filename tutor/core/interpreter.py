@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -65,6 +66,7 @@ _ARITY: dict[str, tuple[int, int | None, str]] = {
     "rmi": (1, None, "NAME..."), "inspect": (1, None, "NAME..."), "run": (1, 1, "--rm IMAGE"),
     "version": (0, 0, ""),
 }
+_NAMES_LIFETIME = 3.0  # seconds a completion may use the same list of local image names
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _SHELL_SYNTAX = {";": "`;` (several commands)", "|": "`|` (a pipe)", "&": "`&` or `&&`",
@@ -104,6 +106,7 @@ class Session:
     ask_password: Callable[[str], str | None]
     variables: dict[str, str] = field(default_factory=dict)
     lang: str = "en"
+    image_names: tuple[float, list[str]] | None = field(default=None, repr=False)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -299,6 +302,7 @@ def run_command(line: str, session: Session) -> Iterator[Event]:
     """Run one line as events; learner mistakes end in CommandFailed, never in an exception."""
     if not line.strip():
         return
+    session.image_names = None  # the command may change the local images
     try:
         parsed = parse_command(line, session.variables)
     except CommandError as error:
@@ -332,8 +336,13 @@ def complete(prefix: str, session: Session) -> list[str]:
 
 
 def _image_names(session: Session) -> list[str]:
+    """Local image names, asked from the engine at most every few seconds (completion is per key)."""
+    cached = session.image_names
+    if cached is not None and time.monotonic() - cached[0] < _NAMES_LIFETIME:
+        return cached[1]
     try:
-        images = session.engine.images()
+        names = [tag for image in session.engine.images() for tag in image.tags]
     except (EngineError, EngineUnavailable):
         return []
-    return [tag for image in images for tag in image.tags]
+    session.image_names = (time.monotonic(), names)
+    return names
