@@ -16,15 +16,8 @@ import docker
 import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
-from tutor.core.engine import (
-    Engine,
-    EngineError,
-    EngineEvent,
-    EngineUnavailable,
-    candidate_urls,
-    progress_events,
-    unavailable_message,
-)
+from tutor.core.engine import Engine, EngineError, EngineUnavailable, candidate_urls
+from tutor.core.engine_streams import EngineEvent, progress_events, unavailable_message
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
 from tutor.core.registry_api import RegistryClient
 

@@ -7,18 +7,17 @@ and ends a push with a status line instead of an `aux` digest.
 
 Failures inside a push, pull, run or build stream, and a connection lost on the way, become a
 CommandFailed event (never an exception): a stream always ends with a finished or failed event.
-The file is longer than most because the import contract keeps every docker call in it.
+Turning the engine's JSON into events lives in tutor.core.engine_streams; every docker call
+stays here (the import contract), which is why this file is longer than most.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import platform
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,16 +28,25 @@ import docker.errors
 import docker.utils
 import requests
 
-from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
+from tutor.core.engine_streams import (
+    EngineEvent,
+    engine_event,
+    familiar_name,
+    familiar_value,
+    progress_events,
+    push_events,
+    seconds_text,
+    stream_error,
+    text_lines,
+    unavailable_message,
+)
+from tutor.core.events import CommandFailed, Event, OutputLine, PullFinished
 from tutor.core.target import InvalidName, is_loopback, parse_reference
 
 EngineKind = Literal["docker", "podman"]
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
-IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
-_IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
-_DIGEST_LINE = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: (\d+)")
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
 
@@ -72,17 +80,6 @@ class LocalImage:
     repo_digests: tuple[str, ...] = ()
     size: int = 0
     created: str = ""
-
-
-@dataclass(frozen=True)
-class EngineEvent:
-    """An image event from the engine (pull, push, tag, untag, delete) with its time."""
-
-    action: str
-    name: str
-    time_nano: int
-    attributes: dict[str, str] = field(default_factory=dict)
-    actor_id: str = ""
 
 
 def podman_sockets() -> list[str]:
@@ -120,29 +117,6 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
     return list(dict.fromkeys(docker_urls + podman_sockets()))
 
 
-def unavailable_message(kind: str, tried: list[str], system: str | None = None) -> str:
-    """What to tell a learner when no engine answers: what was tried and how to start one."""
-    system = system or platform.system()
-    where = ", ".join(tried) or "no address"
-    lines = [f"No container engine answers (tried {where})."]
-    if system == "Darwin" or system == "Windows":
-        if kind != "podman":
-            lines.append("Start Docker Desktop and wait until it says it is running,")
-        if kind != "docker":
-            lines.append("or start Podman: podman machine start")
-    else:
-        if kind != "podman":
-            lines.append("Start Docker: sudo systemctl start docker  (or run: sudo dockerd &)")
-        if kind != "docker":
-            lines.append("Start Podman's socket: systemctl --user start podman.socket")
-            lines.append("  (or: podman system service --time=0 &)")
-    if any("permission denied" in text for text in tried):
-        lines.append("Permission denied on the socket: sudo usermod -aG docker $USER, then log out "
-                     "and in again (or use rootless Podman).")
-    lines.append("Then try again. If the engine runs elsewhere, set DOCKER_HOST to its address.")
-    return "\n".join(lines)
-
-
 def _detect_kind(version: dict[str, Any]) -> EngineKind:
     components = version.get("Components") or []
     names = {str(component.get("Name", "")) for component in components}
@@ -178,36 +152,6 @@ def _split_reference(reference: str) -> tuple[str, str, str]:
     name = reference.split("@")[0]
     repository = name.rsplit(":", 1)[0] if parsed.tag else name
     return parsed.registry, repository, parsed.tag or "latest"
-
-
-def _clamped(detail: dict[str, Any]) -> tuple[int, int]:
-    current, total = int(detail.get("current") or 0), int(detail.get("total") or 0)
-    return (min(current, total) if total > 0 else current), total
-
-
-def _stream_error(chunk: dict[str, Any]) -> str | None:
-    detail = chunk.get("errorDetail")
-    if isinstance(detail, dict) and detail.get("message"):
-        return str(detail["message"])
-    error = chunk.get("error")
-    return str(error) if error else None
-
-
-def progress_events(chunk: dict[str, Any]) -> list[Event]:
-    """Turn one JSON line of a push, pull or build stream into events, worded like the docker CLI."""
-    status = str(chunk.get("status") or "")
-    layer = chunk.get("id")
-    if not layer or not status:
-        # Podman and builds send whole lines, sometimes several in one chunk.
-        text = status or str(chunk.get("stream") or "")
-        return [OutputLine(line) for line in text.splitlines() if line.strip()]
-    if status.startswith("Pulling from"):
-        return [OutputLine(f"{layer}: {status}")]
-    current, total = _clamped(chunk.get("progressDetail") or {})
-    events: list[Event] = [LayerProgressed(str(layer), status, current, total)]
-    if not total:
-        events.append(OutputLine(f"{layer}: {status}"))
-    return events
 
 
 class Engine:
@@ -297,7 +241,7 @@ class Engine:
     def remove(self, reference: str) -> list[str]:
         """Remove a name (untag, or delete when last); returns the engine's lines."""
         result = self._call(self.api.remove_image, reference) or []
-        lines = [f"{key}: {_familiar_value(str(value))}" for item in result for key, value in item.items()]
+        lines = [f"{key}: {familiar_value(str(value))}" for item in result for key, value in item.items()]
         return sorted(lines, key=lambda line: not line.startswith("Untagged"))  # Podman lists Deleted first
 
     def login(self, registry: str, username: str, password: str) -> str:
@@ -340,7 +284,7 @@ class Engine:
             params["tlsVerify"] = _tls_flag(registry, tls_verify)
         url = self.api._url("/images/{0}/push", repository)
         chunks = self._stream(url, params, _auth_header(username, password))
-        yield from _finish_push(f"{repository}:{tag}", chunks)
+        yield from push_events(f"{repository}:{tag}", chunks)
 
     def pull(self, reference: str, username: str | None, password: str | None,
              tls_verify: bool | None = None) -> Iterator[Event]:
@@ -381,7 +325,7 @@ class Engine:
     def _finish_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
         digest = None
         for chunk in chunks:
-            error = _stream_error(chunk)
+            error = stream_error(chunk)
             if error:
                 yield CommandFailed(error)
                 return
@@ -422,7 +366,7 @@ class Engine:
     def _run_container(self, container: Any) -> Iterator[Event]:
         try:
             container.start()
-            for line in _lines(container.logs(stream=True, follow=True)):
+            for line in text_lines(container.logs(stream=True, follow=True)):
                 yield OutputLine(line)
             code = int(container.wait().get("StatusCode", 0))
             if code != 0:
@@ -440,7 +384,7 @@ class Engine:
         try:
             chunks = self.api.build(path=context_dir, tag=tag, rm=True, decode=True)
             for chunk in chunks:
-                error = _stream_error(chunk)
+                error = stream_error(chunk)
                 if error:
                     yield CommandFailed(error)
                     return
@@ -458,13 +402,13 @@ class Engine:
             raise EngineError(_api_text(error)) from None
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             raise EngineUnavailable(self._lost_message(error)) from None
-        events = [event for event in map(_engine_event, raw) if event is not None]
+        events = [event for event in map(engine_event, raw) if event is not None]
         return sorted((event for event in events if since_nano <= event.time_nano <= until_nano),
                       key=lambda event: event.time_nano)
 
     def _recorded_events(self, since_nano: int, until_nano: int) -> Iterator[dict[str, Any]]:
         if self.kind == "docker":
-            return self.api.events(since=_seconds(since_nano), until=_seconds(until_nano),
+            return self.api.events(since=seconds_text(since_nano), until=seconds_text(until_nano),
                                    filters=self._image_filter(), decode=True)
         # Podman takes only whole seconds and waits for an `until` in the future; stream=false
         # answers at once with everything so far, and the caller cuts by timeNano.
@@ -474,7 +418,7 @@ class Engine:
         return iter(self.api._stream_helper(response, decode=True))
 
     def _image_filter(self) -> dict[str, str] | None:
-        # Podman 4's compat endpoint returns nothing for type=image; _engine_event filters instead.
+        # Podman 4's compat endpoint returns nothing for type=image; engine_event filters instead.
         return {"type": "image"} if self.kind == "docker" else None
 
     def watch(self, stop: threading.Event, since_nano: int | None = None) -> Iterator[EngineEvent]:
@@ -485,7 +429,7 @@ class Engine:
         """
         since = None
         if since_nano is not None:
-            since = _seconds(since_nano) if self.kind == "docker" else since_nano // 1_000_000_000
+            since = seconds_text(since_nano) if self.kind == "docker" else since_nano // 1_000_000_000
         stream = self._call(self.api.events, since=since, filters=self._image_filter(), decode=True)
         finished = threading.Event()
 
@@ -499,7 +443,7 @@ class Engine:
         closer.start()
         try:
             for raw in _until_broken(stream):
-                event = _engine_event(raw)
+                event = engine_event(raw)
                 if event is not None and event.time_nano >= (since_nano or 0) and not stop.is_set():
                     yield event
             if not stop.is_set():
@@ -513,43 +457,11 @@ class Engine:
         self.client.close()
 
 
-def _finish_push(reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
-    """Events of a push stream, ending with PushFinished or CommandFailed."""
-    digest: str | None = None
-    size: int | None = None
-    for chunk in chunks:
-        error = _stream_error(chunk)
-        if error:
-            yield CommandFailed(error)
-            return
-        aux = chunk.get("aux")
-        if isinstance(aux, dict) and aux.get("Digest"):
-            digest, size = str(aux["Digest"]), int(aux.get("Size") or 0) or None
-        found = _DIGEST_LINE.search(str(chunk.get("status") or ""))
-        if found and digest is None:
-            digest, size = found.group(1), int(found.group(2))
-        yield from progress_events(chunk)
-    yield PushFinished(reference, digest, size)
-
-
 def _api_text(error: docker.errors.APIError) -> str:
     explanation = error.explanation
     if isinstance(explanation, bytes):
         explanation = explanation.decode(errors="replace")
     return str(explanation or error).strip()
-
-
-def familiar_name(name: str) -> str:
-    """A name as the docker CLI shows it: Podman's docker.io/library/x becomes x."""
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if name.startswith(prefix):
-            return name[len(prefix):]
-    return name
-
-
-def _familiar_value(value: str) -> str:
-    """An image name or ID as Docker prints it (Podman leaves out docker.io/ and sha256: differently)."""
-    return f"sha256:{value}" if re.fullmatch(r"[0-9a-f]{64}", value) else familiar_name(value)
 
 
 def _local_image(attrs: dict[str, Any]) -> LocalImage:
@@ -568,36 +480,9 @@ def _digest_for(image: LocalImage, reference: str) -> str | None:
     return None
 
 
-def _seconds(nano: int) -> str:
-    return f"{nano // 1_000_000_000}.{nano % 1_000_000_000:09d}"
-
-
 def _until_broken(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     """The stream's items until it ends or its connection breaks (a closed stream ends quietly)."""
     with contextlib.suppress(requests.RequestException, OSError, ValueError):
         yield from stream
 
 
-def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
-    pending = ""
-    for chunk in chunks:
-        pending += chunk.decode(errors="replace")
-        *complete, pending = pending.split("\n")
-        yield from complete
-    if pending:
-        yield pending
-
-
-def _engine_event(raw: dict[str, Any]) -> EngineEvent | None:
-    """An image event from the engine's JSON, or None for anything else."""
-    action = str(raw.get("Action") or raw.get("status") or "")
-    if raw.get("Type", "image") != "image" or action not in IMAGE_ACTIONS:
-        return None
-    actor = raw.get("Actor") or {}
-    attributes = {str(key): str(value) for key, value in (actor.get("Attributes") or {}).items()}
-    actor_id = str(actor.get("ID") or raw.get("id") or "")
-    # Docker names push/pull by ID (repo:tag, its "name" lacks the tag), tag/untag by image ID.
-    name = actor_id if actor_id and not _IMAGE_ID.fullmatch(actor_id) else attributes.get("name", actor_id)
-    name = familiar_name(name)
-    time_nano = int(raw.get("timeNano") or int(raw.get("time") or 0) * 1_000_000_000)
-    return EngineEvent(action, name, time_nano, attributes, actor_id)
