@@ -226,6 +226,23 @@ def test_podman_auth_json_keeps_every_other_entry(tutor_engine: Engine,
     assert json.loads(auth_file.read_text()) == others
 
 
+def test_a_push_abandoned_midway_can_be_pushed_again(fault_lab: FaultLab, layered_image: str,
+                                                     scratch_tags: list[str]) -> None:
+    """What Ctrl-C in the tutor does to a push: the stream is closed; the next push completes."""
+    reference = f"{fault_lab.registry.address}/{fault_lab.user}/abandoned:latest"
+    scratch_tags.append(reference)
+    assert fault_lab.run(f"docker tag {layered_image} {reference}") == []
+    stream = run_command(f"docker push {reference}", fault_lab.session)
+    for event in stream:
+        if isinstance(event, LayerProgressed):
+            break
+    stream.close()
+    finished = pushed(fault_lab.run(f"docker push {reference}"))
+    client = RegistryClient(fault_lab.registry.url, fault_lab.user, fault_lab.password)
+    assert client.manifest(f"{fault_lab.user}/abandoned", "latest")[0] == finished.digest
+    assert others_intact(fault_lab)
+
+
 def test_the_source_image_survives_every_fault(engine: docker.DockerClient, hello_image: str) -> None:
     """Run last in this file: whatever failed above, python-hello-world is still there, same ID."""
     assert engine.images.get("python-hello-world").id == hello_image
