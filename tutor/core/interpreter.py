@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 from tutor.core.credentials import CredentialsError, CredentialStore
 from tutor.core.engine import Engine, EngineError, EngineUnavailable
 from tutor.core.events import Event
-from tutor.core.interpreter_actions import failed, run_parsed
+from tutor.core.interpreter_actions import SUPPORTED, failed, run_parsed
 from tutor.core.registry_api import RegistryError
 from tutor.core.target import InvalidName, Target, parse_reference
+
+__all__ = ["SUPPORTED", "CommandError", "ParsedCommand", "Session", "complete", "parse_command",
+           "run_command"]
 
 PROGRAMS = ("docker", "podman")
 BUILTINS = ("export", "echo", "help")
@@ -27,21 +30,6 @@ TOP_LEVEL = {"login": "login", "logout": "logout", "tag": "tag", "push": "push",
              "version": "version"}
 IMAGE_GROUP = {"tag": "tag", "push": "push", "pull": "pull", "ls": "images", "list": "images",
                "rm": "rmi", "remove": "rmi", "inspect": "inspect"}
-SUPPORTED: tuple[str, ...] = (
-    "export NAME=VALUE",
-    "echo TEXT ($NAME and ${NAME} are expanded)",
-    "docker login [-u USER] [--password-stdin] [REGISTRY]",
-    "docker logout [REGISTRY]",
-    "docker tag SOURCE TARGET            (or: docker image tag)",
-    "docker push NAME[:TAG]              (or: docker image push)",
-    "docker pull NAME[:TAG]              (or: docker image pull)",
-    "docker images [NAME]                (or: docker image ls)",
-    "docker rmi NAME...                  (or: docker image rm)",
-    "docker image inspect NAME",
-    "docker run --rm IMAGE",
-    "docker version",
-    "podman ... (the same commands)",
-)
 
 # action -> {flag: (option name, takes a value)}
 _FLAGS: dict[str, dict[str, tuple[str, bool]]] = {

@@ -17,13 +17,28 @@ from tutor.core.engine import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
 from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
-from tutor.core.target import DOCKER_HUB, InvalidName, Target, normalize_registry, parse_reference
+from tutor.core.target import DOCKER_HUB, Target, normalize_registry, parse_reference
 
 if TYPE_CHECKING:
     from tutor.core.interpreter import ParsedCommand, Session
 
 Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
+SUPPORTED: tuple[str, ...] = (
+    "export NAME=VALUE",
+    "echo TEXT ($NAME and ${NAME} are expanded)",
+    "docker login [-u USER] [--password-stdin] [REGISTRY]",
+    "docker logout [REGISTRY]",
+    "docker tag SOURCE TARGET            (or: docker image tag)",
+    "docker push NAME[:TAG]              (or: docker image push)",
+    "docker pull NAME[:TAG]              (or: docker image pull)",
+    "docker images [NAME]                (or: docker image ls)",
+    "docker rmi NAME...                  (or: docker image rm)",
+    "docker image inspect NAME",
+    "docker run --rm IMAGE",
+    "docker version",
+    "podman ... (the same commands)",
+)
 HELPER_NOTE = (
     "Tip: a credential helper (docker-credential-pass, -secretservice, -osxkeychain, -wincred) keeps "
     "the secret in your system's keyring instead. On Docker Hub and Quay, log in with an access "
@@ -56,8 +71,6 @@ def _builtin(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     elif parsed.action == "echo":
         yield OutputLine(" ".join(parsed.args))
     else:
-        from tutor.core.interpreter import SUPPORTED
-
         yield OutputLine("Commands the tutor runs (one at a time, no shell):")
         yield from (OutputLine("  " + usage) for usage in SUPPORTED)
 
@@ -286,4 +299,3 @@ _HANDLERS: dict[str, Handler] = {
     "tag": _tag, "push": _transfer, "pull": _transfer, "images": _images, "rmi": _rmi,
     "inspect": _inspect, "run": _run, "version": _version,
 }
-__all__ = ["HELPER_NOTE", "InvalidName", "failed", "format_table", "run_parsed"]
