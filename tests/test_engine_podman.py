@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.test_engine import lines, wait_for, watch_in_thread
 from tutor.core.engine import Engine, EngineError, EngineUnavailable
-from tutor.core.events import CommandFailed, Event, LayerProgressed, PullFinished, PushFinished
+from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
 from tutor.core.registry_api import RegistryClient
 
 
@@ -253,3 +253,12 @@ def test_podman_build_streams_its_steps(podman: Engine, podman_engine: docker.Do
     finally:
         with contextlib.suppress(docker.errors.DockerException):
             podman_engine.images.remove(tag)
+
+
+def test_run_prints_the_output_and_leaves_no_container(
+    podman: Engine, podman_engine: docker.DockerClient, podman_hello_image: str,
+) -> None:
+    """`run --rm` on Podman shows the output (even where its default rlimits are refused)."""
+    before = {container.id for container in podman_engine.containers.list(all=True)}
+    assert list(podman.run(HELLO_IMAGE)) == [OutputLine("Hello from python-hello-world!")]
+    assert {container.id for container in podman_engine.containers.list(all=True)} <= before

@@ -25,6 +25,7 @@ import docker
 import docker.auth
 import docker.context
 import docker.errors
+import docker.types
 import docker.utils
 import requests
 
@@ -351,7 +352,7 @@ class Engine:
     def run(self, reference: str) -> Iterator[Event]:
         """`run --rm IMAGE`: the container's output as OutputLine events."""
         try:
-            container = self.client.containers.create(reference, network_mode="none")
+            container = self._started(reference)
         except docker.errors.ImageNotFound:
             yield CommandFailed(f"Unable to find image '{reference}' locally")
             return
@@ -363,9 +364,26 @@ class Engine:
             return
         yield from self._run_container(container)
 
-    def _run_container(self, container: Any) -> Iterator[Event]:
+    def _started(self, reference: str, limited: bool = False) -> Any:
+        """A started container; Podman retries with modest ulimits where it may not raise them."""
+        options: dict[str, Any] = {"network_mode": "none"}
+        if limited:
+            options["ulimits"] = [docker.types.Ulimit(name=name, soft=1024, hard=1024)
+                                  for name in ("nofile", "nproc")]
+        container = self.client.containers.create(reference, **options)
         try:
             container.start()
+        except docker.errors.APIError as error:
+            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+                container.remove(force=True)
+            # Rootful Podman inside a restricted container cannot raise its default rlimits.
+            if self.kind == "podman" and not limited and "error setting rlimit" in _api_text(error):
+                return self._started(reference, limited=True)
+            raise
+        return container
+
+    def _run_container(self, container: Any) -> Iterator[Event]:
+        try:
             for line in text_lines(container.logs(stream=True, follow=True)):
                 yield OutputLine(line)
             code = int(container.wait().get("StatusCode", 0))
