@@ -123,6 +123,13 @@ def test_push_without_login(lab: Lab) -> None:
     assert failure.explanation is not None and failure.explanation.key == "not_logged_in"
 
 
+def test_push_without_login_on_podman(podman_lab: Lab) -> None:
+    """Podman's wording for a missing login is explained the same way as Docker's."""
+    assert podman_lab.run(f"podman tag {HELLO_IMAGE} {podman_lab.target.repository}") == []
+    failure = only_failure(podman_lab.run(f"podman push {podman_lab.target.repository}"))
+    assert failure.explanation is not None and failure.explanation.key == "not_logged_in", failure
+
+
 def test_push_with_a_stored_password_that_no_longer_works(lab: Lab) -> None:
     """Stored credentials the registry refuses are a wrong password, not a missing login."""
     lab.credentials.store(lab.registry.address, lab.user, "stale-password")

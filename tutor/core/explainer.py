@@ -151,6 +151,7 @@ def explanation(key: str, target: Target | None = None, engine_kind: str = "dock
 def explain(message: str, target: Target | None = None, engine_kind: str = "docker",
             lang: str = "en") -> Explanation | None:
     """Explain an engine's or registry's error message, or None when it is not a known mistake."""
+    engine_kind = engine_kind if engine_kind in ("docker", "podman") else "docker"
     for item in CATALOGUE:
         if item.matches(message, engine_kind):
             return explanation(item.key, target, engine_kind, lang)
