@@ -213,6 +213,19 @@ def test_podman_lab_before_and_after_each_step(podman_lab: Lab, registry: Regist
     assert lab.statuses(started) == dict.fromkeys(CHECK_IDS, DONE)
 
 
+def test_podman_image_check_before_and_after(podman_gateway: Engine, registry: RegistryUnderTest,
+                                             account: tuple[str, str], podman_hello_image: str) -> None:
+    """On Podman too, a missing source image is todo and done once it exists."""
+    name = "tutor-check-image-" + secrets.token_hex(4)
+    lab = Lab(podman_gateway, registry, *account, image=name)
+    assert lab.status("image") is TODO
+    podman_gateway.tag(HELLO_IMAGE, name)
+    try:
+        assert lab.status("image") is DONE
+    finally:
+        remove_names(podman_gateway, [name])
+
+
 def test_a_target_for_another_user_changes_the_verdicts(lab: Lab) -> None:
     """Checks follow the target: the same state is not done for a different account name."""
     login(lab)
