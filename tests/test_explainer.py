@@ -7,6 +7,7 @@ import secrets
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +279,15 @@ def test_unknown_certificate_authority(gateway: Engine, tls_registry: RegistryUn
         assert login.explanation is not None and login.explanation.key == "tls_unknown_ca", login
     finally:
         lab.cleanup()
+
+
+def test_login_trusts_the_lab_targets_own_ca(gateway: Engine, tls_registry: RegistryUnderTest,
+                                             tmp_path: Path) -> None:
+    """With the target's CA file (a workshop's TLS practice registry) the same login succeeds."""
+    lab = Lab(gateway, tls_registry, tls_registry.user, tls_registry.password)
+    lab.session.target = replace(lab.target, ca_file=str(tmp_path / "tls" / "ca.crt"))
+    events = lab.run(f"docker login {tls_registry.address} -u {lab.user}", lab.password)
+    assert not failures(events) and lab.credentials.get(tls_registry.address) is not None, events
 
 
 @pytest.fixture
