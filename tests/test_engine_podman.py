@@ -63,6 +63,28 @@ def test_podman_kind_finds_the_user_socket(podman_socket: str, monkeypatch: pyte
     connected.close()
 
 
+def test_podman_kind_accepts_docker_host_pointing_at_podman(
+    podman_socket: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The common `export DOCKER_HOST=unix://.../podman.sock` works for --engine podman too."""
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", podman_socket)
+    connected = Engine.connect("podman")
+    assert connected.kind == "podman" and connected.info.base_url == podman_socket
+    connected.close()
+
+
+def test_podman_kind_passes_over_docker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When only Docker answers, --engine podman says so and how to proceed."""
+    monkeypatch.delenv("CONTAINER_HOST", raising=False)
+    monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
+    with pytest.raises(EngineUnavailable) as caught:
+        Engine.connect("podman")
+    message = str(caught.value)
+    assert message.startswith("unix:///var/run/docker.sock is docker, not podman. Use --engine docker")
+    assert "systemctl --user start podman.socket" in message
+
+
 def test_push_to_a_loopback_registry_gives_the_registry_digest(
     podman: Engine, podman_engine: docker.DockerClient, registry: RegistryUnderTest,
     account: tuple[str, str], podman_hello_image: str,

@@ -113,8 +113,8 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
     if kind == "docker":
         return docker_urls
     if kind == "podman":
-        container_host = os.environ.get("CONTAINER_HOST")
-        return ([container_host] if container_host else []) + podman_sockets()
+        hosts = [os.environ.get("CONTAINER_HOST"), os.environ.get("DOCKER_HOST")]
+        return list(dict.fromkeys([host for host in hosts if host] + podman_sockets()))
     return list(dict.fromkeys(docker_urls + podman_sockets()))
 
 
@@ -172,18 +172,22 @@ class Engine:
         Raise EngineUnavailable, saying what was tried and how to start an engine.
         """
         tried: list[str] = []
+        other: Engine | None = None
         for url in candidate_urls(kind, base_url):
             engine = cls._try(url)
             if isinstance(engine, str):
                 tried.append(f"{url} ({engine})")
-                continue
-            if kind in ("docker", "podman") and engine.kind != kind:
-                engine.close()
-                raise EngineUnavailable(
-                    f"{url} is {engine.kind}, not {kind}. Use --engine {engine.kind}, or start "
-                    f"{kind} and point DOCKER_HOST at its socket.")
-            return engine
-        raise EngineUnavailable(unavailable_message(kind, tried))
+            elif kind != "auto" and engine.kind != kind:
+                tried.append(f"{url} (that is {engine.kind})")
+                other = other or engine
+            else:
+                return engine
+        message = unavailable_message(kind, tried)
+        if other is not None:
+            other.close()
+            message = (f"{other.info.base_url} is {other.kind}, not {kind}. Use --engine "
+                       f"{other.kind}, or start {kind}.\n{message}")
+        raise EngineUnavailable(message)
 
     @classmethod
     def _try(cls, url: str) -> Engine | str:
@@ -322,6 +326,8 @@ class Engine:
             yield {"error": _api_text(error)}
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             yield {"error": self._lost_message(error)}
+        except ValueError as error:  # a JSON line cut short
+            yield {"error": f"the {self.kind} engine sent an unreadable answer ({error}); try again"}
 
     def _finish_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
         digest = None
