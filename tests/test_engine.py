@@ -45,6 +45,12 @@ def scratch_name(engine: docker.DockerClient) -> Iterator[str]:
                 engine.images.remove(tag)
 
 
+def containers_of(client: docker.DockerClient, image: str) -> list[str]:
+    """IDs of the containers, running or not, made from that image name."""
+    return [str(container.id) for container in client.containers.list(all=True)
+            if container.attrs.get("Config", {}).get("Image") == image]
+
+
 def lines(events: list[Event]) -> list[str]:
     return [event.text for event in events if isinstance(event, OutputLine)]
 
@@ -262,9 +268,9 @@ def test_run_prints_the_output_and_leaves_no_container(
     gateway: Engine, engine: docker.DockerClient, hello_image: str, scratch_name: str,
 ) -> None:
     """`run --rm` shows the container's output and removes it; a missing image fails clearly."""
-    before = {container.id for container in engine.containers.list(all=True)}
-    assert list(gateway.run(HELLO_IMAGE)) == [OutputLine("Hello from python-hello-world!")]
-    assert {container.id for container in engine.containers.list(all=True)} <= before
+    gateway.tag(HELLO_IMAGE, f"{scratch_name}:run")  # a name only this test's containers use
+    assert list(gateway.run(f"{scratch_name}:run")) == [OutputLine("Hello from python-hello-world!")]
+    assert containers_of(engine, f"{scratch_name}:run") == []
     failed = list(gateway.run(f"{scratch_name}:none"))
     assert failed == [CommandFailed(f"Unable to find image '{scratch_name}:none' locally")]
 

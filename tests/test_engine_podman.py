@@ -15,7 +15,7 @@ import docker
 import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
-from tests.test_engine import lines, wait_for, watch_in_thread
+from tests.test_engine import containers_of, lines, wait_for, watch_in_thread
 from tutor.core.engine import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
 from tutor.core.registry_api import RegistryClient
@@ -281,6 +281,10 @@ def test_run_prints_the_output_and_leaves_no_container(
     podman: Engine, podman_engine: docker.DockerClient, podman_hello_image: str,
 ) -> None:
     """`run --rm` on Podman shows the output (even where its default rlimits are refused)."""
-    before = {container.id for container in podman_engine.containers.list(all=True)}
-    assert list(podman.run(HELLO_IMAGE)) == [OutputLine("Hello from python-hello-world!")]
-    assert {container.id for container in podman_engine.containers.list(all=True)} <= before
+    name = f"localhost/tutor-run-{os.getpid()}:{time.monotonic_ns()}"
+    podman.tag(HELLO_IMAGE, name)
+    try:
+        assert list(podman.run(name)) == [OutputLine("Hello from python-hello-world!")]
+        assert containers_of(podman_engine, name) == []
+    finally:
+        podman.remove(name)
