@@ -326,6 +326,15 @@ def test_podman_falls_back_to_docker_config(monkeypatch: pytest.MonkeyPatch) -> 
     assert found is not None and (found.username, found.secret) == ("anna", "tok")
 
 
+def test_podman_namespace_scoped_login_is_found() -> None:
+    """`podman login localhost:5000/team` files the login under that path; get() finds it."""
+    store = CredentialStore("podman")
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(json.dumps({"auths": {"localhost:5000/team": {"auth": "Ym9iOnB3"}}}))
+    found = store.get("localhost:5000")
+    assert found is not None and (found.username, found.secret) == ("bob", "pw")
+
+
 def test_podman_auth_file_named_explicitly_has_no_fallback() -> None:
     """With REGISTRY_AUTH_FILE set, Podman reads only that file, and so does get()."""
     CredentialStore("docker").store("localhost:5000", "anna", "tok")

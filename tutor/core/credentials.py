@@ -74,8 +74,10 @@ def podman_fallback_paths() -> list[Path]:
 
 
 def _same_registry(key: str, registry: str) -> bool:
+    """True when a file's key names the registry, as docker compares them (host part only)."""
+    host = key.split("://", 1)[-1].split("/", 1)[0]
     try:
-        return normalize_registry(key.split("/v1/")[0].split("/v2/")[0]) == registry
+        return normalize_registry(host) == registry
     except InvalidName:
         return False
 
