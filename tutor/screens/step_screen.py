@@ -34,6 +34,11 @@ def is_transfer(line: str) -> bool:
     return len(words) > 1 and any(word in TRANSFER_WORDS for word in words[1:3])
 
 
+def advice(explanation: events.Explanation | None) -> list[str]:
+    """The explainer's why, the step to go back to and the fix, as short lines."""
+    return [line.strip() for line in explanation_lines(explanation)[1:]]
+
+
 def verdict_text(result: CheckResult, next_title: str | None,
                  failure: events.Explanation | None = None) -> str:
     """A check's verdict as lines with a sign and a word; a failed command's explanation comes first."""
@@ -41,16 +46,16 @@ def verdict_text(result: CheckResult, next_title: str | None,
         then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
                 if next_title else _("Press Enter or Ctrl+N to see your summary."))
         return f"✓ {_('Done')}: {result.detail}\n{then}"
-    sign, word = ("✗", _("Not done yet")) if result.status is Status.TODO else ("?", _("Cannot tell yet"))
-    if result.status is Status.UNKNOWN:
-        then = _("F6 skips it for now; the tutor checks it again later.")
-        return "\n".join([f"{sign} {word}: {result.detail}", *([f"→ {result.hint}"] if result.hint else []),
-                          then])
-    lines = [f"✗ {failure.what}", *[x.strip() for x in explanation_lines(failure)[1:]]] if failure else []
-    lines.append(f"{sign} {word}: {result.detail}")
+    lines = [f"✗ {failure.what}", *advice(failure)] if failure else []
+    unknown = result.status is Status.UNKNOWN
+    lines.append(f"? {_('Cannot tell yet')}: {result.detail}" if unknown
+                 else f"✗ {_('Not done yet')}: {result.detail}")
     if result.hint:
         lines.append(f"→ {result.hint}")
-    lines += [line.strip() for line in explanation_lines(result.explanation)[1:]]
+    if result.explanation is not None and (failure is None or failure.key != result.explanation.key):
+        lines += advice(result.explanation)
+    if unknown:
+        lines.append(_("F6 skips it for now; the tutor checks it again later."))
     return "\n".join(lines)
 
 
