@@ -224,7 +224,7 @@ def test_creds_store_helper_round_trip_with_the_cli(
 def test_helper_login_by_cli_is_seen_and_erased_like_logout(
     docker_cli: Cli, registry: RegistryUnderTest, account: tuple[str, str], helper_store: Path,
 ) -> None:
-    """A CLI login into a credHelpers helper is read back; erase() empties helper and auths."""
+    """A CLI login into a credHelpers helper is read back; erase() leaves what logout leaves."""
     user, password = account
     write_config({"credHelpers": {registry.address: "tutortest"}})
     cli_login(docker_cli, registry, user, password)
@@ -232,10 +232,14 @@ def test_helper_login_by_cli_is_seen_and_erased_like_logout(
     assert store.helper_for(registry.address) == "tutortest"
     found = store.get(registry.address)
     assert found is not None and (found.username, found.secret) == (user, password)
+    config_before, helper_before = config_path().read_text(), helper_store.read_text()
+    assert docker_cli("logout", registry.address).returncode == 0
+    by_cli = (json.loads(config_path().read_text()), json.loads(helper_store.read_text()))
+    config_path().write_text(config_before)
+    helper_store.write_text(helper_before)
     assert store.erase(registry.address) is True
-    assert json.loads(helper_store.read_text()) == {}
-    assert json.loads(config_path().read_text())["auths"] == {}
-    assert store.get(registry.address) is None
+    assert (json.loads(config_path().read_text()), json.loads(helper_store.read_text())) == by_cli
+    assert by_cli[1] == {} and store.get(registry.address) is None
 
 
 def test_missing_helper_is_a_clear_error() -> None:
