@@ -118,3 +118,19 @@ async def test_unused_account_name_is_refused_by_the_account_check(
         await settle(pilot)
         assert isinstance(app.screen, StepScreen) and app.screen.step.id == "account"
         assert "Not done yet" in text_of(pilot, "#verdict")
+
+
+async def test_a_password_on_the_command_line_is_never_echoed_or_kept(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """`docker login -p SECRET` is refused with advice; SECRET is neither shown nor kept in history."""
+    user, password = account
+    app = make_app(registry, user, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await type_command(pilot, f"docker login {registry.address} -u {user} -p {password}")
+        await settle(pilot)
+        shown = output_text(pilot)
+        assert password not in shown and "-p ••••••" in shown
+        assert "✗" in shown
+        assert all(password not in line for line in app.lab.history)  # type: ignore[union-attr]
+    assert CredentialStore("docker").get(registry.address) is None

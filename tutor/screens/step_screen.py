@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from textual import work
@@ -26,6 +27,12 @@ from tutor.widgets.push_progress import PushProgress
 from tutor.widgets.step_list import StepList
 
 TRANSFER_WORDS = ("push", "pull")
+_SECRET_OPTION = re.compile(r"(\s(?:-p|--password)(?:=|\s+))(\S+)")
+
+
+def mask_secrets(line: str) -> str:
+    """The line with any password given on it hidden, so it is never echoed or kept in history."""
+    return _SECRET_OPTION.sub(lambda match: match.group(1) + "••••••", line)
 
 
 def is_transfer(line: str) -> bool:
@@ -158,7 +165,8 @@ class StepScreen(TutorScreen[None]):
         if self.running:
             self.notify(_("A command is still running; wait for it to finish."), severity="warning")
             return
-        box.remember(line)
+        if mask_secrets(line) == line:
+            box.remember(line)
         box.value = ""
         self.run_line(line)
 
@@ -182,13 +190,13 @@ class StepScreen(TutorScreen[None]):
         failed = False
         try:
             for line in lines:
-                self.post_message(CommandOutput(events.OutputLine(f"$ {line}")))
+                self.post_message(CommandOutput(events.OutputLine(f"$ {mask_secrets(line)}")))
                 for event in run_command(line, self.lab.session):
                     failed = failed or isinstance(event, events.CommandFailed)
                     self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
                                       else CommandOutput(event))
         finally:
-            self.post_message(CommandFinished(" && ".join(lines), failed))
+            self.post_message(CommandFinished(mask_secrets(" && ".join(lines)), failed))
 
     def on_command_output(self, message: CommandOutput) -> None:
         """Show a command's event; a failure's explanation also goes into the verdict."""
