@@ -159,3 +159,15 @@ async def test_welcome_language_choice_redraws_the_form_in_german(tmp_path: Path
         assert "Kontoname" in labels
         footer = [active.binding.description for active in app.screen.active_bindings.values()]
         assert "Hilfe" in footer, footer
+
+
+async def test_a_bad_name_on_the_command_line_leads_back_to_the_form(
+        registry: RegistryUnderTest, tmp_path: Path) -> None:
+    """`--user Alice` cannot be a namespace: the tutor says why and opens the form to fix it."""
+    options = LabOptions(registry=registry.address, user="Alice", engine="docker", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#user", Input).value == "Alice"
+        assert any("lowercase" in str(note.message) for note in app._notifications)
