@@ -208,9 +208,8 @@ async def test_pull_offer_removes_and_pulls_back(
             engine.images.remove(f"{remote}:latest", noprune=True)
 
 
-async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
-        hello_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On Docker Hub the account step offers the sign-up page and opens it with the learner's browser."""
+def recording_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make $BROWSER a script that writes down each URL it is asked to open; returns that file."""
     import webbrowser
 
     opened = tmp_path / "opened.txt"
@@ -219,6 +218,13 @@ async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
     browser.chmod(0o755)
     monkeypatch.setenv("BROWSER", f"{browser} %s")
     monkeypatch.setattr(webbrowser, "_tryorder", None)  # read BROWSER again, as a fresh process would
+    return opened
+
+
+async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
+        hello_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On Docker Hub the account step offers the sign-up page and opens it with the learner's browser."""
+    opened = recording_browser(tmp_path, monkeypatch)
     options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
     app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
     async with app.run_test(size=(100, 32)) as pilot:
@@ -229,3 +235,22 @@ async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
         await pilot.click("#sign-up")
         await settle(pilot)
     assert opened.read_text().split() == ["https://hub.docker.com/signup"]
+
+
+async def test_registry_view_opens_docker_hubs_page_and_says_when_it_cannot_read(
+        hello_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Offline, the registry view says Docker Hub cannot be reached; `o` opens the repository's page."""
+    from tutor.screens.registry_screen import RegistryScreen
+
+    opened = recording_browser(tmp_path, monkeypatch)
+    options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert app.lab is not None
+        app.push_screen(RegistryScreen(app.lab))
+        await settle(pilot)
+        assert text_of(pilot, "#registry-view").startswith("✗ ")
+        await pilot.press("o")
+        await settle(pilot)
+    assert opened.read_text().split() == ["https://hub.docker.com/r/alice/python-hello-world"]
