@@ -207,6 +207,7 @@ class Engine:
 
     @property
     def kind(self) -> EngineKind:
+        """docker or podman: which engine answered."""
         return self.info.kind
 
     @property
