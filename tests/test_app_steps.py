@@ -221,12 +221,17 @@ def recording_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return opened
 
 
+def hub_app(tmp_path: Path) -> TutorApp:
+    """The tutor aimed at Docker Hub as alice (offline here: Docker Hub cannot be reached)."""
+    options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
+    return TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+
+
 async def test_hub_account_step_opens_the_sign_up_page_in_the_browser(
         hello_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """On Docker Hub the account step offers the sign-up page and opens it with the learner's browser."""
     opened = recording_browser(tmp_path, monkeypatch)
-    options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
-    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    app = hub_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await type_command(pilot, "")
@@ -243,8 +248,7 @@ async def test_registry_view_opens_docker_hubs_page_and_says_when_it_cannot_read
     from tutor.screens.registry_screen import RegistryScreen
 
     opened = recording_browser(tmp_path, monkeypatch)
-    options = LabOptions(registry="docker.io", user="alice", engine="docker", lang="en")
-    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    app = hub_app(tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         assert app.lab is not None
