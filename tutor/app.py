@@ -32,8 +32,10 @@ class TutorApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "registry-tutor"
-    KEYS: ClassVar[list[Binding]] = [Binding("f1,question_mark", "help", N_("Help"), show=False),
-            Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True)]
+    KEYS: ClassVar[list[Binding]] = [
+        Binding("f1,question_mark", "help", N_("Help"), show=False),
+        Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+    ]
 
     def __init__(self, options: LabOptions | None = None, *, watch: bool = True, practice: Any = None,
                  store: ProgressStore | None = None, credentials: Any = None, lab: Lab | None = None) -> None:
