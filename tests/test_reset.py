@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import secrets
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -203,13 +204,15 @@ def test_unreachable_registry_keeps_the_record_for_the_next_reset(
     private_registry.stop()
 
     plan = plan_reset(lab.engine, lab.target, lab.credentials, lab.progress)
-    assert [item.kind for item in plan.items] == ["tag", "login", "progress"]
+    assert [item.kind for item in plan.items] == ["tag", "progress"]
     assert any("could not be asked" in reason for reason in plan.left_alone)
+    assert any("kept, the next reset needs it" in reason for reason in plan.left_alone)
     results = apply_reset(plan, lab.engine, lab.target, lab.credentials, lab.store)
     assert all(result.ok for result in results)
     kept = lab.store.load(lab.progress.key)
-    assert kept.created == {"repository": [lab.target.remote_ref]}
+    assert kept.created == {"repository": [lab.target.remote_ref], "login": [lab.target.auth_key]}
     assert lab.engine.image(lab.target.remote_ref) is None
+    assert lab.credentials.get(lab.target.registry) is not None
 
 
 def test_nothing_recorded_means_nothing_to_do(tutor_engine: Engine, registry: RegistryUnderTest) -> None:
@@ -217,3 +220,31 @@ def test_nothing_recorded_means_nothing_to_do(tutor_engine: Engine, registry: Re
     progress = LessonProgress(ProgressKey(target.registry, "nobody", "push-to-registry"))
     plan = plan_reset(tutor_engine, target, CredentialStore("docker"), progress)
     assert plan.is_empty and plan.left_alone == ()
+
+
+@pytest.fixture
+def frozen_registry_storage(private_registry: RegistryUnderTest) -> Iterator[Path]:
+    """Every file and folder of the registry's storage immutable: it answers 500 to a delete."""
+    storage = private_registry.config.storage_dir
+    yield storage
+    subprocess.run(["chattr", "-R", "-i", str(storage)], check=True)
+
+
+def test_a_registry_that_will_not_delete_is_reported_and_the_record_kept(
+        tutor_engine: Engine, hello_image: str, private_registry: RegistryUnderTest,
+        frozen_registry_storage: Path, scratch_tags: list[str]) -> None:
+    user, password = private_registry.new_account()
+    lab = run_lab(tutor_engine, private_registry.address, user, password, scratch_tags)
+    plan = plan_reset(lab.engine, lab.target, lab.credentials, lab.progress)
+    if subprocess.run(["chattr", "-R", "+i", str(frozen_registry_storage)], capture_output=True).returncode:
+        pytest.skip("chattr +i is not available here")
+    results = {result.item.kind: result for result in apply_reset(plan, lab.engine, lab.target,
+                                                                   lab.credentials, lab.store)}
+    assert not results["repository"].ok
+    assert "would not delete" in results["repository"].message
+    assert "try reset again later" in results["repository"].message
+    assert results["tag"].ok
+    assert not results["login"].ok and "Kept the login" in results["login"].message
+    assert lab.credentials.get(lab.target.registry) is not None
+    kept = lab.store.load(lab.progress.key).created
+    assert kept == {"repository": [lab.target.remote_ref], "login": [lab.target.auth_key]}

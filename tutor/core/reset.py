@@ -69,6 +69,7 @@ class _Planner:
     progress: LessonProgress
     items: list[ResetItem] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
 
     def plan(self) -> ResetPlan:
         for reference in self.progress.created_of("repository"):
@@ -91,9 +92,13 @@ class _Planner:
         except NotFound:
             self.left_alone.append(f"{reference} is no longer on the registry")
             return
-        except (RegistryError, InvalidName, CredentialsError) as error:
+        except InvalidName as error:
+            self.left_alone.append(f"{reference}: {error}")
+            return
+        except (RegistryError, CredentialsError) as error:
             self.left_alone.append(f"{reference}: the registry could not be asked ({error}); "
                                    "try reset again when it answers")
+            self.pending.append(reference)
             return
         pushed = self.progress.facts.get("pushed_digest")
         if isinstance(pushed, str) and pushed and pushed != digest:
@@ -137,6 +142,9 @@ class _Planner:
             self.left_alone.append(f"the login for {key} is already gone")
         elif stored.username != self.target.user:
             self.left_alone.append(f"the login for {key} is now {stored.username}'s, not the lab's")
+        elif self.pending:
+            self.left_alone.append(f"the login for {key}: kept, the next reset needs it to delete "
+                                   f"{', '.join(self.pending)} from the registry")
         else:
             self.items.append(ResetItem("login", key, f"Log out {stored.username} from {key} "
                                         f"(the login the tutor stored in {self.credentials.path})."))
@@ -152,11 +160,16 @@ def apply_reset(plan: ResetPlan, engine: Engine | None, target: Target,
                 credentials: CredentialStore | None, store: ProgressStore) -> list[ResetResult]:
     """Undo the planned items in order; what fails stays recorded for the next reset."""
     progress = plan.progress
-    results = []
+    results: list[ResetResult] = []
     for item in plan.items:
         if item.kind == "progress":
             continue
-        result = _undo(item, engine, target, credentials)
+        remote_failed = [r.item.value for r in results if r.item.kind == "repository" and not r.ok]
+        if item.kind == "login" and remote_failed:
+            result = ResetResult(item, False, f"Kept the login for {item.value}: the next reset needs "
+                                              f"it to delete {', '.join(remote_failed)} from the registry.")
+        else:
+            result = _undo(item, engine, target, credentials)
         results.append(result)
         if result.ok and item.kind != "progress":
             progress.forget_created(item.kind, item.value)
@@ -191,7 +204,12 @@ def _delete_remote(item: ResetItem, target: Target, credentials: CredentialStore
         return ResetResult(item, True, f"{item.value} was already gone from the registry.")
     if digest != item.digest:
         return ResetResult(item, False, f"Left {item.value} alone: it changed since the plan was made.")
-    client.delete_manifest(repository, digest)
+    try:
+        client.delete_manifest(repository, digest)
+    except RegistryError as error:
+        where = f"on {target.web_url}" if target.web_url else "with the registry's own tools"
+        return ResetResult(item, False, f"The registry would not delete {item.value} ({error}); "
+                                        f"delete it {where}, or try reset again later.")
     return ResetResult(item, True, f"Deleted {item.value} from the registry.")
 
 
