@@ -23,6 +23,7 @@ from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, par
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
 _CLIENT_LIFETIME = 60.0  # seconds: bearer tokens of Docker Hub and Quay expire after a few minutes
 _INDEX_KEY = "manifests"
+_PODMAN_EVENT_RETRIES, _PODMAN_EVENT_DELAY = 4, 0.2
 _USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{user}/"),
               RegistryKind.QUAY: ("https://quay.io", "/api/v1/users/{user}")}
 
@@ -296,10 +297,17 @@ def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
 
 def _pulled_after_push(ctx: LabContext) -> bool:
     """True when the engine's events show a pull of the lab's name after its last push."""
-    now = time.time_ns()
-    since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
-    pushed, pulled = _push_and_pull_times(ctx, ctx.engine.image_events(since, now))
-    return pulled is not None and (pushed is None or pulled >= pushed)
+    # Podman writes its event log a moment after the API call returns, so ask it again briefly.
+    attempts = _PODMAN_EVENT_RETRIES if ctx.engine.kind == "podman" else 1
+    for attempt in range(attempts):
+        now = time.time_ns()
+        since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
+        pushed, pulled = _push_and_pull_times(ctx, ctx.engine.image_events(since, now))
+        if pulled is not None and (pushed is None or pulled >= pushed):
+            return True
+        if attempt + 1 < attempts:
+            time.sleep(_PODMAN_EVENT_DELAY)
+    return False
 
 
 def _push_and_pull_times(ctx: LabContext, events: list[Any]) -> tuple[int | None, int | None]:
