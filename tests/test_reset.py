@@ -248,3 +248,17 @@ def test_a_registry_that_will_not_delete_is_reported_and_the_record_kept(
     assert lab.credentials.get(lab.target.registry) is not None
     kept = lab.store.load(lab.progress.key).created
     assert kept == {"repository": [lab.target.remote_ref], "login": [lab.target.auth_key]}
+
+
+def test_a_login_in_another_store_is_reported_not_pretended(lab: LabState,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Podman reads Docker's config.json as a fallback but cannot log out there: say so."""
+    monkeypatch.delenv("REGISTRY_AUTH_FILE")
+    podman_store = CredentialStore("podman")
+    plan = plan_reset(lab.engine, lab.target, podman_store, lab.progress)
+    assert "login" in [item.kind for item in plan.items]
+    results = apply_reset(plan, lab.engine, lab.target, podman_store, lab.store)
+    login = next(result for result in results if result.item.kind == "login")
+    assert not login.ok and "log out there yourself" in login.message
+    assert lab.credentials.get(lab.target.registry) is not None
+    assert lab.store.load(lab.progress.key).created_of("login") == [lab.target.auth_key]

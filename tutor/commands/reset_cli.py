@@ -12,7 +12,7 @@ from typing import Literal
 
 from tutor.core.credentials import CredentialStore
 from tutor.core.engine import Engine, EngineUnavailable
-from tutor.core.progress import ProgressStore
+from tutor.core.progress import LessonProgress, ProgressStore
 from tutor.core.reset import ResetPlan, apply_reset, plan_reset
 from tutor.core.target import DEFAULT_IMAGE, PRACTICE, InvalidName, Target
 
@@ -36,6 +36,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"Nothing to reset: the tutor has no record of {target.user} at {target.registry}.")
         return OK
     engine = _engine(args)
+    try:
+        return _reset(args, target, engine, store, progresses)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _reset(args: argparse.Namespace, target: Target, engine: Engine | None, store: ProgressStore,
+           progresses: list[LessonProgress]) -> int:
     credentials = CredentialStore(engine.kind if engine else _flavour(args))
     plans = [plan_reset(engine, target, credentials, progress) for progress in progresses]
     _print_plans(plans)
@@ -50,8 +59,6 @@ def run(args: argparse.Namespace) -> int:
         for result in apply_reset(plan, engine, target, credentials, store):
             print(f"{'✓ done' if result.ok else '✗ not done'}: {result.message}")
             ok = ok and result.ok
-    if engine is not None:
-        engine.close()
     return OK if ok else FAILED
 
 

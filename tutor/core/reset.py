@@ -188,8 +188,10 @@ def _undo(item: ResetItem, engine: Engine | None, target: Target,
             engine.remove(item.value)
             return ResetResult(item, True, f"Removed the local tag {item.value}.")
         if item.kind == "login" and credentials is not None:
-            credentials.erase(normalize_registry(item.value))
-            return ResetResult(item, True, f"Logged out from {item.value}.")
+            if credentials.erase(normalize_registry(item.value)):
+                return ResetResult(item, True, f"Logged out from {item.value}.")
+            return ResetResult(item, False, f"No login for {item.value} is stored in {credentials.path}; "
+                                            "if one is kept elsewhere, log out there yourself.")
     except (EngineError, EngineUnavailable, CredentialsError, RegistryError, InvalidName) as error:
         return ResetResult(item, False, f"Could not undo: {item.description} ({error})")
     return ResetResult(item, False, f"Could not undo: {item.description} (nothing to do it with)")
