@@ -1,0 +1,48 @@
+"""The UI's small pure parts: message coalescing, secret masking, verdict wording, sizes."""
+
+from __future__ import annotations
+
+from tutor.core import events
+from tutor.core.events import CheckResult, Explanation, Status
+from tutor.screens.messages import LayerProgressed
+from tutor.screens.step_screen import is_transfer, mask_secrets, verdict_text
+from tutor.widgets.registry_view import human_size
+
+
+def test_layer_news_coalesce_per_layer_only() -> None:
+    """A newer update of the same layer replaces a pending one; another layer's never does."""
+    first = LayerProgressed(events.LayerProgressed("aaa", "Pushing", 1, 10))
+    same = LayerProgressed(events.LayerProgressed("aaa", "Pushing", 5, 10))
+    other = LayerProgressed(events.LayerProgressed("bbb", "Pushing", 5, 10))
+    assert first.can_replace(same)
+    assert not first.can_replace(other)
+
+
+def test_passwords_on_a_command_line_are_masked() -> None:
+    """-p, --password VALUE and --password=VALUE are hidden; everything else stays as typed."""
+    assert mask_secrets("docker login -u a -p s3cret x") == "docker login -u a -p •••••• x"
+    assert mask_secrets("docker login --password=s3cret") == "docker login --password=••••••"
+    assert mask_secrets("docker login --password s3cret") == "docker login --password ••••••"
+    assert mask_secrets("docker push localhost:5000/a/p") == "docker push localhost:5000/a/p"
+
+
+def test_transfers_are_recognised() -> None:
+    """push and pull (also as `image push`) get progress bars; other commands do not."""
+    assert is_transfer("docker push x") and is_transfer("podman image pull x")
+    assert not is_transfer("docker images")
+
+
+def test_verdicts_carry_signs_and_put_a_failed_command_first() -> None:
+    """✓ / ✗ / ? lead every verdict; a failed command's explanation comes before the check's."""
+    done = verdict_text(CheckResult("tag", Status.DONE, "tagged"), "Push it")
+    assert done.startswith("✓") and "Push it" in done
+    failure = Explanation("not_tagged", "No such local name.", "Tag first.", "tag", "docker tag a b")
+    todo = verdict_text(CheckResult("push", Status.TODO, "not pushed", "docker push b"), None, failure)
+    assert todo.splitlines()[0] == "✗ No such local name." and "→ docker push b" in todo
+    unknown = verdict_text(CheckResult("account", Status.UNKNOWN, "cannot ask"), "Log in")
+    assert unknown.startswith("? ") and "F6" in unknown
+
+
+def test_sizes_read_like_the_engines() -> None:
+    """Bytes, KiB and MiB with one decimal."""
+    assert (human_size(512), human_size(1536), human_size(3 * 1024 * 1024)) == ("512 B", "1.5 KiB", "3.0 MiB")
