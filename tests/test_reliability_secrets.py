@@ -16,12 +16,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import RegistryUnderTest
-from tests.test_reset import scratch_tags_fixture, tutor_engine_fixture  # noqa: F401 - fixtures
+from tests.lab_support import remove_names
 from tutor.__main__ import main
 from tutor.core.credentials import CredentialStore
 from tutor.core.engine import Engine
@@ -97,57 +98,83 @@ def lab_password() -> str:
     return "Secret-" + secrets.token_hex(12)
 
 
+@dataclass
+class SecretLab:
+    """A whole lab done with a known password, and the argv sampler that watched it."""
+
+    target: Target
+    sampler: ArgvSampler
+    credential_file: Path
+    kind: str
+
+
+@pytest.fixture(params=["docker", "podman"])
+def lab_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The tutor's gateway on the real Docker daemon, or on the test session's Podman service."""
+    if request.param == "docker":
+        request.getfixturevalue("hello_image")
+        engine = Engine.connect("docker")
+    else:
+        request.getfixturevalue("podman_hello_image")
+        socket = request.getfixturevalue("podman_socket")
+        monkeypatch.setenv("CONTAINER_HOST", socket)
+        engine = Engine.connect("podman", base_url=socket)
+    yield engine
+    engine.close()
+
+
 @pytest.fixture
-def whole_lab(tutor_engine: Engine, hello_image: str, private_registry: RegistryUnderTest,
-              scratch_tags: list[str], lab_password: str,
-              caplog: pytest.LogCaptureFixture) -> Iterator[tuple[Target, ArgvSampler]]:
+def whole_lab(lab_engine: Engine, private_registry: RegistryUnderTest, lab_password: str,
+              caplog: pytest.LogCaptureFixture) -> Iterator[SecretLab]:
     """Login, tag, push, remove, pull, with progress saved as the TUI saves it."""
     caplog.set_level(logging.DEBUG)
     user = "learner" + secrets.token_hex(3)
     private_registry.add_user(user, lab_password)
     target = Target(private_registry.address, user)
-    scratch_tags.append(target.remote_ref)
-    session = Session(tutor_engine, target, CredentialStore("docker"), lambda _: lab_password)
+    kind = lab_engine.kind
+    credentials = CredentialStore(kind)
+    session = Session(lab_engine, target, credentials, lambda _: lab_password)
     store = ProgressStore()
     progress = store.load(ProgressKey(target.registry, user, "push-to-registry"))
-    with ArgvSampler(lab_password.encode()) as sampler:
-        run(session, f"docker login -u {user} {target.registry}")
-        progress.record_created("login", target.auth_key)
-        run(session, f"docker tag python-hello-world {target.remote_ref}")
-        progress.record_created("tag", target.remote_ref)
-        finished = run(session, f"docker push {target.remote_ref}")[-1]
-        assert isinstance(finished, PushFinished) and finished.digest
-        progress.mark_done("push", {"pushed_digest": finished.digest})
-        progress.record_created("repository", target.remote_ref)
-        store.save(progress)
-        run(session, f"docker rmi {target.remote_ref}")
-        assert isinstance(run(session, f"docker pull {target.remote_ref}")[-1], PullFinished)
-    yield target, sampler
+    try:
+        with ArgvSampler(lab_password.encode()) as sampler:
+            run(session, f"{kind} login -u {user} {target.registry}")
+            progress.record_created("login", target.auth_key)
+            run(session, f"{kind} tag python-hello-world {target.remote_ref}")
+            progress.record_created("tag", target.remote_ref)
+            finished = run(session, f"{kind} push {target.remote_ref}")[-1]
+            assert isinstance(finished, PushFinished) and finished.digest
+            progress.mark_done("push", {"pushed_digest": finished.digest})
+            progress.record_created("repository", target.remote_ref)
+            store.save(progress)
+            run(session, f"{kind} rmi {target.remote_ref}")
+            assert isinstance(run(session, f"{kind} pull {target.remote_ref}")[-1], PullFinished)
+        yield SecretLab(target, sampler, credentials.path, kind)
+    finally:
+        remove_names(lab_engine, [target.remote_ref])
 
 
-def test_the_password_is_only_in_the_credential_store(whole_lab: tuple[Target, ArgvSampler],
-                                                      isolated_home: Path, lab_password: str,
+def test_the_password_is_only_in_the_credential_store(whole_lab: SecretLab, isolated_home: Path,
+                                                      lab_password: str,
                                                       caplog: pytest.LogCaptureFixture) -> None:
-    target, _ = whole_lab
-    leaks = forms(target.user, lab_password)
-    config = Path(os.environ["DOCKER_CONFIG"]) / "config.json"
-    assert files_holding(isolated_home, leaks["auth"]) == [config]
+    leaks = forms(whole_lab.target.user, lab_password)
+    assert files_holding(isolated_home, leaks["auth"]) == [whole_lab.credential_file]
     assert files_holding(isolated_home, leaks["raw"]) == []
     assert files_holding(isolated_home, leaks["base64"]) == []
     assert all(form not in caplog.text.encode() for form in leaks.values())
     assert (isolated_home / ".local/share/registry-tutor/progress.json").exists()
 
 
-def test_the_password_is_never_in_a_process_argv(whole_lab: tuple[Target, ArgvSampler]) -> None:
-    _, sampler = whole_lab
-    assert sampler.rounds > 0
-    assert sampler.found == []
+def test_the_password_is_never_in_a_process_argv(whole_lab: SecretLab) -> None:
+    assert whole_lab.sampler.rounds > 0
+    assert whole_lab.sampler.found == []
 
 
-def test_after_reset_the_password_is_nowhere(whole_lab: tuple[Target, ArgvSampler], isolated_home: Path,
-                                             lab_password: str, capsys: pytest.CaptureFixture[str]) -> None:
-    target, _ = whole_lab
-    assert main(["reset", "--registry", target.registry, "--user", target.user, "--yes"]) == 0
+def test_after_reset_the_password_is_nowhere(whole_lab: SecretLab, isolated_home: Path, lab_password: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    target = whole_lab.target
+    args = ["reset", "--registry", target.registry, "--user", target.user, "--engine", whole_lab.kind]
+    assert main([*args, "--yes"]) == 0
     output = capsys.readouterr()
     for form in forms(target.user, lab_password).values():
         assert files_holding(isolated_home, form) == []
