@@ -8,9 +8,10 @@ import json
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import docker
 import pytest
@@ -125,10 +126,16 @@ def test_plan_lists_exactly_what_the_lab_made_in_words(lab: LabState) -> None:
 
 
 def test_apply_undoes_only_what_the_lab_made(lab: LabState, engine: docker.DockerClient,
-                                             hello_image: str, scratch_tags: list[str]) -> None:
+                                             hello_image: str, scratch_tags: list[str],
+                                             private_registry: RegistryUnderTest,
+                                             docker_cli: Callable[..., CompletedProcess[str]]) -> None:
     mine = f"tutor-reset-mine-{secrets.token_hex(4)}:latest"
     scratch_tags.append(mine)
-    lab.engine.tag("python-hello-world", mine)
+    assert docker_cli("tag", "python-hello-world", mine).returncode == 0
+    own_user, own_password = private_registry.new_account()
+    own_login = docker_cli("login", private_registry.address, "-u", own_user, "--password-stdin",
+                           stdin=own_password)
+    assert own_login.returncode == 0, own_login.stderr
     other_repository = f"{lab.target.registry}/{lab.target.user}/kept:latest"
     scratch_tags.append(other_repository)
     lab.engine.tag("python-hello-world", other_repository)
@@ -151,6 +158,7 @@ def test_apply_undoes_only_what_the_lab_made(lab: LabState, engine: docker.Docke
     after = json.loads(config.read_text())
     del before["auths"][lab.target.registry]
     assert after == before
+    assert private_registry.address in after["auths"]
 
 
 def test_things_no_longer_the_labs_are_left_alone(lab: LabState, docker_cli: object) -> None:
