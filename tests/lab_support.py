@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import docker
-import pytest
 
 from tests.conftest import RegistryUnderTest
 from tutor.core.checks import CHECK_IDS, LabContext, run_all, run_check
@@ -59,40 +56,6 @@ class Lab:
     def cleanup(self) -> None:
         """Remove the names this lab created (never the shared python-hello-world)."""
         remove_names(self.engine, [self.target.remote_ref])
-
-
-@pytest.fixture
-def gateway(engine: docker.DockerClient) -> Iterator[Engine]:
-    """The engine gateway on the real Docker daemon."""
-    connected = Engine.connect("docker")
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def lab(gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-        hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Docker, the names it created removed afterwards."""
-    fresh = Lab(gateway, registry, *account)
-    yield fresh
-    fresh.cleanup()
-
-
-@pytest.fixture
-def podman_gateway(podman_socket: str) -> Iterator[Engine]:
-    """The engine gateway on the Podman service."""
-    connected = Engine.connect("podman", base_url=podman_socket)
-    yield connected
-    connected.close()
-
-
-@pytest.fixture
-def podman_lab(podman_gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
-               podman_hello_image: str) -> Iterator[Lab]:
-    """A fresh learner on Podman."""
-    fresh = Lab(podman_gateway, registry, *account)
-    yield fresh
-    fresh.cleanup()
 
 
 def remove_names(engine: Engine, names: Iterable[str]) -> None:

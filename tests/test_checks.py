@@ -21,7 +21,7 @@ from tutor.core.events import Status
 from tutor.core.practice import PracticeRegistry
 from tutor.core.target import Target
 
-pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 
 DONE, TODO, UNKNOWN = Status.DONE, Status.TODO, Status.UNKNOWN
 

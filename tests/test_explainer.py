@@ -25,7 +25,7 @@ from tutor.core.registry_server import ServerConfig
 from tutor.core.target import Target
 from tutor.core.tls import ensure_certificates
 
-pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 
 REQUIRED = ("not_logged_in", "denied", "not_tagged", "uppercase", "wrong_password", "http_registry",
             "rate_limit", "registry_down", "engine_down", "no_such_image", "podman_localhost", "other_user")

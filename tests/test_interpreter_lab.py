@@ -12,7 +12,7 @@ from tutor.core.engine import Engine
 from tutor.core.events import Notice, PullFinished, PushFinished, VariableSet
 from tutor.core.registry_api import RegistryClient
 
-pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 
 
 def whole_lab(lab: Lab, cli: str, source_id: str, can_run: bool = True) -> None:

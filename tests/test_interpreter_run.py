@@ -9,7 +9,7 @@ from tests.lab_support import Lab, failures, lines, only_failure
 from tutor.core.events import CommandFailed, Notice, OutputLine, VariableSet
 from tutor.core.interpreter import SUPPORTED, complete, run_command
 
-pytest_plugins = ("tests.lab_support",)  # the gateway and lab fixtures
+pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 
 
 def test_exports_persist_and_echo_expands_them(lab: Lab) -> None:
