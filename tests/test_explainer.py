@@ -315,6 +315,25 @@ def test_http_registry_from_the_daemon(gateway: Engine, lan_registry: RegistryUn
         lab.cleanup()
 
 
+def test_podman_and_a_plain_http_registry_on_the_network(podman_gateway: Engine,
+                                                        lan_registry: RegistryUnderTest,
+                                                        podman_hello_image: str) -> None:
+    """Podman refuses plain HTTP off loopback (explained); with --tls-verify=false login and push work."""
+    lab = Lab(podman_gateway, lan_registry, lan_registry.user, lan_registry.password)
+    try:
+        assert lab.run(f"podman tag {HELLO_IMAGE} {lab.target.repository}") == []
+        refused = only_failure(lab.run(f"podman push {lab.target.repository}"))
+        assert refused.explanation is not None and refused.explanation.key == "http_registry", refused
+        assert refused.explanation.fix == f"podman push --tls-verify=false {lab.target.repository}"
+        login = f"podman login --tls-verify=false -u {lab.user} {lan_registry.address}"
+        assert not failures(events := lab.run(login, lab.password)), events
+        assert not failures(lab.run(f"podman push --tls-verify=false {lab.target.repository}"))
+        client = RegistryClient(lan_registry.url, lab.user, lab.password)
+        assert client.tags(lab.target.api_path) == ["latest"]
+    finally:
+        lab.cleanup()
+
+
 def test_podman_localhost_versus_127(podman_socket: str, registry: RegistryUnderTest,
                                      account: tuple[str, str], podman_hello_image: str) -> None:
     """Logged in to localhost:PORT, pushing to 127.0.0.1:PORT on Podman: the explainer says why."""

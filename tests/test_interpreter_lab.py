@@ -69,11 +69,8 @@ def test_whole_lab_on_docker(lab: Lab, hello_image: str) -> None:
 
 
 def test_whole_lab_on_podman(podman_lab: Lab, podman_hello_image: str) -> None:
-    """The same lab typed with podman runs on the Podman service.
-
-    `run` is left out: this machine's Podman cannot start containers (runc may not set rlimits).
-    """
-    whole_lab(podman_lab, "podman", podman_hello_image, can_run=False)
+    """The same lab typed with podman runs on the Podman service."""
+    whole_lab(podman_lab, "podman", podman_hello_image)
 
 
 def test_the_tutors_login_lets_the_real_docker_cli_push(lab: Lab, docker_cli: Callable[..., Any],

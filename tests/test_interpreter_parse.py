@@ -101,6 +101,12 @@ def test_login_user_in_every_spelling(line: str) -> None:
     assert parsed.options["username"] == "alice" and parsed.args == ("localhost:5000",)
 
 
+def test_podman_takes_tls_verify() -> None:
+    """--tls-verify[=BOOL] is podman's; false turns verification off, a bare flag turns it on."""
+    assert parse("podman push --tls-verify=false alice/x").options["tls_verify"] is False
+    assert parse("podman pull --tls-verify alice/x").options["tls_verify"] is True
+
+
 def test_password_stdin_and_combined_short_flags() -> None:
     """--password-stdin is a flag; -it splits into -i and -t."""
     assert parse("docker login --password-stdin -u alice").options["password_stdin"] is True
@@ -130,6 +136,7 @@ def test_a_password_on_the_line_is_refused_without_repeating_it(line: str) -> No
     ("echo 'unclosed", "close every quote"),
     ("export 1BAD=x", "is not NAME=VALUE"),
     ("docker login -u", "needs a value"),
+    ("docker push --tls-verify=false alice/x", "is a podman option"),
     ("", "Type a command"),
 ])
 def test_unsupported_input_gets_a_message_saying_what_to_do(line: str, says: str) -> None:

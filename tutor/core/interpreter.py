@@ -262,6 +262,9 @@ def _known_flag(program: str, action: str, flag: str,
             f"The tutor does not take a password on the command line: it would stay in your "
             f"shell history. Type {program} login -u USER [REGISTRY] and enter the password when "
             "asked (with an access token where the registry offers one).", key="password_flag")
+    if flag == "--tls-verify" and program == "docker":
+        raise CommandError("`--tls-verify` is a podman option. Docker decides from its daemon's "
+                           "insecure-registries setting; leave the option out.")
     if flag not in flags:
         known = ", ".join(sorted(flags)) or "no options"
         raise CommandError(f"`{flag}` is not supported for `{program} {action}` here (supported: "

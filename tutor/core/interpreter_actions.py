@@ -101,7 +101,7 @@ def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
         yield failed("Error: Password Required", session)
         return
     target = _login_target(registry, username, session.target)
-    problem = _validate_login(target, username, password)
+    problem = _validate_login(target, username, password, plain_http=_tls_verify(parsed) is False)
     if problem is not None:
         yield failed(problem, session, "wrong_password" if "incorrect" in problem else None)
         return
@@ -122,10 +122,11 @@ def _login_target(registry: str, username: str, current: Target) -> Target:
                   ca_file=current.ca_file if same else None)
 
 
-def _validate_login(target: Target, username: str, password: str) -> str | None:
+def _validate_login(target: Target, username: str, password: str, plain_http: bool = False) -> str | None:
     """None when the registry accepts the login now, else the message docker would print."""
-    client = RegistryClient(target.api_base, username, password, ca_file=target.ca_file)
-    where = f'Error response from daemon: Get "{target.api_base}/v2/"'
+    base = f"http://{target.registry}" if plain_http else target.api_base
+    client = RegistryClient(base, username, password, ca_file=target.ca_file)
+    where = f'Error response from daemon: Get "{base}/v2/"'
     try:
         client.check_login()
     except Unauthorized:
@@ -170,10 +171,16 @@ def _transfer(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     reference = parsed.args[0]
     username, secret = _credentials(reference, session)
     method = session.engine.push if parsed.action == "push" else session.engine.pull
-    for event in method(reference, username, secret):
+    for event in method(reference, username, secret, tls_verify=_tls_verify(parsed)):
         if isinstance(event, CommandFailed) and event.explanation is None:
             event = _transfer_failure(event.message, reference, username, session)
         yield event
+
+
+def _tls_verify(parsed: ParsedCommand) -> bool | None:
+    """--tls-verify as typed (podman only), or None: the engine's default for the address."""
+    value = parsed.options.get("tls_verify")
+    return value if isinstance(value, bool) else None
 
 
 def _transfer_failure(message: str, reference: str, username: str | None,
