@@ -1,6 +1,7 @@
 """Code that runs in a child process of the bench: `python -m tests.bench.child MODE [ARGS...]`.
 
-Modes print one line `READY` (start-up) or one JSON line (measurements) on stdout.
+Modes print one line `READY CPU_MS` (start-up; the process's CPU time so far) or one JSON line
+(measurements) on stdout.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import resource
 import sys
+import time
 from typing import Any
 
 from textual.app import App, ComposeResult
@@ -49,8 +51,8 @@ async def startup_baseline() -> None:
 
 
 def ready() -> None:
-    """Tell the parent the screen is drawn."""
-    sys.stdout.write("READY\n")
+    """Tell the parent the screen is drawn, and how much CPU (all threads) it took to get there."""
+    sys.stdout.write(f"READY {time.process_time() * 1000:.1f}\n")
     sys.stdout.flush()
 
 

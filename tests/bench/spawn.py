@@ -16,8 +16,8 @@ def _command(mode: str, args: list[str]) -> list[str]:
     return [sys.executable, "-m", "tests.bench.child", mode, *args]
 
 
-def time_to_ready(mode: str, args: list[str]) -> float:
-    """Milliseconds from spawning a child to its READY line."""
+def time_to_ready(mode: str, args: list[str]) -> tuple[float, float]:
+    """Milliseconds from spawning a child to its READY line, and the CPU ms it reported."""
     started = time.perf_counter()
     child = subprocess.Popen(_command(mode, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, cwd=REPO_ROOT)
@@ -25,9 +25,10 @@ def time_to_ready(mode: str, args: list[str]) -> float:
     line = child.stdout.readline()
     elapsed = (time.perf_counter() - started) * 1000
     _, errors = child.communicate(timeout=60)
-    if line.strip() != "READY":
+    word, _, cpu = line.strip().partition(" ")
+    if word != "READY":
         raise RuntimeError(f"{mode} never drew its screen: {errors.strip()[-600:]}")
-    return elapsed
+    return elapsed, float(cpu)
 
 
 def run_json(mode: str, spec: dict[str, Any], timeout: float = 300) -> dict[str, Any]:
