@@ -40,3 +40,13 @@ def test_quick_bench_reports_every_figure_with_numbers() -> None:
             assert is_number(row["baseline"]) and is_number(row["ratio"]), row
     judged = [row for row in rows if not str(row["figure"]).startswith(" ")]
     assert all(row["target"] and row["met"] in (True, False) for row in judged), judged
+
+
+def test_bench_children_measure_the_tutor_not_the_test_tools() -> None:
+    """The modules a bench child loads pull in neither pytest nor the docker SDK by themselves."""
+    probe = ("import sys, tests.bench.child, tests.bench.tutor_child, tests.bench.lab_run, "
+             "tests.bench.unlock_child; print(sorted({'pytest', 'docker'} & set(sys.modules)))")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
