@@ -63,7 +63,7 @@ def test_a_given_account_is_used_and_confirmed(registry: RegistryUnderTest, acco
                  "--lang", "de"])
     out = capsys.readouterr()
     assert code == 0, out
-    assert f"ok    de/docker account: {user} can log in" in out.out
+    assert f"ok    de/docker account: {user} kann sich bei {registry.address} anmelden" in out.out
 
 
 @pytest.mark.engine
