@@ -117,8 +117,6 @@ def test_uppercase_in_a_repository_is_refused_as_such(parts: list[str], which: i
         raise AssertionError("an uppercase repository name was accepted")
 
 
-@pytest.mark.xfail(strict=True, reason="Reference.__str__ drops docker.io/ even when the first part "
-                                       "then reads as a host (found by the round-trip property)")
 def test_a_docker_hub_name_whose_first_part_has_a_dot_round_trips() -> None:
     parsed = parse_reference("docker.io/first.last/app")
     assert parse_reference(str(parsed)) == parsed

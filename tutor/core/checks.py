@@ -17,7 +17,7 @@ from tutor.core.engine import Engine, EngineError, EngineUnavailable, LocalImage
 from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import current_language
-from tutor.core.registry_api import NotFound, RegistryClient, RegistryError, Unauthorized, _pick_platform
+from tutor.core.registry_api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
 from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
@@ -89,7 +89,7 @@ class _Probe:
         target = self.ctx.target
         digest, body, media_type = client.manifest(target.api_path, target.tag)
         if _INDEX_KEY in body:
-            digest, body, media_type = client.manifest(target.api_path, _pick_platform(body[_INDEX_KEY]))
+            digest, body, media_type = client.manifest(target.api_path, pick_platform(body[_INDEX_KEY]))
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
         return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,

@@ -7,6 +7,7 @@ import contextlib
 import json
 import re
 import ssl
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -82,7 +83,7 @@ class RegistryClient:
         self._password = password
         self._timeout = timeout
         self._context = ssl.create_default_context(cafile=ca_file) if ca_file else None
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, tuple[str, float]] = {}
 
     # -- transport -------------------------------------------------------------------------
     def _open(self, method: str, url: str, headers: dict[str, str]) -> _Response:
@@ -104,8 +105,9 @@ class RegistryClient:
 
     def _token(self, params: dict[str, str], scope: str | None) -> str:
         key = scope or ""
-        if key in self._tokens:
-            return self._tokens[key]
+        cached = self._cached_token(key)
+        if cached is not None:
+            return cached
         query = {"service": params.get("service", "")}
         if scope:
             query["scope"] = scope
@@ -120,16 +122,22 @@ class RegistryClient:
             raise RegistryError(f"token service answered {response.status}", response.status)
         body = response.json()
         token = body.get("token") or body.get("access_token") or ""
-        self._tokens[key] = token
+        # The spec's default lifetime is 60 s; renew a little early so a request never races expiry.
+        lifetime = float(body.get("expires_in") or 60)
+        self._tokens[key] = (token, time.monotonic() + max(lifetime - 10, 1))
         return token
+
+    def _cached_token(self, key: str) -> str | None:
+        token, expires = self._tokens.get(key, ("", 0.0))
+        return token if token and time.monotonic() < expires else None
 
     def request(self, method: str, path: str, scope: str | None = None,
                 accept: str | None = None) -> _Response:
         """Send a request, answering a Basic or Bearer challenge once with our credentials."""
         url = self.base_url + path
         headers = {"Accept": accept} if accept else {}
-        if scope is not None and scope in self._tokens:
-            headers["Authorization"] = "Bearer " + self._tokens[scope]
+        if scope is not None and (token := self._cached_token(scope)) is not None:
+            headers["Authorization"] = "Bearer " + token
         response = self._open(method, url, headers)
         if response.status == 401:
             scheme, params = _challenge(response.headers.get("Www-Authenticate", "")
@@ -203,7 +211,7 @@ class RegistryClient:
         """What the registry holds for repository:tag, following an index to linux/amd64."""
         digest, body, media_type = self.manifest(repository, tag)
         if media_type in _INDEX_TYPES:
-            chosen = _pick_platform(body.get("manifests") or [])
+            chosen = pick_platform(body.get("manifests") or [])
             digest, body, media_type = self.manifest(repository, chosen)
         config_digest = body["config"]["digest"]
         created = None
@@ -229,7 +237,8 @@ def _next_link(link: str) -> str:
     return match.group(1) if match else ""
 
 
-def _pick_platform(manifests: list[dict[str, Any]]) -> str:
+def pick_platform(manifests: list[dict[str, Any]]) -> str:
+    """The digest of the linux/amd64 entry of an index, else its first entry."""
     for entry in manifests:
         platform = entry.get("platform") or {}
         if platform.get("os") == "linux" and platform.get("architecture") == "amd64":

@@ -51,7 +51,7 @@ class Reference:
     def repository(self) -> str:
         """The full repository name as the engine shows it (docker.io is left implied)."""
         if self.registry == DOCKER_HUB:
-            return self.path[len("library/"):] if self.path.startswith("library/") else self.path
+            return hub_name(self.path[len("library/"):] if self.path.startswith("library/") else self.path)
         return f"{self.registry}/{self.path}"
 
     def __str__(self) -> str:
@@ -61,6 +61,13 @@ class Reference:
         if self.digest:
             text += f"@{self.digest}"
         return text
+
+
+def hub_name(path: str) -> str:
+    """A Docker Hub path as engines print it: docker.io/ stays where the first part looks like a host."""
+    first = path.split("/", 1)[0]
+    looks_like_host = "/" in path and ("." in first or ":" in first or first == "localhost")
+    return f"{DOCKER_HUB}/{path}" if looks_like_host else path
 
 
 def normalize_registry(address: str) -> str:
@@ -76,6 +83,9 @@ def normalize_registry(address: str) -> str:
         return DOCKER_HUB
     if not text or not _HOST.match(text):
         raise InvalidName(f"'{address}' is not a registry address; use HOST or HOST:PORT")
+    port = text.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in text.rsplit("]", 1)[-1] else ""
+    if port and not 0 < int(port) < 65536:
+        raise InvalidName(f"'{address}' has port {port}; a port is a number from 1 to 65535")
     return text.lower()
 
 
@@ -185,7 +195,7 @@ class Target:
     def repository(self) -> str:
         """USER/IMAGE for Docker Hub, REGISTRY/USER/IMAGE elsewhere: the lab's remote name."""
         path = f"{self.user}/{self.image_name}"
-        return path if self.registry == DOCKER_HUB else f"{self.registry}/{path}"
+        return hub_name(path) if self.registry == DOCKER_HUB else f"{self.registry}/{path}"
 
     @property
     def remote_ref(self) -> str:
