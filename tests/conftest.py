@@ -6,6 +6,7 @@ unless TUTOR_REQUIRE_ENGINE=1 (CI), where it fails the run loudly.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -211,12 +212,18 @@ def podman_hello_image(podman_engine: docker.DockerClient,
     return build_image(podman_engine, tmp_path_factory.mktemp("phello"), HELLO_IMAGE)
 
 
-@pytest.fixture(scope="session")
-def layered_image(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A larger image with several layers, for progress tests; returns its tag."""
+@pytest.fixture
+def layered_image(engine: docker.DockerClient, tmp_path: Path) -> Iterator[str]:
+    """A larger image with several layers of fresh random data, for progress tests; returns its tag.
+
+    Fresh per test: a registry that already holds a layer mounts it instead of uploading it,
+    and then no upload progress would be seen.
+    """
     tag = "tutor-test-layered:" + secrets.token_hex(4)
-    build_image(engine, tmp_path_factory.mktemp("layered"), tag, layers=6, layer_bytes=512 * 1024)
-    return tag
+    build_image(engine, tmp_path / "layered", tag, layers=6, layer_bytes=512 * 1024)
+    yield tag
+    with contextlib.suppress(docker.errors.APIError):
+        engine.images.remove(tag, force=True)
 
 
 @pytest.fixture
