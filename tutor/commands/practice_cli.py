@@ -89,13 +89,13 @@ def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
     before, wanted = registry.status(), registry.last_port() or DEFAULT_PORT
     status = registry.start(host=args.host, port=args.port, tls=args.tls)
     if before.running:
-        print(f"The practice registry is already running at {status.address} (pid {status.pid}).")
+        print(f"The practice registry is already running at {status.address} ({status.runner}).")
         if (args.port not in (None, status.port)) or args.host != status.host or args.tls != status.tls:
             print("It keeps its address: stop it first to change --host, --port or --tls.")
     else:
         if before.stale:
-            print(f"The previous registry (pid {before.pid}) had died; started a new one.")
-        print(f"Practice registry running at {status.address} (pid {status.pid}).")
+            print(f"The previous registry ({before.runner}) had died; started a new one.")
+        print(f"Practice registry running at {status.address} ({status.runner}).")
         if args.port is None and status.port != wanted:
             print(f"Port {wanted} was taken, so it uses port {status.port}.")
     _print_next_steps(registry, status)
@@ -121,7 +121,7 @@ def _stop(registry: PracticeRegistry, args: argparse.Namespace) -> int:
     if registry.stop():
         print(f"Stopped the practice registry at {before.address}.")
     elif before.stale:
-        print(f"The practice registry (pid {before.pid}) had already died; cleared its pid file.")
+        print(f"The practice registry ({before.runner}) had already died; cleared its state.")
     else:
         print("The practice registry is not running.")
     return OK
@@ -130,10 +130,10 @@ def _stop(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 def _status(registry: PracticeRegistry, args: argparse.Namespace) -> int:
     status = registry.status()
     if status.running:
-        print(f"Practice registry: running at {status.address} (pid {status.pid}"
+        print(f"Practice registry: running at {status.address} ({status.runner}"
               f"{', TLS' if status.tls else ''})")
     elif status.stale:
-        print(f"Practice registry: NOT RUNNING - it died (pid {status.pid} is gone).")
+        print(f"Practice registry: NOT RUNNING - it died ({status.runner} is gone).")
         print("Start it again with: registry-tutor practice start")
     else:
         print("Practice registry: stopped. Start it with: registry-tutor practice start")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +51,7 @@ DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
+_PORT_RETRIES = 25
 
 
 class EngineUnavailable(Exception):
@@ -404,6 +406,98 @@ class Engine:
             with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
                 container.remove(force=True)
 
+    def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int],
+                    mounts: dict[str, str], labels: dict[str, str] | None = None,
+                    environment: dict[str, str] | None = None) -> str:
+        """Start a long-running container in the background and return its ID; raise EngineError.
+
+        publish is (host_ip, host_port, container_port), TCP. mounts maps host paths to container
+        paths; a container path ending in ':ro' is mounted read-only. No restart policy: a service
+        that dies stays dead, so its owner notices.
+        """
+        host_ip, host_port, container_port = publish
+        options: dict[str, Any] = {
+            "name": name, "command": command, "labels": labels or {},
+            "environment": environment or {}, "restart_policy": {"Name": "no"},
+            "ports": {f"{container_port}/tcp": (host_ip, host_port)},
+            "mounts": [_bind_mount(source, target) for source, target in mounts.items()],
+        }
+        user = self._service_user()
+        if user:
+            options["user"] = user
+        return str(self._call(self._service_started, image, options))
+
+    def _service_user(self) -> str | None:
+        """uid:gid of the caller on a rootful Docker, so files the service writes stay the caller's.
+
+        Rootless engines (and Podman, rootless or run by root) already map the container's root
+        to the caller; there a numeric user would be a stranger to its own files.
+        """
+        if self.kind != "docker" or not hasattr(os, "getuid") or os.getuid() == 0:
+            return None
+        options = self._call(self.client.info).get("SecurityOptions") or []
+        if any("rootless" in str(option) for option in options):
+            return None
+        return f"{os.getuid()}:{os.getgid()}"
+
+    def _service_started(self, image: str, options: dict[str, Any], limited: bool = False) -> str:
+        if limited:
+            options = {**options, "ulimits": [docker.types.Ulimit(name=name, soft=1024, hard=1024)
+                                              for name in ("nofile", "nproc")]}
+        container = self.client.containers.create(image, **options)
+        try:
+            container.start()
+        except docker.errors.APIError as error:
+            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+                container.remove(force=True, v=True)
+            # As for run: rootful Podman in a restricted container cannot raise its default rlimits.
+            if self.kind == "podman" and not limited and "error setting rlimit" in _api_text(error):
+                return self._service_limited(image, options)
+            raise
+        return str(container.id)
+
+    def _service_limited(self, image: str, options: dict[str, Any]) -> str:
+        """Start with modest ulimits; Podman may hold the failed try's port for a moment."""
+        for _ in range(_PORT_RETRIES):
+            try:
+                return self._service_started(image, options, limited=True)
+            except docker.errors.APIError as error:
+                if "address already in use" not in _api_text(error):
+                    raise
+                time.sleep(0.2)
+        return self._service_started(image, options, limited=True)
+
+    def container_running(self, container_id: str) -> bool:
+        """True when the container exists and runs (not exited, not paused)."""
+        try:
+            attrs = self._call(self.api.inspect_container, container_id)
+        except EngineError as error:
+            if _no_such_container(error):
+                return False
+            raise
+        state = attrs.get("State") or {}
+        return bool(state.get("Running")) and not state.get("Paused")
+
+    def container_logs(self, container_id: str, tail: int = 20) -> str:
+        """The last lines a container wrote (empty when it is gone), for error messages."""
+        try:
+            raw = self._call(self.api.logs, container_id, tail=tail)
+        except EngineError as error:
+            if _no_such_container(error):
+                return ""
+            raise
+        return raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+
+    def stop_container(self, container_id: str, timeout: int = 5) -> None:
+        """Stop the container and remove it with its anonymous volumes; a missing one is fine."""
+        for step in (lambda: self.api.stop(container_id, timeout=timeout),
+                     lambda: self.api.remove_container(container_id, v=True, force=True)):
+            try:
+                self._call(step)
+            except EngineError as error:
+                if not (_no_such_container(error) or "already in progress" in str(error)):
+                    raise
+
     def build(self, context_dir: str, tag: str) -> Iterator[Event]:
         """Build an image from a folder with a Dockerfile, streaming the build's output."""
         try:
@@ -487,6 +581,16 @@ def _api_text(error: docker.errors.APIError) -> str:
     if isinstance(explanation, bytes):
         explanation = explanation.decode(errors="replace")
     return str(explanation or error).strip()
+
+
+def _no_such_container(error: EngineError) -> bool:
+    return "no such container" in str(error).lower()
+
+
+def _bind_mount(source: str, target: str) -> docker.types.Mount:
+    read_only = target.endswith(":ro")
+    return docker.types.Mount(target.removesuffix(":ro"), str(Path(source).resolve()), type="bind",
+                              read_only=read_only)
 
 
 def _local_image(attrs: dict[str, Any]) -> LocalImage:

@@ -1,10 +1,13 @@
 """The offline practice registry: a real Distribution registry the tutor starts and looks after.
 
 Its data dir (default: platformdirs user_data_dir('registry-tutor')/practice-registry, mode 0700)
-holds config.yml, htpasswd (bcrypt, 0600), storage/, registry.log, state.json (pid, host, port,
-tls; written atomically), tls/ (the small CA and server certificate, with --tls) and
+holds config.yml, htpasswd (bcrypt, 0600), storage/, registry.log, state.json (pid, or container
+and engine, host, port, tls; written atomically), tls/ (the small CA and server certificate, with --tls) and
 admin-password (0600): the password of the hidden account `tutor-admin`, which the tutor uses
 to read the catalog for status, board and reset. It is never listed as a learner's account.
+
+The registry runs as a process of the installed registry program, or, when none is installed,
+as a container of the registry image on Docker or Podman (tutor.core.practice_container).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bcrypt
 import platformdirs
@@ -34,9 +37,12 @@ from tutor.core.registry_server import RegistryServerError, ServerConfig
 from tutor.core.target import InvalidName, is_loopback, validate_user
 from tutor.core.tls import ensure_certificates, tls_files
 
+if TYPE_CHECKING:
+    from tutor.core.practice_container import RunningContainer
+
 DEFAULT_PORT = 5000
 ADMIN_USER = "tutor-admin"
-REGISTRY_IMAGE = "registry:2"
+REGISTRY_IMAGE = "registry:2"  # run on the engine when no registry program is installed
 _REPOSITORIES = Path("docker/registry/v2/repositories")
 
 
@@ -65,6 +71,12 @@ class PracticeStatus:
     tls: bool = False
     ca_file: str | None = None
     data_dir: str = ""
+    container: str | None = None
+
+    @property
+    def runner(self) -> str:
+        """What runs it, for people: 'pid 1234' or 'container 0123456789ab'."""
+        return f"container {self.container[:12]}" if self.container else f"pid {self.pid}"
 
 
 @dataclass(frozen=True)
@@ -182,9 +194,27 @@ class PracticeRegistry:
         return data if isinstance(data, dict) else {}
 
     def _state(self) -> dict[str, Any]:
-        """The running registry's state (pid, host, port, tls), or {} when none was started."""
+        """The running registry's state (pid or container, host, port, tls), or {} when none was started."""
         data = self._read_state_file()
-        return data if isinstance(data.get("pid"), int) else {}
+        return data if isinstance(data.get("pid"), int) or _container_of(data) else {}
+
+    def _alive(self, state: dict[str, Any]) -> bool:
+        container = _container_of(state)
+        if container is not None:
+            from tutor.core import practice_container
+
+            return practice_container.is_running(container)
+        return _pid_alive(state["pid"], self._state_config(state).config_file)
+
+    def _halt(self, state: dict[str, Any]) -> None:
+        """Stop what state names; a dead container is removed too, so its name is free again."""
+        container = _container_of(state)
+        if container is not None:
+            from tutor.core import practice_container
+
+            practice_container.stop(container)
+        elif _pid_alive(state["pid"], self._state_config(state).config_file):
+            self._terminate(state["pid"], self._state_config(state).config_file)
 
     def _state_config(self, state: dict[str, Any]) -> ServerConfig:
         return self._config(str(state.get("host", "127.0.0.1")), int(state.get("port", DEFAULT_PORT)),
@@ -213,13 +243,14 @@ class PracticeRegistry:
         if not state:
             return PracticeStatus(False, storage_bytes=storage, users=users, data_dir=str(self.data_dir))
         config = self._state_config(state)
-        alive = _pid_alive(state["pid"], config.config_file)
+        alive = self._alive(state)
         repositories: list[str] = []
         if alive:
             with contextlib.suppress(RegistryError, PracticeError):
                 repositories = self._admin_client(config).catalog()
         return PracticeStatus(
-            running=alive, address=config.address, url=config.url, pid=state["pid"],
+            running=alive, address=config.address, url=config.url, pid=state.get("pid"),
+            container=state.get("container"),
             host=config.host, port=config.port, storage_bytes=storage, users=users,
             repositories=repositories, stale=not alive, tls=config.tls_cert is not None,
             ca_file=str(tls_files(self.tls_dir).ca_cert) if config.tls_cert else None,
@@ -244,8 +275,8 @@ class PracticeRegistry:
             if tls:
                 ensure_certificates(self.tls_dir, host)
             self._ensure_admin()
-            pid = self._launch(config)
-            _write_json(self.state_file, {"version": 1, "pid": pid, "host": host, "port": chosen,
+            launched = self._launch(config)
+            _write_json(self.state_file, {"version": 1, **launched, "host": host, "port": chosen,
                                           "tls": tls, "started_at": _iso(time.time())})
             return self.status()
 
@@ -255,16 +286,15 @@ class PracticeRegistry:
         return current if current.running else self.start()
 
     def stop(self) -> bool:
-        """Stop it; False when nothing was running (a stale pid file is cleared either way)."""
+        """Stop it; False when nothing was running (a stale pid file or container is cleared either way)."""
         with self._locked():
             state = self._state()
             if not state:
                 return False
-            config = self._state_config(state)
-            stopped = _pid_alive(state["pid"], config.config_file)
-            if stopped:
-                self._terminate(state["pid"], config.config_file)
-            _write_json(self.state_file, {"version": 1, "port": config.port})  # the next start reuses it
+            stopped = self._alive(state)
+            self._halt(state)
+            port = self._state_config(state).port
+            _write_json(self.state_file, {"version": 1, "port": port})  # the next start reuses it
             return stopped
 
     def last_port(self) -> int | None:
@@ -283,15 +313,27 @@ class PracticeRegistry:
                 return candidate
         return registry_server.free_port(host)
 
-    def _launch(self, config: ServerConfig) -> int:
+    def _launch(self, config: ServerConfig) -> dict[str, Any]:
+        """Start the registry program, else the registry image; what state.json records of it."""
         binary = registry_server.find_binary()
         if binary is None:
-            raise PracticeError(_no_registry_message())
+            return self._launch_container(config)
         try:
-            return registry_server.start_process(config, binary).pid
+            return {"pid": registry_server.start_process(config, binary).pid}
         except RegistryServerError as error:
             log = config.log_file.read_text(errors="replace")[-600:] if config.log_file.exists() else ""
             raise PracticeError(f"{error}\n{log}".strip()) from error
+
+    def _launch_container(self, config: ServerConfig) -> dict[str, Any]:
+        from tutor.core import practice_container
+
+        try:
+            container = practice_container.launch(config, REGISTRY_IMAGE)
+        except RegistryServerError as error:
+            raise PracticeError(str(error)) from error
+        if container is None:
+            raise PracticeError(_no_registry_message())
+        return {"container": container.container_id, "engine": container.engine_url}
 
     @staticmethod
     def _terminate(pid: int, config_file: Path) -> None:
@@ -373,7 +415,7 @@ class PracticeRegistry:
     def _admin_client(self, config: ServerConfig | None = None) -> RegistryClient:
         if config is None:
             state = self._state()
-            if not state or not _pid_alive(state["pid"], self._state_config(state).config_file):
+            if not state or not self._alive(state):
                 raise PracticeUnreachable("the practice registry is not running; "
                                           "start it with: registry-tutor practice start")
             config = self._state_config(state)
@@ -453,28 +495,19 @@ class PracticeRegistry:
         return sorted(rows, key=lambda row: (row.user, row.repository or ""))
 
 
+def _container_of(state: dict[str, Any]) -> RunningContainer | None:
+    """The registry container a state names, if it names one."""
+    container, engine = state.get("container"), state.get("engine")
+    if not (isinstance(container, str) and container and isinstance(engine, str)):
+        return None
+    from tutor.core.practice_container import RunningContainer
+
+    return RunningContainer(container, engine)
+
+
 def _no_registry_message() -> str:
     """Why nothing can be started, and how to get a registry program or image."""
-    if _engine_has_registry_image():
-        return (f"no registry program is installed; the engine has the '{REGISTRY_IMAGE}' image, but "
-                "the tutor runs the registry program itself: install Debian's 'docker-registry' "
-                "package (apt-get install docker-registry)")
-    return ("no registry program found and no 'registry:2' image in your engine. Either install "
-            "the registry program (Debian/Ubuntu: sudo apt-get install docker-registry), or load "
-            "the image where you have internet: docker pull registry:2")
-
-
-def _engine_has_registry_image() -> bool:
-    try:
-        from tutor.core.engine import Engine
-
-        engine = Engine.connect()
-    except Exception:  # no engine at all is just "not available" here
-        return False
-    try:
-        return engine.image(REGISTRY_IMAGE) is not None
-    except Exception:
-        return False
-    finally:
-        with contextlib.suppress(Exception):
-            engine.close()
+    return (f"no registry program found and no '{REGISTRY_IMAGE}' image in Docker or Podman. Either "
+            "install the registry program (Debian/Ubuntu: sudo apt-get install docker-registry), "
+            f"or load the image where you have internet (docker pull {REGISTRY_IMAGE}; or docker "
+            f"save {REGISTRY_IMAGE} on a machine that has it, then docker load here), and start again.")

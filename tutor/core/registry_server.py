@@ -86,10 +86,11 @@ class ServerConfig:
     port: int = 5000
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    storage: Path | None = None  # default: data_dir/storage (a container mounts it elsewhere)
 
     @property
     def storage_dir(self) -> Path:
-        return self.data_dir / "storage"
+        return self.storage or self.data_dir / "storage"
 
     @property
     def htpasswd(self) -> Path:

@@ -1,0 +1,219 @@
+"""The practice registry as a container of the registry image, when no registry program is installed.
+
+There is no internet here, so the test builds its own registry image FROM scratch around the
+Debian registry program (and the C library it links), under a unique name: the machine's
+`registry:2`, if any, is never touched.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+from docker.models.containers import Container
+
+from tests import test_practice
+from tests.conftest import HELLO_IMAGE, missing
+from tests.test_practice import Practice
+from tutor.core import practice as practice_module
+from tutor.core import registry_server
+from tutor.core.engine import Engine
+from tutor.core.events import PushFinished
+from tutor.core.practice_container import CONTAINER_PORT, LABEL
+from tutor.core.registry_api import RegistryClient
+
+DockerCli = Callable[..., subprocess.CompletedProcess[str]]
+REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")
+practice = test_practice.practice  # the CLI on the test's own data dir; stopped afterwards
+
+
+def _linked_libraries(program: Path) -> list[Path]:
+    """The shared libraries (and loader) a dynamic program needs, from ldd."""
+    listing = subprocess.run(["ldd", str(program)], capture_output=True, text=True, timeout=30)
+    paths = []
+    for line in listing.stdout.splitlines():
+        words = [word for word in line.replace("=>", " ").split() if word.startswith("/")]
+        paths.extend(Path(word) for word in words[:1])
+    return paths
+
+
+def _write_context(folder: Path) -> None:
+    """A FROM-scratch image like registry:2: the program at /bin/registry and what it links."""
+    shutil.copy(REGISTRY_PROGRAM, folder / "registry")
+    lines = ["FROM scratch", "COPY registry /bin/registry"]
+    for index, library in enumerate(_linked_libraries(REGISTRY_PROGRAM)):
+        shutil.copy(library.resolve(), folder / f"lib{index}")
+        lines.append(f"COPY lib{index} {library}")
+    lines += ['ENTRYPOINT ["/bin/registry"]', 'CMD ["serve", "/etc/docker/registry/config.yml"]']
+    (folder / "Dockerfile").write_text("\n".join(lines) + "\n")
+
+
+def _registry_image(client: docker.DockerClient, factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Build the registry image under a unique name; remove it and this run's containers after."""
+    if not REGISTRY_PROGRAM.exists() or shutil.which("ldd") is None:
+        missing("the registry program is needed to build a registry image (apt-get install docker-registry)")
+    folder = factory.mktemp("registry-image")
+    _write_context(folder)
+    tag = f"tutor-test-registry:{secrets.token_hex(4)}"
+    client.images.build(path=str(folder), tag=tag, rm=True)
+    yield tag
+    ours = str(factory.getbasetemp())  # every data dir of this run lies below it
+    for container in client.containers.list(all=True, filters={"label": LABEL}):
+        if container.labels.get(LABEL, "").startswith(ours):
+            container.remove(force=True, v=True)
+    client.images.remove(tag, force=True)
+
+
+@pytest.fixture(scope="module")
+def registry_image(engine: docker.DockerClient, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real registry image on the Docker daemon."""
+    yield from _registry_image(engine, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def podman_registry_image(podman_engine: docker.DockerClient,
+                          tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same registry image in Podman's storage."""
+    yield from _registry_image(podman_engine, tmp_path_factory)
+
+
+@pytest.fixture
+def containerized(practice: Practice, registry_image: str, monkeypatch: pytest.MonkeyPatch) -> Practice:
+    """The practice CLI on a machine without a registry program, whose Docker has the image."""
+    monkeypatch.setattr(registry_server, "find_binary", lambda: None)
+    monkeypatch.setattr(practice_module, "REGISTRY_IMAGE", registry_image)
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    return practice
+
+
+def _container(engine: docker.DockerClient, practice: Practice) -> Container:
+    container_id = practice.registry.status().container
+    assert container_id, "the state names no container"
+    return engine.containers.get(container_id)
+
+
+def test_start_runs_the_image_and_the_docker_cli_logs_in_pushes_and_pulls(
+    containerized: Practice, engine: docker.DockerClient, docker_cli: DockerCli, hello_image: str,
+) -> None:
+    """No program: start runs the image on 127.0.0.1:PORT; accounts made later work at once."""
+    started = containerized.start()
+    assert started.code == 0, started.err
+    assert f"running at {containerized.address} (container " in started.out
+    status = containerized.registry.status()
+    assert status.running and status.container and status.pid is None
+    container = _container(engine, containerized)
+    assert container.status == "running" and container.labels[LABEL] == str(containerized.data)
+    published = container.attrs["HostConfig"]["PortBindings"][f"{CONTAINER_PORT}/tcp"]
+    assert published == [{"HostIp": "127.0.0.1", "HostPort": str(containerized.port)}]
+    assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")
+    shown = containerized.run("status")
+    assert shown.code == 0 and f"container {status.container[:12]}" in shown.out
+    again = containerized.run("start")
+    assert again.code == 0 and "already running" in again.out
+    assert containerized.registry.status().container == status.container
+
+    # The same scenario as with the registry program; its account is made after the start,
+    # so the container must see the replaced htpasswd file at once.
+    test_practice.test_docker_cli_logs_in_pushes_and_pulls(containerized, docker_cli, engine, hello_image)
+    (user,) = containerized.registry.users()
+    assert containerized.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
+    assert (containerized.data / "storage" / "docker" / "registry" / "v2" / "repositories" / user).is_dir()
+
+    stopped = containerized.run("stop")
+    assert stopped.code == 0 and "Stopped" in stopped.out
+    with pytest.raises(docker.errors.NotFound):
+        engine.containers.get(status.container)
+    assert not containerized.registry.status().running
+
+
+def _started_then_killed(practice: Practice, engine: docker.DockerClient) -> Container:
+    """Start through the CLI, then `docker kill` the registry's container; returns it."""
+    started = practice.start()
+    assert started.code == 0, started.err
+    container = _container(engine, practice)
+    container.kill()
+    return container
+
+
+def test_a_killed_container_is_reported_and_start_recovers(containerized: Practice,
+                                                          engine: docker.DockerClient) -> None:
+    """docker kill: status says it died (exit 2); start removes the dead one and runs a new one."""
+    old = _started_then_killed(containerized, engine)
+    status = containerized.run("status")
+    assert status.code == 2 and "died" in status.out and "container" in status.out
+    assert containerized.registry.status().stale
+    started = containerized.run("start")
+    assert started.code == 0 and "had died" in started.out, started.err
+    now = containerized.registry.status()
+    assert now.running and now.container != old.id and now.port == containerized.port
+    assert RegistryClient(f"http://127.0.0.1:{containerized.port}").ping()
+    with pytest.raises(docker.errors.NotFound):
+        old.reload()
+
+
+def test_a_container_killed_then_stopped_is_removed(containerized: Practice,
+                                                    engine: docker.DockerClient) -> None:
+    """stop after a kill says it had died and removes the dead container, freeing its name."""
+    old = _started_then_killed(containerized, engine)
+    stopped = containerized.run("stop")
+    assert stopped.code == 0 and "had already died" in stopped.out
+    with pytest.raises(docker.errors.NotFound):
+        old.reload()
+
+
+def test_tls_on_loopback_serves_https_with_the_tutor_ca(containerized: Practice) -> None:
+    """--tls: the in-container config points at the mounted certificate; the CA verifies it."""
+    started = containerized.start("--tls")
+    assert started.code == 0, started.err
+    status = containerized.registry.status()
+    assert status.tls and status.ca_file and status.url and status.url.startswith("https://")
+    assert RegistryClient(status.url, ca_file=status.ca_file).ping()
+    user, password = containerized.add_user()
+    RegistryClient(status.url, user, password, ca_file=status.ca_file).check_login()
+
+
+def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the program nor the image: exit 1, both ways to get one, nothing recorded."""
+    missing_image = f"tutor-test-missing-{secrets.token_hex(4)}:2"
+    monkeypatch.setattr(registry_server, "find_binary", lambda: None)
+    monkeypatch.setattr(practice_module, "REGISTRY_IMAGE", missing_image)
+    ran = practice.start()
+    assert ran.code == 1
+    assert "apt-get install docker-registry" in ran.err and f"docker pull {missing_image}" in ran.err
+    assert not practice.registry.status().running and not (practice.data / "state.json").exists()
+
+
+def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.DockerClient,
+                                   podman_socket: str, podman_registry_image: str,
+                                   podman_hello_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With only Podman answering: start runs the image there; login and a push work; stop removes it."""
+    monkeypatch.setattr(registry_server, "find_binary", lambda: None)
+    monkeypatch.setattr(practice_module, "REGISTRY_IMAGE", podman_registry_image)
+    monkeypatch.setenv("DOCKER_HOST", podman_socket)
+    started = practice.start()
+    assert started.code == 0, started.err
+    status = practice.registry.status()
+    assert status.running and status.container
+    assert podman_engine.containers.get(status.container).status == "running"
+    user, password = practice.add_user()
+    RegistryClient(f"http://127.0.0.1:{practice.port}", user, password).check_login()
+    remote = f"{practice.address}/{user}/{HELLO_IMAGE}:latest"
+    gateway = Engine.connect("podman", base_url=podman_socket)
+    try:
+        gateway.tag(HELLO_IMAGE, remote)
+        events = list(gateway.push(remote, user, password))
+        gateway.remove(remote)
+    finally:
+        gateway.close()
+    assert isinstance(events[-1], PushFinished), events
+    assert practice.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
+    assert practice.run("stop").code == 0
+    with pytest.raises(docker.errors.NotFound):
+        podman_engine.containers.get(status.container)

@@ -1,0 +1,137 @@
+"""The practice registry as a container: the registry image on Docker or Podman.
+
+Used when no registry program is installed. The data dir is mounted read-only at
+/etc/registry-tutor (config.yml, htpasswd, tls/) and its storage read-write at /var/lib/registry.
+The whole folder is mounted, not the htpasswd file alone: accounts are written by replacing the
+file, and a bind mount of a single file would keep showing the old one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tutor.core import registry_server
+from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.registry_server import RegistryServerError, ServerConfig
+
+CONTAINER_DIR = Path("/etc/registry-tutor")
+CONTAINER_STORAGE = Path("/var/lib/registry")
+CONTAINER_PORT = 5000
+LABEL = "org.registry-tutor.practice"
+_READY_SECONDS = 20.0
+
+
+@dataclass(frozen=True)
+class RunningContainer:
+    """A started registry container and the engine it runs on."""
+
+    container_id: str
+    engine_url: str
+
+
+@contextlib.contextmanager
+def connected(engine_url: str | None = None) -> Iterator[Engine]:
+    """An engine connection (the one at engine_url, else the usual one), closed afterwards."""
+    engine = Engine.connect("auto", base_url=engine_url)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def image_candidates(image: str) -> list[str]:
+    """The names the registry image may have locally (Podman keeps the docker.io/library/ prefix)."""
+    first = image.split("/", 1)[0]
+    qualified = "/" in image and ("." in first or ":" in first or first == "localhost")
+    return [image] if qualified else [image, f"docker.io/library/{image}"]
+
+
+def find_image(engine: Engine, image: str) -> str | None:
+    """The ID of the local registry image, or None when the engine does not have it."""
+    for name in image_candidates(image):
+        found = engine.image(name)
+        if found is not None:
+            return found.id
+    return None
+
+
+def container_name(data_dir: Path) -> str:
+    """One container name per data dir, so a leftover container is found and replaced."""
+    digest = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:12]
+    return f"registry-tutor-practice-{digest}"
+
+
+def inner_config(config: ServerConfig) -> ServerConfig:
+    """The same registry as the container sees it: in-container paths, all addresses, port 5000."""
+    def inside(path: Path | None) -> Path | None:
+        return CONTAINER_DIR / path.relative_to(config.data_dir) if path else None
+
+    return ServerConfig(CONTAINER_DIR, "0.0.0.0", CONTAINER_PORT, inside(config.tls_cert),
+                        inside(config.tls_key), storage=CONTAINER_STORAGE)
+
+
+def launch(config: ServerConfig, image: str) -> RunningContainer | None:
+    """Run the registry image and wait until it answers; None when no engine has the image."""
+    try:
+        with connected() as engine:
+            image_id = find_image(engine, image)
+            if image_id is None:
+                return None
+            return _run(engine, config, image_id)
+    except EngineUnavailable:
+        return None
+    except EngineError as error:
+        raise RegistryServerError(f"the engine could not start the registry image: {error}") from None
+
+
+def _run(engine: Engine, config: ServerConfig, image_id: str) -> RunningContainer:
+    registry_server.prepare(config)
+    config.config_file.write_text(registry_server.render_config(inner_config(config)), encoding="utf-8")
+    name = container_name(config.data_dir)
+    engine.stop_container(name)  # a leftover of an earlier run would hold the name
+    container_id = engine.run_service(
+        image_id, name, ["serve", str(CONTAINER_DIR / config.config_file.name)],
+        publish=(config.host, config.port, CONTAINER_PORT),
+        mounts={str(config.data_dir): f"{CONTAINER_DIR}:ro",
+                str(config.storage_dir): str(CONTAINER_STORAGE)},
+        labels={LABEL: str(config.data_dir)},
+    )
+    try:
+        _wait_ready(engine, config, container_id)
+    except RegistryServerError:
+        engine.stop_container(container_id)
+        raise
+    return RunningContainer(container_id, engine.info.base_url)
+
+
+def _wait_ready(engine: Engine, config: ServerConfig, container_id: str) -> None:
+    """Poll the published port until the registry answers; fail early when the container exits."""
+    deadline = time.monotonic() + _READY_SECONDS
+    while True:
+        with contextlib.suppress(RegistryServerError):
+            registry_server.wait_ready(config.url, timeout=0.5)
+            return
+        if not engine.container_running(container_id) or time.monotonic() > deadline:
+            logs = engine.container_logs(container_id).strip()[-600:]
+            state = "stopped at start" if not engine.container_running(container_id) else "did not answer"
+            raise RegistryServerError(f"the registry container {state} ({config.url}).\n{logs}".strip())
+
+
+def is_running(container: RunningContainer) -> bool:
+    """True when the container runs; an engine that no longer answers counts as not running."""
+    try:
+        with connected(container.engine_url) as engine:
+            return engine.container_running(container.container_id)
+    except (EngineUnavailable, EngineError):
+        return False
+
+
+def stop(container: RunningContainer) -> None:
+    """Stop and remove the container (a missing one, or a gone engine, is fine)."""
+    with contextlib.suppress(EngineUnavailable), connected(container.engine_url) as engine:
+        engine.stop_container(container.container_id)
