@@ -26,7 +26,7 @@ def measure(bed: Bed, settings: Settings) -> list[Row]:
     reference = bed.tag(image, f"{setup.registry.address}/{setup.registry.user}/{name}")
     baseline_reference = bed.tag(image, f"{other.address}/{other.user}/{name}")
     try:
-        result = run_json("smooth", {"argv": setup.args(), "reference": reference,
+        result = run_json("app-push", {"argv": setup.args(), "reference": reference,
                                      "baseline_reference": baseline_reference})
     finally:
         for tag in (reference, baseline_reference, image):
