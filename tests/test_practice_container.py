@@ -18,7 +18,7 @@ import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from tests import test_practice
+from tests import test_practice, test_practice_tls
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
 from tutor.core import practice as practice_module
@@ -31,6 +31,7 @@ from tutor.core.registry_api import RegistryClient
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
 REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")
 practice = test_practice.practice  # the CLI on the test's own data dir; stopped afterwards
+veth_address = test_practice_tls.veth_address  # 10.213.0.1 on a network of the test's own
 
 
 def _linked_libraries(program: Path) -> list[Path]:
@@ -176,6 +177,16 @@ def test_tls_on_loopback_serves_https_with_the_tutor_ca(containerized: Practice)
     assert RegistryClient(status.url, ca_file=status.ca_file).ping()
     user, password = containerized.add_user()
     RegistryClient(status.url, user, password, ca_file=status.ca_file).check_login()
+
+
+def test_beyond_loopback_with_tls_a_trusting_docker_daemon_pushes(
+    containerized: Practice, veth_address: str, engine: docker.DockerClient, hello_image: str,
+) -> None:
+    """--host 10.213.0.1 --tls publishes there; the same scenario as with the registry program."""
+    test_practice_tls.test_docker_daemon_trusting_the_printed_ca_pushes_over_tls(
+        containerized, veth_address, engine, hello_image)
+    published = _container(engine, containerized).attrs["HostConfig"]["PortBindings"]
+    assert published[f"{CONTAINER_PORT}/tcp"][0]["HostIp"] == veth_address
 
 
 def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
