@@ -146,7 +146,7 @@ LOGINS = [
     _login("docker login -u 'alice; rm -rf /' <REGISTRY>", "incorrect username or password", "run"),
     _login("docker login -u ålice <REGISTRY>", "incorrect username or password", "run"),
     _login("docker login -u " + "u" * LONG + " <REGISTRY>", "incorrect username or password", "run"),
-    _login("docker login –u <USER> <REGISTRY>", "Usage: docker login"),  # en dash
+    _login("docker login –u <USER> <REGISTRY>", "starts with a long dash (–)"),  # en dash
 ]
 
 FLAGS = [

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from tutor.core.credentials import CredentialsError, CredentialStore
 from tutor.core.engine import Engine, EngineError, EngineUnavailable
 from tutor.core.events import Event
-from tutor.core.interpreter_actions import SUPPORTED, failed, run_parsed
+from tutor.core.interpreter_actions import SUPPORTED, failed, run_parsed, shown, tidy
 from tutor.core.registry_api import RegistryError
 from tutor.core.target import InvalidName, Target, parse_reference
 
@@ -60,12 +60,20 @@ _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _SHELL_SYNTAX = {";": "`;` (several commands)", "|": "`|` (a pipe)", "&": "`&` or `&&`",
                  "<": "`<` (a redirect)", ">": "`>` (a redirect)", "`": "backticks (`...`)",
                  "(": "`(` (a subshell)", ")": "`)` (a subshell)", "\n": "a line break"}
+# Characters a word processor puts where a command has a plain "-" (e.g. "--" becomes "—").
+_LOOK_ALIKE_DASHES = {"\u2014": "a long dash", "\u2013": "a long dash", "\u2015": "a long dash",
+                      "\u2e3a": "a long dash", "\u2e3b": "a long dash", "\ufe58": "a long dash",
+                      "\u2012": "a figure dash", "\u2010": "a typographic dash",
+                      "\u2011": "a non-breaking dash", "\u2212": "a minus-sign dash",
+                      "\ufe63": "a small dash", "\uff0d": "a full-width dash",
+                      "\u00ad": "an invisible soft-hyphen dash"}
 
 
 class CommandError(Exception):
     """A line the interpreter will not run; message says what is wrong and what to type."""
 
     def __init__(self, message: str, key: str | None = None) -> None:
+        message = tidy(message)  # never a raw control character or a 10 kB word on screen
         super().__init__(message)
         self.message = message
         self.key = key
@@ -120,7 +128,7 @@ def _variable(line: str, start: int, variables: Mapping[str, str]) -> tuple[str 
             return None, start + 1
         name, after = match.group(0), match.end()
     if name not in variables:
-        raise CommandError(f"{name} is not set: run export {name}=yourname first")
+        raise CommandError(f"{shown(name)} is not set: run export {shown(name)}=yourname first")
     return variables[name], after
 
 
@@ -177,14 +185,16 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
     if first in ("echo", "help"):
         return ParsedCommand(first, first, tuple(words[1:]), words=tuple(words), sudo=sudo)
     if first not in PROGRAMS:
-        raise CommandError(f"`{first}` is not a command the tutor runs. Type one of: docker, podman, "
+        raise CommandError(f"`{shown(first)}` is not a command the tutor runs. Type one of: docker, podman, "
                            "export, echo, help; for anything else use your own terminal.")
+    _check_dashes(words[1:])
     program, action, rest = first, *_subcommand(first, words[1:])
     if action == "help":
         return ParsedCommand(program, "help", words=tuple(words), sudo=sudo)
     options, args = _options(program, action, rest)
     _check_arity(program, action, args)
     _check_names(action, args)
+    _check_printable(program, action, rest)
     return ParsedCommand(program, action, tuple(args), options, words=tuple(words), sudo=sudo)
 
 
@@ -195,7 +205,7 @@ def _parse_export(program: str, words: list[str], sudo: bool) -> ParsedCommand:
     for word in words:
         match = _ASSIGNMENT.match(word)
         if match is None:
-            raise CommandError(f"`{word}` is not NAME=VALUE: type export {word.upper()}=value "
+            raise CommandError(f"`{shown(word)}` is not NAME=VALUE: type export {shown(word.upper())}=value "
                                "(a name of letters, digits and _, then =, then the value)")
         pairs.append((match.group(1), match.group(2)))
     return ParsedCommand(program, "export", assignments=tuple(pairs), words=(program, *words), sudo=sudo)
@@ -213,7 +223,7 @@ def _subcommand(program: str, words: list[str]) -> tuple[str, list[str]]:
                            f"e.g. {program} image ls")
     if words[0] in TOP_LEVEL:
         return TOP_LEVEL[words[0]], words[1:]
-    raise CommandError(f"`{program} {words[0]}` is not supported here. The tutor runs: "
+    raise CommandError(f"`{program} {shown(words[0])}` is not supported here. The tutor runs: "
                        f"{', '.join(sorted(TOP_LEVEL))} and image {'/'.join(IMAGE_GROUP)}; "
                        "use your own terminal for anything else.")
 
@@ -235,7 +245,8 @@ def _options(program: str, action: str, words: list[str]) -> tuple[dict[str, str
             name, wants_value = _known_flag(program, action, single, flags)
             if wants_value and attached is None:
                 if index >= len(words):
-                    raise CommandError(f"`{single}` needs a value, e.g. {program} {action} {single} VALUE")
+                    raise CommandError(f"`{shown(single)}` needs a value, e.g. {program} {action} "
+                                       f"{shown(single)} VALUE")
                 attached, index = words[index], index + 1
             options[name] = attached if wants_value and attached is not None else _truth(attached)
     return options, args
@@ -267,7 +278,7 @@ def _known_flag(program: str, action: str, flag: str,
                            "insecure-registries setting; leave the option out.")
     if flag not in flags:
         known = ", ".join(sorted(flags)) or "no options"
-        raise CommandError(f"`{flag}` is not supported for `{program} {action}` here (supported: "
+        raise CommandError(f"`{shown(flag)}` is not supported for `{program} {action}` here (supported: "
                            f"{known}). Leave it out, or use your own terminal.")
     return flags[flag]
 
@@ -286,6 +297,27 @@ def _check_names(action: str, args: list[str]) -> None:
             parse_reference(name)
         except InvalidName as error:
             raise CommandError(f"invalid reference format: {error}") from None
+
+
+def _check_dashes(words: list[str]) -> None:
+    """Refuse a word that starts with a dash pasted from a document, naming it and the fix."""
+    for word in words:
+        name = _LOOK_ALIKE_DASHES.get(word[:1])
+        if name is None:
+            continue
+        rest = word.lstrip("-" + "".join(_LOOK_ALIKE_DASHES))
+        typed = "one plain hyphen: -" if len(rest) <= 1 else "two plain hyphens: --"
+        raise CommandError(f"'{shown(word)}' starts with {name} ({word[0]}) pasted from a document; "
+                           f"type {typed}{shown(rest)}")
+
+
+def _check_printable(program: str, action: str, words: list[str]) -> None:
+    """Refuse an argument with a control or invisible character: no name or option has one."""
+    for word in words:
+        if not word.isprintable():
+            hidden = next(char for char in word if not char.isprintable())
+            raise CommandError(f"`{shown(word)}` holds an invisible character ({shown(hidden)}), "
+                               f"likely from a paste: type the `{program} {action}` line again by hand")
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from tutor.core.interpreter import ParsedCommand, Session
 
 Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
+_SHOWN_MAX, _SHOWN_HEAD = 60, 40  # a word longer than _SHOWN_MAX shows its first _SHOWN_HEAD chars
+_HUGE_WORD = re.compile(r"\S{200,}")  # longer than any digest, URL or name a message quotes itself
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 SUPPORTED: tuple[str, ...] = (
     "export NAME=VALUE",
@@ -45,12 +47,31 @@ HELPER_NOTE = (
     "token rather than your password: you can revoke a token without changing your password.")
 
 
+def printable(text: str, keep: str = "") -> str:
+    """The text with every control or invisible character escaped as repr does (\\x00, \\n)."""
+    return "".join(char if char.isprintable() or char in keep else repr(char)[1:-1] for char in text)
+
+
+def shown(word: str) -> str:
+    """A learner's word as a message shows it: escaped, and a huge one cut to its start and length."""
+    if len(word) > _SHOWN_MAX:
+        return printable(word[:_SHOWN_HEAD]) + f"… ({len(word)} characters)"
+    return printable(word)
+
+
+def tidy(message: str, keep: str = "") -> str:
+    """A whole message made safe to show: huge words shortened, control characters escaped."""
+    shortened = _HUGE_WORD.sub(lambda match: shown(match.group(0)), message)
+    return printable(shortened, keep)
+
+
 def failed(message: str, session: Session, key: str | None = None) -> CommandFailed:
     """A CommandFailed with the explainer's explanation for the learner's target."""
     kind = session.engine.kind
+    shown_message = tidy(message, keep="\n")  # the engine's own messages may span lines
     if key is not None:
-        return CommandFailed(message, explanation(key, session.target, kind, session.lang))
-    return CommandFailed(message, explain(message, session.target, kind, session.lang))
+        return CommandFailed(shown_message, explanation(key, session.target, kind, session.lang))
+    return CommandFailed(shown_message, explain(message, session.target, kind, session.lang))
 
 
 def run_parsed(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
