@@ -181,6 +181,54 @@ def test_corrupt_config_is_never_overwritten() -> None:
     assert path.read_text() == '{"auths": {"quay.io": '
 
 
+MALFORMED = [
+    ({"auths": "a string"}, '"auths" is a string, not a JSON object'),
+    ({"auths": ["localhost:5000"]}, '"auths" is a list, not a JSON object'),
+    ({"auths": {"localhost:5000": "YW5uYTpwdw=="}}, '{"localhost:5000": ...} is not a JSON object'),
+    ({"auths": {"localhost:5000": {"auth": "not base64!"}}}, "is not base64 of USER:PASSWORD"),
+    ({"auths": {"localhost:5000": {"auth": "bm9jb2xvbg=="}}}, "is not base64 of USER:PASSWORD"),  # "nocolon"
+    ({"auths": {"localhost:5000": {"auth": 42}}}, '"auth" of "localhost:5000" is not a string'),
+    ({"credHelpers": "tutortest"}, '"credHelpers" is a string, not a JSON object'),
+    ({"credHelpers": {"localhost:5000": 7}}, "is not a string"),
+    ({"credsStore": ["tutortest"]}, '"credsStore" is not a string'),
+]
+
+
+@pytest.mark.parametrize(("content", "problem"), MALFORMED, ids=lambda value: str(value)[:40])
+def test_a_malformed_file_is_an_error_that_says_what_to_do(content: dict[str, object], problem: str) -> None:
+    """get, store and erase name the file and the fault, say how to mend it, and write nothing."""
+    path = write_config(content)
+    before = path.read_bytes()
+    store = CredentialStore("docker")
+    for attempt in (lambda: store.get("localhost:5000"), lambda: store.store("localhost:5000", "anna", "pw"),
+                    lambda: store.erase("localhost:5000")):
+        with pytest.raises(CredentialsError) as caught:
+            attempt()
+        message = str(caught.value)
+        assert message.startswith(f"{path}: ") and problem in message
+        assert "left as it is" in message and "never overwrites" in message and "move it aside" in message
+    assert path.read_bytes() == before
+
+
+def test_a_malformed_entry_of_another_registry_does_not_block_this_one() -> None:
+    """Only the entries for the asked registry are read, as the CLIs read them."""
+    path = write_config({"auths": {"elsewhere.example": "junk", "localhost:5000": {}}})
+    store = CredentialStore("docker")
+    assert store.get("localhost:5000") is None
+    store.store("localhost:5000", "anna", "pw")
+    found = store.get("localhost:5000")
+    assert found is not None and (found.username, found.secret) == ("anna", "pw")
+    assert json.loads(path.read_text())["auths"]["elsewhere.example"] == "junk"
+
+
+def test_podman_names_the_fallback_file_that_is_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken docker config.json that Podman falls back to is named, not its own auth.json."""
+    monkeypatch.delenv("REGISTRY_AUTH_FILE")
+    broken = write_config({"auths": {"localhost:5000": {"auth": "%%%"}}})
+    with pytest.raises(CredentialsError, match=f"^{broken}: .*not base64"):
+        CredentialStore("podman").get("localhost:5000")
+
+
 def test_docker_hub_aliases_share_one_key() -> None:
     """docker.io, index.docker.io and the v1 URL all mean Docker Hub's key."""
     store = CredentialStore("docker")

@@ -21,9 +21,10 @@ import pytest
 from tests.conftest import RegistryUnderTest
 from tests.test_reset import scratch_tags_fixture, tutor_engine_fixture  # noqa: F401 - fixtures
 from tutor.core import registry_server
+from tutor.core.checks import LabContext, run_all
 from tutor.core.credentials import CredentialStore
 from tutor.core.engine import Engine
-from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PushFinished
+from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PushFinished, Status
 from tutor.core.interpreter import Session, run_command
 from tutor.core.registry_api import RegistryClient
 from tutor.core.target import Target
@@ -105,7 +106,9 @@ def test_registry_stopped_before_a_push_then_the_next_try_succeeds(fault_lab: Fa
     assert others_intact(fault_lab)
 
 
-def test_registry_killed_in_the_middle_of_a_push(fault_lab: FaultLab, layered_image: str,
+# layered_image comes before fault_lab: the SDK's build reads config.json, and fault_lab's
+# credHelpers entry names a helper that is not installed.
+def test_registry_killed_in_the_middle_of_a_push(layered_image: str, fault_lab: FaultLab,
                                                  scratch_tags: list[str]) -> None:
     reference = f"{fault_lab.registry.address}/{fault_lab.user}/layered:latest"
     scratch_tags.append(reference)
@@ -167,12 +170,14 @@ def test_a_registry_answering_500_fails_clearly_then_recovers(fault_lab: FaultLa
 
 
 @pytest.mark.parametrize("damage", [
-    b"{not json", b"[1, 2]",
-    pytest.param(b'{"auths": "a string"}', marks=pytest.mark.xfail(
-        strict=True, reason="CredentialStore.get reads a string 'auths' as no login instead of an error")),
+    b"{not json", b"[1, 2]", b'{"auths": "a string"}', b'{"auths": {"<REGISTRY>": "not an object"}}',
+    b'{"auths": {"<REGISTRY>": {"auth": "not base64!"}}}',
+    b'{"auths": {"<REGISTRY>": {"auth": "bm9jb2xvbg=="}}}',  # base64 of "nocolon"
+    b'{"auths": {"<REGISTRY>": {"auth": 42}}}', b'{"credHelpers": ["a list"]}',
 ])
 def test_a_corrupt_config_json_is_left_untouched_with_a_clear_error(fault_lab: FaultLab,
                                                                     damage: bytes) -> None:
+    damage = damage.replace(b"<REGISTRY>", fault_lab.registry.address.encode())
     fault_lab.config.write_bytes(damage)
     for line in (f"docker login -u {fault_lab.user} {fault_lab.registry.address}",
                  f"docker push {fault_lab.session.target.remote_ref}",
@@ -181,6 +186,18 @@ def test_a_corrupt_config_json_is_left_untouched_with_a_clear_error(fault_lab: F
         assert str(fault_lab.config) in failure.message
         assert "left as it is" in failure.message
         assert fault_lab.config.read_bytes() == damage
+
+
+def test_the_checks_call_a_malformed_login_entry_unknown_with_the_same_message(fault_lab: FaultLab) -> None:
+    damage = json.dumps({"auths": {fault_lab.registry.address: {"auth": "not base64!"}}}).encode()
+    fault_lab.config.write_bytes(damage)
+    ctx = LabContext(fault_lab.engine, fault_lab.session.target, fault_lab.session.credentials)
+    results = {result.step: result for result in run_all(ctx)}
+    for step in ("login", "push", "verify"):
+        assert results[step].status is Status.UNKNOWN, results[step]
+        assert str(fault_lab.config) in results[step].detail and "left as it is" in results[step].detail
+    assert results["image"].status is Status.DONE
+    assert fault_lab.config.read_bytes() == damage
 
 
 @pytest.fixture
@@ -226,7 +243,7 @@ def test_podman_auth_json_keeps_every_other_entry(tutor_engine: Engine,
     assert json.loads(auth_file.read_text()) == others
 
 
-def test_a_push_abandoned_midway_can_be_pushed_again(fault_lab: FaultLab, layered_image: str,
+def test_a_push_abandoned_midway_can_be_pushed_again(layered_image: str, fault_lab: FaultLab,
                                                      scratch_tags: list[str]) -> None:
     """What Ctrl-C in the tutor does to a push: the stream is closed; the next push completes."""
     reference = f"{fault_lab.registry.address}/{fault_lab.user}/abandoned:latest"

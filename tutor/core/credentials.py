@@ -82,20 +82,37 @@ def _same_registry(key: str, registry: str) -> bool:
         return False
 
 
-def _decode_auth(key: str, entry: dict[str, Any]) -> Credential | None:
+def broken_file(path: Path, problem: str) -> CredentialsError:
+    """The error for a credential file the tutor cannot use: where, what is wrong, what to do."""
+    return CredentialsError(
+        f"{path}: {problem}. The file was left as it is (the tutor never overwrites it): fix it by "
+        f"hand, or move it aside (e.g. rename it to {path.name}.bak), then log in again.")
+
+
+def _decode_auth(path: Path, name: str, key: str, entry: object) -> Credential | None:
+    """The login in one `auths` entry (None when it holds none); a malformed entry raises."""
+    if not isinstance(entry, dict):
+        raise broken_file(path, f'the entry "auths": {{"{name}": ...}} is not a JSON object')
     encoded = entry.get("auth")
-    if isinstance(encoded, str) and encoded:
-        try:
-            username, sep, secret = base64.b64decode(encoded).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
+    if encoded is not None and not isinstance(encoded, str):
+        raise broken_file(path, f'"auth" of "{name}" is not a string')
+    if encoded:
+        username, sep, secret = _user_and_secret(encoded)
         if not sep:
-            return None
+            raise broken_file(path, f'"auth" of "{name}" is not base64 of USER:PASSWORD')
         token = entry.get("identitytoken")  # a token login keeps "user:" in auth
         return Credential(key, username, str(token) if token and not secret else secret)
     if entry.get("username") and entry.get("password"):
         return Credential(key, str(entry["username"]), str(entry["password"]))
     return None
+
+
+def _user_and_secret(encoded: str) -> tuple[str, str, str]:
+    """base64 "user:secret" split at its first colon; ("", "", "") when it is not that."""
+    try:
+        return base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", "", ""
 
 
 class CredentialStore:
@@ -125,16 +142,16 @@ class CredentialStore:
         return self._helper(self._load(self.path), normalize_registry(registry))
 
     def get(self, registry: str) -> Credential | None:
-        """The stored login for a registry (normalised address or docker.io), or None."""
+        """The stored login for a registry, or None; CredentialsError when the file is malformed."""
         normal = normalize_registry(registry)
         config = self._load(self.path)
         helper = self._helper(config, normal)
         if helper is not None:
             return _helper_get(helper, self.key_for(normal))
-        found = self._from_auths(config, normal)
+        found = self._from_auths(self.path, config, normal)
         if found is None and self.flavour == "podman" and not self._explicit:
             for fallback in podman_fallback_paths():
-                found = self._from_auths(self._load(fallback), normal)
+                found = self._from_auths(fallback, self._load(fallback), normal)
                 if found is not None:
                     break
         return found
@@ -144,6 +161,7 @@ class CredentialStore:
         normal = normalize_registry(registry)
         key = self.key_for(normal)
         config = self._load(self.path)
+        self._from_auths(self.path, config, normal)  # a malformed entry is the learner's to mend
         auths = self._auths(config)
         helper = self._helper(config, normal)
         if helper is not None:
@@ -163,12 +181,12 @@ class CredentialStore:
         normal = normalize_registry(registry)
         key = self.key_for(normal)
         config = self._load(self.path)
-        auths = self._auths(config)
+        self._from_auths(self.path, config, normal)  # a malformed entry is the learner's to mend
+        auths, helper = self._auths(config), self._helper(config, normal)
         keys = [key] if normal == DOCKER_HUB else [key, f"http://{key}", f"https://{key}"]
         present = [name for name in keys if name in auths]
         if not present:
             return False
-        helper = self._helper(config, normal)
         if helper is not None:
             with contextlib.suppress(CredentialsError):  # docker logout only warns here
                 _helper_call(helper, "erase", key)
@@ -177,30 +195,31 @@ class CredentialStore:
         self._write(config)
         return True
 
-    def _from_auths(self, config: dict[str, Any], registry: str) -> Credential | None:
-        auths = config.get("auths") or {}
+    def _from_auths(self, path: Path, config: dict[str, Any], registry: str) -> Credential | None:
+        auths = _section(path, config, "auths")
         key = self.key_for(registry)
         names = [key] if key in auths else [name for name in auths if _same_registry(name, registry)]
         for name in names:
-            entry = auths[name]
-            found = _decode_auth(key, entry) if isinstance(entry, dict) else None
+            found = _decode_auth(path, name, key, auths[name])
             if found is not None:
                 return found
         return None
 
     def _helper(self, config: dict[str, Any], registry: str) -> str | None:
-        helpers = config.get("credHelpers") or {}
-        for name, helper in helpers.items():
-            if isinstance(helper, str) and helper and _same_registry(name, registry):
+        for name, helper in _section(self.path, config, "credHelpers").items():
+            if not isinstance(helper, str):
+                raise broken_file(self.path, f'"credHelpers": {{"{name}": ...}} is not a string')
+            if helper and _same_registry(name, registry):
                 return helper
         store = config.get("credsStore")
-        return store if isinstance(store, str) and store else None
+        if store is not None and not isinstance(store, str):
+            raise broken_file(self.path, '"credsStore" is not a string')
+        return store or None
 
     def _auths(self, config: dict[str, Any]) -> dict[str, Any]:
-        auths = config.setdefault("auths", {})
-        if not isinstance(auths, dict):
-            raise CredentialsError(f"{self.path}: \"auths\" is not a JSON object; the file was left "
-                                   "as it is. Fix it by hand or move it away, then log in again.")
+        """The file's `auths` object, added when missing, for writing a login into it."""
+        auths = _section(self.path, config, "auths")
+        config["auths"] = auths
         return auths
 
     def _load(self, path: Path) -> dict[str, Any]:
@@ -216,12 +235,9 @@ class CredentialStore:
         try:
             config = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
-            raise CredentialsError(
-                f"{path} is not valid JSON ({error}); it was left as it is. Fix it by hand or move "
-                "it away, then log in again.") from None
+            raise broken_file(path, f"not valid JSON ({error})") from None
         if not isinstance(config, dict):
-            raise CredentialsError(f"{path} does not hold a JSON object; it was left as it is. "
-                                   "Fix it by hand or move it away, then log in again.")
+            raise broken_file(path, "it does not hold a JSON object ({...})")
         return config
 
     def _write(self, config: dict[str, Any]) -> None:
@@ -243,6 +259,22 @@ class CredentialStore:
                 raise
         except OSError as error:
             raise CredentialsError(f"cannot write {target}: {error.strerror or error}") from None
+
+
+def _section(path: Path, config: dict[str, Any], name: str) -> dict[str, Any]:
+    """A top-level object of the file such as "auths" ({} when absent); any other value raises."""
+    section = config.get(name)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        raise broken_file(path, f'"{name}" is {_json_kind(section)}, not a JSON object')
+    return section
+
+
+def _json_kind(value: object) -> str:
+    """How JSON would name the kind of a value, for messages about a malformed file."""
+    kinds = {str: "a string", list: "a list", bool: "true or false", int: "a number", float: "a number"}
+    return kinds.get(type(value), "something else")
 
 
 def _helper_binary(helper: str) -> str:

@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
+from tutor.core.credentials import CredentialsError
 from tutor.core.i18n import N_, _
 from tutor.core.registry_api import RegistryError
 from tutor.core.reset import registry_client
@@ -60,7 +61,7 @@ class RegistryScreen(TutorModal[None]):
         local_id = local.id if local is not None else None
         try:
             remote = registry_client(target, self.lab.credentials).remote_image(target.api_path, target.tag)
-        except RegistryError as error:
+        except (RegistryError, CredentialsError) as error:
             self.post_message(RegistryFetched(None, local_id, str(error)))
             return
         self.post_message(RegistryFetched(remote, local_id))
