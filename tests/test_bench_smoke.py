@@ -35,6 +35,7 @@ def test_quick_bench_reports_every_figure_with_numbers() -> None:
             f"no row for {title}: {errors[-2000:]}"
     for row in rows:
         assert not str(row["note"]).startswith(("error", "pending")), row
+        assert "NOT" not in str(row["note"]), row  # a lab that did not finish measures nothing
         assert is_number(row["measured"]), row
         if row["ratio"] is not None:
             assert is_number(row["baseline"]) and is_number(row["ratio"]), row
