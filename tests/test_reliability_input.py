@@ -162,9 +162,10 @@ def test_a_look_alike_dash_is_named(line: str, dash: str, typed: str) -> None:
     assert f"({dash})" in message and message.endswith(f": {typed}")
 
 
-def test_a_dash_inside_a_word_is_left_to_the_name_check() -> None:
+@pytest.mark.parametrize("name", ["alice/python‐hello", "—alice/x", "\xad;"], ids=repr)
+def test_a_dash_in_what_is_no_option_is_left_to_the_name_check(name: str) -> None:
     with pytest.raises(CommandError, match="not a valid image name"):
-        parse_command("docker tag python-hello-world alice/python‐hello", {})
+        parse_command(f"docker tag python-hello-world '{name}'", {})
 
 
 def test_run_shows_an_engine_refusal_of_a_huge_name_shortened(bench: Bench) -> None:

@@ -56,6 +56,7 @@ _ARITY: dict[str, tuple[int, int | None, str]] = {
 }
 _NAMES_LIFETIME = 3.0  # seconds a completion may use the same list of local image names
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # what follows the dashes of an option
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
 _SHELL_SYNTAX = {";": "`;` (several commands)", "|": "`|` (a pipe)", "&": "`&` or `&&`",
                  "<": "`<` (a redirect)", ">": "`>` (a redirect)", "`": "backticks (`...`)",
@@ -300,13 +301,13 @@ def _check_names(action: str, args: list[str]) -> None:
 
 
 def _check_dashes(words: list[str]) -> None:
-    """Refuse a word that starts with a dash pasted from a document, naming it and the fix."""
+    """Refuse an option typed with a dash pasted from a document (—all), naming it and the fix."""
     for word in words:
         name = _LOOK_ALIKE_DASHES.get(word[:1])
-        if name is None:
-            continue
         rest = word.lstrip("-" + "".join(_LOOK_ALIKE_DASHES))
-        typed = "one plain hyphen: -" if len(rest) <= 1 else "two plain hyphens: --"
+        if name is None or not _OPTION_NAME.fullmatch(rest):
+            continue
+        typed = "one plain hyphen: -" if len(rest) == 1 else "two plain hyphens: --"
         raise CommandError(f"'{shown(word)}' starts with {name} ({word[0]}) pasted from a document; "
                            f"type {typed}{shown(rest)}")
 
