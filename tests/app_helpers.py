@@ -73,4 +73,4 @@ def text_of(pilot: Pilot[Any], selector: str) -> str:
 def output_text(pilot: Pilot[Any]) -> str:
     """Everything the output log shows."""
     log = pilot.app.screen.query_one("#output")
-    return "\n".join(log.lines)  # type: ignore[attr-defined]
+    return str(log.text)  # type: ignore[attr-defined]

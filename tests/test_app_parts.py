@@ -39,8 +39,27 @@ def test_verdicts_carry_signs_and_put_a_failed_command_first() -> None:
     failure = Explanation("not_tagged", "No such local name.", "Tag first.", "tag", "docker tag a b")
     todo = verdict_text(CheckResult("push", Status.TODO, "not pushed", "docker push b"), None, failure)
     assert todo.splitlines()[0] == "✗ No such local name." and "→ docker push b" in todo
-    unknown = verdict_text(CheckResult("account", Status.UNKNOWN, "cannot ask"), "Log in")
+    unknown = verdict_text(CheckResult("push", Status.UNKNOWN, "registry down"), "Verify")
     assert unknown.startswith("? ") and "F6" in unknown
+
+
+def test_an_account_only_a_login_can_prove_lets_the_learner_go_on() -> None:
+    """UNKNOWN on the account step says to go on and log in, not to skip it."""
+    text = verdict_text(CheckResult("account", Status.UNKNOWN, "cannot confirm alice"), "Log in")
+    assert text.startswith("? ") and "log in" in text and "F6" not in text
+
+
+def test_verdicts_say_each_thing_once_and_point_at_the_offer() -> None:
+    """The explainer's fix is not repeated after the same hint, this step is not "gone back" to, F7 last."""
+    fix = "docker login r -u a"
+    explained = Explanation("not_logged_in", "Not logged in.", "No stored login.", "login", fix)
+    result = CheckResult("login", Status.TODO, "not logged in", "docker login r -u a", explained)
+    text = verdict_text(result, None, offer="→ Or press F7", step_names={"login": "3. Log in"})
+    assert text.count("docker login r -u a") == 1 and "Go back" not in text
+    assert text.splitlines()[-1] == "→ Or press F7"
+    elsewhere = verdict_text(CheckResult("push", Status.TODO, "not pushed", None, explained), None,
+                             step_names={"login": "3. Log in"})
+    assert "3. Log in" in elsewhere
 
 
 def test_sizes_read_like_the_engines() -> None:

@@ -12,6 +12,7 @@ from tutor.app import TutorApp
 from tutor.core.progress import ProgressStore
 from tutor.screens.lab import LabOptions
 from tutor.screens.password_modal import PasswordModal
+from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.push_progress import PushProgress
 
@@ -47,6 +48,8 @@ async def test_podman_lab_up_to_verify(registry: RegistryUnderTest, account: tup
             assert app.screen.query_one(PushProgress).has_class("-indeterminate")
             await type_command(pilot, "")
             await settle(pilot)
+            assert isinstance(app.screen, RegistryScreen)  # verify passed: the registry view opened
+            await pilot.press("escape")
             assert isinstance(app.screen, StepScreen) and app.screen.step.id == "verify"
             assert "✓ Done" in text_of(pilot, "#verdict")
     finally:

@@ -36,7 +36,7 @@ SCREENSHOT = Path(__file__).resolve().parent.parent / "assets" / "screenshot.svg
 VERDICTS = {
     "image": (Status.DONE, "python-hello-world is here (image ID 4c21a8ab07a8)", None),
     "account": (Status.TODO, "The practice registry has no account alice",
-                "Press “Create my account…” and choose a password"),
+                "Ask your instructor, or run: registry-tutor practice add-user alice"),
     "login": (Status.TODO, "Not logged in to localhost:5000", "docker login localhost:5000 -u alice"),
     "tag": (Status.TODO, "No local image is named localhost:5000/alice/python-hello-world:latest yet",
             "docker tag python-hello-world localhost:5000/alice/python-hello-world"),
@@ -127,7 +127,8 @@ def test_step_screen_done(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_step_screen_with_hints(snap_compare: Any, tmp_path: Path) -> None:
-    """Step 2 not done: ✗ verdict with its hint, two hints shown one after the other, the account offer."""
+    """Step 2 not done: ✗ verdict, its hint and "→ Or press F7", two hints one after the other,
+    the "F7 Create my account…" button, and "f7 Create account" first in the footer."""
 
     async def hints(pilot: Pilot[Any]) -> None:
         await settle(pilot)
@@ -159,12 +160,12 @@ def test_skip_confirmation(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_registry_view(snap_compare: Any, tmp_path: Path) -> None:
-    """The registry view: tags, digest, size, layers, the config digest beside the local image ID, ✓."""
+    """Verify passes: the registry view opens by itself; ✓ same image first, then tags, whole digests,
+    size, layers, the config digest above the local image ID, each digest on one line at 80 columns."""
 
     async def view(pilot: Pilot[Any]) -> None:
         await settle(pilot)
-        await pilot.press("f5")
-        await settle(pilot)
+        assert type(pilot.app.screen).__name__ == "RegistryScreen"
         remote = RemoteImage("alice/python-hello-world", "latest", DIGEST, IMAGE_ID,
                              "application/vnd.docker.distribution.manifest.v2+json",
                              (LayerInfo("sha256:" + "5" * 64, 1_048_576),), "2026-01-01T12:00:00Z",
@@ -174,6 +175,25 @@ def test_registry_view(snap_compare: Any, tmp_path: Path) -> None:
 
     app = layout_app(tmp_path, ("image", "account", "login", "tag", "push"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=view)
+
+
+def test_pull_offer_focused(snap_compare: Any, tmp_path: Path) -> None:
+    """Pull step at 80x24: one line per step ("✓ 6 Verify", "▶ 7 Pull"), the legend's four signs, the
+    lesson with its commands whole, the "F7 Remove the local copy…" button focused (accent, bold,
+    underlined), "f7 Pull it back" first in the footer, a short output panel above the command box."""
+
+    async def focus_offer(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        pilot.app.screen.query_one("#run-pull").focus()
+        await pilot.pause()
+
+    app = layout_app(tmp_path, ("image", "account", "login", "tag", "push", "verify"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=focus_offer)
+
+
+def test_step_screen_large(snap_compare: Any, tmp_path: Path) -> None:
+    """The account step at 120x40: the same compact step list, the whole lesson readable, a taller output."""
+    assert snap_compare(layout_app(tmp_path, ("image",)), terminal_size=(120, 40), run_before=settle)
 
 
 def test_help_screen(snap_compare: Any, tmp_path: Path) -> None:

@@ -71,6 +71,19 @@ class TutorApp(App[int]):
             self.options = options
             self.action_connect()
 
+    def change_settings(self) -> None:
+        """Back to the welcome form (registry, user, image, engine, language); Escape keeps the lab."""
+        if not isinstance(self.screen, WelcomeScreen):
+            form = WelcomeScreen(self.options, can_cancel=self.lab is not None)
+            self.push_screen(form, self._settings_changed)
+
+    def _settings_changed(self, options: LabOptions | None) -> None:
+        if options is not None and options != self.options:
+            self.options = options
+            if self.lab is not None:
+                self.lab.save()
+            self.action_connect()
+
     # -- connecting -----------------------------------------------------------------------------
     def action_connect(self) -> None:
         """Connect to the engine and set up the lab (again, from the missing-engine screen)."""
@@ -114,6 +127,10 @@ class TutorApp(App[int]):
             self.watch_worker(self.lab)
         self.show_step(self.lab.first_open())
         self.recheck_worker(self.lab)
+        restored = self.lab.restore_variables()
+        if restored:
+            self.notify(_("Welcome back! ${name} is {user} again, as you set it before.").format(
+                name=restored, user=self.lab.target.user), timeout=8)
 
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:

@@ -50,8 +50,7 @@ class AccountModal(TutorModal[NewAccount | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="account-dialog", classes="dialog"):
             yield Label(_("Create your account on the practice registry"), classes="dialog-title")
-            yield Label(_("Account name"))
-            yield Input(self.user, id="account-user", disabled=True)
+            yield Label(_("Account name: {user}").format(user=self.user), id="account-user", markup=False)
             yield Label(_("Password"))
             yield Input(password=True, id="account-password")
             yield Label(_("Password again"))
@@ -82,12 +81,17 @@ class AccountModal(TutorModal[NewAccount | None]):
             self.dismiss(None)
 
     def _submit(self) -> None:
-        values = [self.query_one(f"#account-{name}", Input).value for name in ("user", "password", "repeat")]
-        problem = account_problem(values[0].strip(), values[1], values[2])
+        password = self.query_one("#account-password", Input).value
+        repeat = self.query_one("#account-repeat", Input).value
+        problem = account_problem(self.user, password, repeat)
         if problem:
             self.query_one("#account-problem", Label).update("✗ " + problem)
+            first = self.query_one("#account-password", Input)
+            if password != repeat:  # start both again rather than leave two hidden texts to compare
+                first.value = self.query_one("#account-repeat", Input).value = ""
+            first.focus()
             return
-        self.dismiss(NewAccount(values[0].strip(), values[1]))
+        self.dismiss(NewAccount(self.user, password))
 
     def action_cancel(self) -> None:
         """Escape closes the form without creating anything."""

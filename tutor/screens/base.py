@@ -47,9 +47,13 @@ class TutorScreen(Screen[ResultType]):
         super().__init__(*args, **kwargs)
         self.relocalize()
 
+    def footer_keys(self) -> list[Binding]:
+        """The screen's own key bindings (a screen may add some that depend on what it shows)."""
+        return self.KEYS
+
     def relocalize(self) -> None:
         """Translate the footer again (after a language switch)."""
-        self._bindings = localized(self._merged_bindings or BindingsMap(), self.KEYS)
+        self._bindings = localized(self._merged_bindings or BindingsMap(), self.footer_keys())
         if self.is_mounted:
             self.refresh_bindings()
 

@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Any
 
 from tutor.core.events import CheckResult, Status
-from tutor.core.i18n import _, current_language
+from tutor.core.i18n import N_, _, current_language
 from tutor.core.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.target import Target
 
@@ -27,6 +27,14 @@ class StepState(Enum):
 
 
 SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
+SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log in"), "tag": N_("Tag"),
+                "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
+
+
+def short_title(step: Any) -> str:
+    """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
+    short = SHORT_TITLES.get(step.id)
+    return _(short) if short else str(step.title)
 
 
 def state_word(state: StepState) -> str:
@@ -52,6 +60,8 @@ class Lab:
     history: list[str] = field(default_factory=list)
     progress: LessonProgress | None = None
     on_save_error: Callable[[str], None] | None = None
+    registry_shown: bool = False
+    _context: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
@@ -102,11 +112,24 @@ class Lab:
         return newly
 
     def context(self) -> Any:
-        """What the core's checks need to judge a step."""
+        """What the checks need: one context per lab, so its registry client and tokens are reused."""
         from tutor.core.checks import LabContext
 
-        return LabContext(self.engine, self.target, self.credentials, self.practice, self.started_nano,
-                          lang=current_language())
+        ctx = self._context
+        if ctx is None or ctx.engine is not self.engine or ctx.target != self.target:
+            ctx = LabContext(self.engine, self.target, self.credentials, self.practice, self.started_nano)
+            self._context = ctx
+        ctx.lang = current_language()
+        return ctx
+
+    def restore_variables(self) -> str | None:
+        """On resume past the account step, set the lesson's user variable again; its name when set."""
+        name = "DOCKERHUB_USERNAME"
+        variables = self.session.variables
+        if self.progress is None or self.progress.state("account") is None or name in variables:
+            return None
+        variables[name] = self.target.user
+        return name
 
     def retarget(self, target: Target) -> None:
         """Use another source image (same account and registry, so progress stays)."""
@@ -147,5 +170,5 @@ class LabOptions:
 
     @property
     def complete(self) -> bool:
-        """True when the welcome screen has nothing left to ask."""
-        return bool(self.registry and self.user)
+        """True when the welcome screen has nothing left to ask (no registry means the practice one)."""
+        return bool(self.user)

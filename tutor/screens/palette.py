@@ -32,6 +32,8 @@ def tutor_commands(app: TutorApp, screen: Screen[Any]) -> Iterable[SystemCommand
 
         yield SystemCommand(_("Reset the lab…"), _("Shows what it will undo, then asks"),
                             lambda: start_reset(app))
+    yield SystemCommand(_("Change registry / user…"), _("Back to the welcome form; your progress is kept"),
+                        app.change_settings)
     yield SystemCommand(_("Switch language (English/Deutsch)"), _("Lesson and screens in the other language"),
                         app.switch_language)
     yield SystemCommand(_("Help"), _("Keys and how the tutor works"), app.action_help)

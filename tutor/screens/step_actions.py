@@ -10,7 +10,7 @@ from textual.widgets import Button
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Status
-from tutor.core.i18n import _
+from tutor.core.i18n import N_, _
 from tutor.core.resources import data_dir
 from tutor.core.target import RegistryKind, Target
 from tutor.screens.messages import CommandFinished, CommandOutput
@@ -21,10 +21,33 @@ if TYPE_CHECKING:
 SIGN_UP_PAGES = {RegistryKind.DOCKER_HUB: "https://hub.docker.com/signup",
                  RegistryKind.QUAY: "https://quay.io/signin/"}
 APP_FOLDER = "python-hello-world"
+OFFER_KEY = "f7"
+# The step's main offer gets F7 in the footer, under this short name.
+MAIN_OFFERS = {"build-app": N_("Build app"), "create-account": N_("Create account"),
+               "sign-up": N_("Sign-up page"), "run-pull": N_("Pull it back")}
 
 
 def _offer(label: str, button_id: str, until_done: bool = True) -> Button:
-    return Button(label, id=button_id, classes="until-done" if until_done else "", compact=True)
+    if button_id in MAIN_OFFERS:
+        label = f"{OFFER_KEY.upper()} {label}"
+    classes = ["until-done"] if until_done else []
+    classes += ["-main"] if button_id in MAIN_OFFERS else []
+    return Button(label, id=button_id, classes=" ".join(classes), compact=True)
+
+
+def main_offer(step_id: str, target: Target) -> str | None:
+    """The id of the step's main offer (the one on F7), if it makes one."""
+    return next((button.id for button in buttons(step_id, target) if button.id in MAIN_OFFERS), None)
+
+
+def offer_line(step_id: str, target: Target) -> str | None:
+    """The verdict's pointer to the main offer, so "not done" also says what the tutor can do."""
+    offer = main_offer(step_id, target)
+    if offer == "create-account":
+        return _("→ Or press F7 to create it here; you choose the password.")
+    if offer is None:
+        return None
+    return _("→ Or press F7 ({label}): the tutor does it for you.").format(label=_(MAIN_OFFERS[offer]))
 
 
 def buttons(step_id: str, target: Target) -> list[Button]:
@@ -45,8 +68,14 @@ def buttons(step_id: str, target: Target) -> list[Button]:
 
 def after_check(screen: StepScreen, result: CheckResult) -> None:
     """Hide offers once the step is done; open the registry view when verify passes the first time."""
+    done = result.status is Status.DONE
     for button in screen.query(".until-done").results(Button):
-        button.display = result.status is not Status.DONE
+        button.display = not done
+    screen.offer_open = main_offer(screen.step.id, screen.lab.target) is not None and not done
+    screen.refresh_bindings()
+    if done and screen.step.id == "verify" and not screen.lab.registry_shown:
+        screen.lab.registry_shown = True
+        screen.action_registry()
 
 
 def pressed(screen: StepScreen, button_id: str) -> None:

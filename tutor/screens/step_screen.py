@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from textual import work
@@ -19,10 +20,10 @@ from tutor.core.lessons import fill, lesson_values
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.lab import SIGNS, Lab, StepState, state_word
+from tutor.screens.lab import SIGNS, Lab, StepState, short_title, state_word
 from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
 from tutor.widgets.command_box import CommandBox
-from tutor.widgets.output_log import OutputLog, explanation_lines
+from tutor.widgets.output_log import OutputLog
 from tutor.widgets.push_progress import PushProgress
 from tutor.widgets.step_list import StepList
 
@@ -41,26 +42,46 @@ def is_transfer(line: str) -> bool:
     return len(words) > 1 and any(word in TRANSFER_WORDS for word in words[1:3])
 
 
-def advice(explanation: events.Explanation | None) -> list[str]:
-    """The explainer's why, the step to go back to and the fix, as short lines."""
-    return [line.strip() for line in explanation_lines(explanation)[1:]]
+def advice(explanation: events.Explanation | None, step_id: str, step_names: Mapping[str, str],
+           said: str = "") -> list[str]:
+    """The explainer's why, the step to go back to (not this one) and a fix not already said."""
+    if explanation is None:
+        return []
+    lines = [f"{_('Why:')} {explanation.why}"]
+    if explanation.step and explanation.step != step_id:
+        name = step_names.get(explanation.step, explanation.step)
+        lines.append(_("Go back to the step: {step}").format(step=name))
+    if explanation.fix and explanation.fix not in said:
+        lines.append(_("Try: {command}").format(command=explanation.fix))
+    return lines
 
 
-def verdict_text(result: CheckResult, next_title: str | None,
-                 failure: events.Explanation | None = None) -> str:
+def confirmed_later(result: CheckResult) -> bool:
+    """True when a later step proves this one (an account the registry only confirms by a login)."""
+    return result.status is Status.UNKNOWN and result.step == "account"
+
+
+def verdict_text(result: CheckResult, next_title: str | None, failure: events.Explanation | None = None,
+                 offer: str | None = None, step_names: Mapping[str, str] | None = None) -> str:
     """A check's verdict as lines with a sign and a word; a failed command's explanation comes first."""
     if result.status is Status.DONE:
         then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
                 if next_title else _("Press Enter or Ctrl+N to see your summary."))
         return f"✓ {_('Done')}: {result.detail}\n{then}"
-    lines = [f"✗ {failure.what}", *advice(failure)] if failure else []
+    if confirmed_later(result):
+        return "\n".join([f"? {_('Cannot tell yet')}: {result.detail}",
+                          _("→ Go on and log in (Enter or Ctrl+N): the login confirms this step.")])
+    names = step_names or {}
+    lines = [f"✗ {failure.what}", *advice(failure, result.step, names, result.hint or "")] if failure else []
     unknown = result.status is Status.UNKNOWN
     lines.append(f"? {_('Cannot tell yet')}: {result.detail}" if unknown
                  else f"✗ {_('Not done yet')}: {result.detail}")
     if result.hint:
         lines.append(f"→ {result.hint}")
     if result.explanation is not None and (failure is None or failure.key != result.explanation.key):
-        lines += advice(result.explanation)
+        lines += advice(result.explanation, result.step, names, "\n".join(lines))
+    if offer:
+        lines.append(offer)
     if unknown:
         lines.append(_("F6 skips it for now; the tutor checks it again later."))
     return "\n".join(lines)
@@ -91,6 +112,15 @@ class StepScreen(TutorScreen[None]):
         self.running = False
         self.checking = False
         self.failure: events.Explanation | None = None
+        self.offer_open = step_actions.main_offer(self.step.id, lab.target) is not None
+        self.relocalize()
+
+    def footer_keys(self) -> list[Binding]:
+        """The step's main offer (if any) comes first, on F7, under its short name."""
+        offer = step_actions.main_offer(self.step.id, self.lab.target) if hasattr(self, "step") else None
+        if offer is None:
+            return self.KEYS
+        return [Binding(step_actions.OFFER_KEY, "offer", step_actions.MAIN_OFFERS[offer]), *self.KEYS]
 
     @property
     def values(self) -> dict[str, str]:
@@ -101,9 +131,9 @@ class StepScreen(TutorScreen[None]):
         yield Header()
         with Horizontal(id="step-body"):
             with Vertical(id="side"):
-                titles = [step.title for step in self.lab.steps]
-                yield StepList(titles, self._states(), self.index, id="step-list")
-                yield Static(" ".join(f"{SIGNS[s]} {state_word(s)}" for s in StepState), id="legend")
+                yield StepList([short_title(step) for step in self.lab.steps], self._states(), self.index,
+                               full_titles=[step.title for step in self.lab.steps], id="step-list")
+                yield Static("\n".join(f"{SIGNS[s]} {state_word(s)}" for s in StepState), id="legend")
             with Vertical(id="step-main"):
                 yield CommandBox(self.lab.history, self._complete, id="command")
                 with VerticalScroll(id="lesson"):
@@ -128,6 +158,8 @@ class StepScreen(TutorScreen[None]):
         """The registry view key shows from the push step on, where there is something to see."""
         if action == "registry":
             return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
+        if action == "offer":
+            return self.offer_open
         return True
 
     def _ids(self) -> list[str]:
@@ -159,7 +191,9 @@ class StepScreen(TutorScreen[None]):
         line = event.value.strip()
         box = self.query_one(CommandBox)
         if not line:
-            if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED):
+            result = self.lab.results.get(self.step.check)
+            if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED) or \
+                    (result is not None and confirmed_later(result)):
                 self.action_next()
             return
         if self.running:
@@ -245,7 +279,9 @@ class StepScreen(TutorScreen[None]):
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
         verdict = self.query_one("#verdict", Static)
-        verdict.update(verdict_text(result, next_title, self.failure))
+        offer = step_actions.offer_line(self.step.id, self.lab.target)
+        names = {step.id: f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)}
+        verdict.update(verdict_text(result, next_title, self.failure, offer, names))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:
@@ -330,6 +366,9 @@ class StepScreen(TutorScreen[None]):
 
     def action_next(self) -> None:
         """Go to the next step once this one is done or skipped."""
+        result = self.lab.results.get(self.step.check)
+        if result is not None and confirmed_later(result) and self.lab.state(self.index) is StepState.CURRENT:
+            self.lab.skip(self.index)  # marked "! skipped" until the login proves it, then ✓
         if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
             return
@@ -353,6 +392,12 @@ class StepScreen(TutorScreen[None]):
         """Jump to a step that is not locked."""
         if message.index != self.index and self.lab.state(message.index) is not StepState.LOCKED:
             self.app.call_later(self.app.show_step, message.index)  # type: ignore[attr-defined]
+
+    def action_offer(self) -> None:
+        """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
+        offer = step_actions.main_offer(self.step.id, self.lab.target)
+        if offer is not None and self.offer_open:
+            step_actions.pressed(self, offer)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         """The step's own offers (build the app, create the account, ...)."""

@@ -49,12 +49,25 @@ class WelcomeScreen(TutorScreen[LabOptions]):
     """A short form; Start dismisses with the learner's choices."""
 
     KEYS: ClassVar[list[Binding]] = [Binding("ctrl+s", "start", N_("Start")),
+                                     Binding("escape", "cancel", N_("Back to the lab")),
                                      Binding("f1", "app.help", N_("Help")),
-            Binding("ctrl+q", "app.quit", N_("Quit"))]
+                                     Binding("ctrl+q", "app.quit", N_("Quit"))]
 
-    def __init__(self, options: LabOptions) -> None:
+    def __init__(self, options: LabOptions, *, can_cancel: bool = False) -> None:
         super().__init__()
         self.options = options
+        self.can_cancel = can_cancel
+        self.language_before = current_language()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape goes back only when a lab is already running (opened from the palette)."""
+        return self.can_cancel if action == "cancel" else True
+
+    def action_cancel(self) -> None:
+        """Back to the running lab, unchanged (also in its language)."""
+        if self.can_cancel:
+            set_language(self.language_before)
+            self.dismiss(None)
 
     def compose(self) -> ComposeResult:
         options = self.options

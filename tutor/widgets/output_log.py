@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import textwrap
+from typing import TYPE_CHECKING
+
 from textual.widgets import Log
 
 from tutor.core import events
 from tutor.core.i18n import _
+
+if TYPE_CHECKING:  # Python 3.10 has no typing.Self; Textual itself depends on typing_extensions
+    from typing_extensions import Self
 
 
 def event_lines(event: events.Event) -> list[str]:
@@ -39,12 +45,34 @@ def explanation_lines(explanation: events.Explanation | None) -> list[str]:
     return lines
 
 
+MAX_LINES = 2000
+
+
 class OutputLog(Log):
     """A scrolling log of command output that keeps its last few thousand lines."""
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=2000, highlight=False, **kwargs)  # type: ignore[arg-type]
+        super().__init__(max_lines=MAX_LINES, highlight=False, **kwargs)  # type: ignore[arg-type]
         self.border_title = _("Output")
+        self.texts: list[str] = []
+
+    @property
+    def text(self) -> str:
+        """Everything shown, one line per line written (before wrapping)."""
+        return "\n".join(self.texts)
+
+    def write_line(self, line: str, scroll_end: bool | None = None) -> Self:
+        """Append a line, wrapped at the log's width so nothing is cut off on a small terminal."""
+        self.texts.append(line)
+        if len(self.texts) > MAX_LINES:
+            del self.texts[0]
+        width = self.scrollable_content_region.width - 1
+        if width < 20 or len(line) <= width:
+            return super().write_line(line, scroll_end)
+        indent = " " * min(len(line) - len(line.lstrip()) + 2, 8)
+        wrapped = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=True,
+                                break_on_hyphens=False, drop_whitespace=True) or [line]
+        return self.write_lines(wrapped, scroll_end)
 
     def show_command(self, line: str) -> None:
         """Echo the command the learner typed, as a terminal would."""

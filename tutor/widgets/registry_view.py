@@ -23,15 +23,19 @@ def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | Non
     same = local_id is not None and local_id == remote.config_digest
     verdict = _("✓ the same image as your local one") if same else _("✗ not the image you have locally")
     lines = [
+        verdict,
+        "",
         f"{_('Repository')}: {remote.repository}",
         f"{_('Tags')}: {', '.join(remote.tags or (remote.tag,))}",
-        f"{_('Manifest digest')}: {remote.manifest_digest}",
+        f"{_('Manifest digest')}:",
+        f"  {remote.manifest_digest}",
         f"{_('Size')}: {human_size(remote.size)}   {_('Layers')}: {len(remote.layers)}",
         f"{_('Pushed')}: {remote.created or _('unknown')}",
         "",
-        f"{_('Config digest (registry)')}: {remote.config_digest}",
-        f"{_('Image ID (local)')}:         {local_id or _('no local image')}",
-        verdict,
+        f"{_('Config digest (registry)')}:",
+        f"  {remote.config_digest}",
+        f"{_('Image ID (local)')}:",
+        f"  {local_id or _('no local image')}",
         "",
         _("Layers (compressed, as stored):"),
     ]

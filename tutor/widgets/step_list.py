@@ -1,4 +1,4 @@
-"""The side list of the lesson's steps, each with a sign and a state word (never colour alone)."""
+"""The side list of the lesson's steps: one line each, a sign for the state (never colour alone)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from tutor.screens.messages import StepChosen
 
 
 class StepList(OptionList):
-    """Steps with their state; locked steps cannot be chosen."""
+    """Steps as "✓ 1 Image"; the tooltip gives full titles and state words; locked steps cannot be chosen."""
 
-    def __init__(self, titles: list[str], states: list[StepState], current: int, **kwargs: object) -> None:
+    def __init__(self, titles: list[str], states: list[StepState], current: int, *,
+                 full_titles: list[str] | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._titles = titles
+        self._full_titles = full_titles or titles
         self.border_title = _("Steps")
         self.show_states(states, current)
 
@@ -23,9 +25,12 @@ class StepList(OptionList):
         """Redraw every step's line; the step on screen is highlighted."""
         self.clear_options()
         for index, (title, state) in enumerate(zip(self._titles, states, strict=True)):
-            prompt = f"{SIGNS[state]} {index + 1}. {title}\n   {state_word(state)}"
+            prompt = f"{SIGNS[state]} {index + 1} {title}"
             self.add_option(Option(prompt, id=f"step-{index}", disabled=state is StepState.LOCKED))
         self.highlighted = current
+        self.tooltip = "\n".join(f"{SIGNS[state]} {index + 1}. {title} — {state_word(state)}"
+                                 for index, (title, state) in enumerate(zip(self._full_titles, states,
+                                                                            strict=True)))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Tell the screen which step the learner wants to see."""
