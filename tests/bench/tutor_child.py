@@ -132,6 +132,12 @@ async def until(condition: Any, seconds: float, poll: float = 0.02) -> None:
         await asyncio.sleep(poll)
 
 
+def output_of(app: Any) -> str:
+    """What the step screen's output log shows (its unwrapped text where it keeps one)."""
+    log = app.screen.query_one("#output")
+    return str(getattr(log, "text", None) or "\n".join(log.lines))
+
+
 async def push_in_app(spec: dict[str, Any]) -> dict[str, Any]:
     """`docker push` typed into the headless app: its duration and the loop's longest stall.
 
@@ -160,7 +166,7 @@ async def push_in_app(spec: dict[str, Any]) -> dict[str, Any]:
         pushing, cpu, elapsed = gaps.stall_ms, gaps.cpu_ms, time.perf_counter() - started
         process_cpu = (time.process_time() - cpu_started) * 1000
         layers = app.screen.query_one(PushProgress).layer_count
-        output = "\n".join(app.screen.query_one("#output").lines)
+        output = output_of(app)
     return {"stall_ms": pushing, "idle_stall_ms": idle, "cpu_ms": cpu, "idle_cpu_ms": idle_cpu,
             "push_s": elapsed, "push_cpu_ms": process_cpu, "layers": layers,
             "pushed": "digest:" in output or "Pushed" in output, "output_tail": output[-300:]}
