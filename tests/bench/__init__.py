@@ -31,7 +31,7 @@ Notes under the table name the gap, or what a pending figure waits for.
   typed into the headless app's command box (plus the UI's event handling and progress bars,
   Enter to the command's end). Every push goes to a fresh registry process so each layer is
   uploaded for real (the daemon would otherwise mount blobs from an earlier repository); the
-  order rotates, 4 rounds after a warm-up; median of the per-round ratios. Target <= 1.05.
+  order rotates, 6 rounds after a warm-up; median of the per-round ratios. Target <= 1.05.
   The note gives the tutor process's own CPU per push.
 - smoothness: the longest gap beyond 10 ms between ticks of a 10 ms timer on the headless app's
   event loop while `docker push` of a 30-layer image runs from its command box. Target < 50 ms.

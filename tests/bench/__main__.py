@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="tiny images, one round (smoke test)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    parser.add_argument("--rounds", type=int, help="push rounds (default 4, quick 1)")
+    parser.add_argument("--rounds", type=int, help="push rounds (default 6, quick 1)")
     parser.add_argument("--only", action="append", choices=sorted(FIGURES),
                         help="run only this figure (repeatable)")
     return parser

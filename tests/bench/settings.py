@@ -15,7 +15,7 @@ class Settings:
     startup_runs: int = 5
     check_runs: int = 9
     unlock_runs: int = 3
-    push_rounds: int = 4
+    push_rounds: int = 6
     push_layers: int = 8
     push_bytes: int = 64 * MB
     smooth_layers: int = 30
@@ -27,7 +27,7 @@ class Settings:
         if quick:
             return cls(quick=True, startup_runs=1, check_runs=3, unlock_runs=1, push_rounds=rounds or 1,
                        push_layers=2, push_bytes=2 * MB, smooth_layers=4, smooth_layer_bytes=64 * 1024)
-        return cls(push_rounds=rounds or 4)
+        return cls(push_rounds=rounds or 6)
 
     @property
     def push_layer_bytes(self) -> int:
