@@ -8,13 +8,14 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import Input, Select
 
-from tests.app_helpers import FixturePractice, settle, text_of, wait_until
+from tests.app_helpers import FixturePractice, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import current_language, set_language
 from tutor.core.progress import ProgressKey, ProgressStore
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.lab import LESSON_ID, LabOptions
+from tutor.screens.lab import LESSON_ID, LabOptions, StepState
+from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import OTHER, WelcomeScreen
 
@@ -171,3 +172,32 @@ async def test_a_bad_name_on_the_command_line_leads_back_to_the_form(
         assert isinstance(app.screen, WelcomeScreen)
         assert app.screen.query_one("#user", Input).value == "Alice"
         assert any("lowercase" in str(note.message) for note in app._notifications)
+
+
+def test_a_user_on_the_command_line_is_enough_to_skip_the_form() -> None:
+    """--user alone starts the lab (the practice registry is the default); without it the form asks."""
+    assert LabOptions(user="alice").complete and not LabOptions(registry="quay.io").complete
+
+
+async def test_an_account_only_a_login_proves_lets_the_learner_go_on(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """On an ordinary registry the account step says "?" and Enter goes on; the login then marks it ✓."""
+    user, password = account
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_command(pilot, "")
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "account"
+        assert text_of(pilot, "#verdict").startswith("? ") and "log in" in text_of(pilot, "#verdict")
+        await type_command(pilot, "")
+        await settle(pilot)
+        assert app.lab is not None and app.screen.step.id == "login"
+        assert app.lab.state(app.lab.index_of("account")) is StepState.SKIPPED
+        await type_command(pilot, f"docker login {registry.address} -u {user}")
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
+        await pilot.press(*password, "enter")
+        await settle(pilot)
+        assert app.lab.state(app.lab.index_of("login")) is StepState.DONE
+        assert app.lab.state(app.lab.index_of("account")) is StepState.DONE
