@@ -5,7 +5,7 @@ from __future__ import annotations
 from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
 from tutor.screens.messages import LayerProgressed
-from tutor.screens.step_screen import is_transfer, mask_secrets, verdict_text
+from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
 from tutor.widgets.registry_view import human_size
 
 

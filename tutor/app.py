@@ -125,12 +125,12 @@ class TutorApp(App[int]):
         self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
         if self.watch_enabled:
             self.watch_worker(self.lab)
-        self.show_step(self.lab.first_open())
-        self.recheck_worker(self.lab)
         restored = self.lab.restore_variables()
         if restored:
-            self.notify(_("Welcome back! ${name} is {user} again, as you set it before.").format(
-                name=restored, user=self.lab.target.user), timeout=8)
+            self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
+                name=restored, user=self.lab.target.user))
+        self.show_step(self.lab.first_open())
+        self.recheck_worker(self.lab)
 
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:

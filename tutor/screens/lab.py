@@ -61,6 +61,7 @@ class Lab:
     progress: LessonProgress | None = None
     on_save_error: Callable[[str], None] | None = None
     registry_shown: bool = False
+    notes: list[str] = field(default_factory=list)
     _context: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -30,7 +30,7 @@ def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | Non
         f"{_('Manifest digest')}:",
         f"  {remote.manifest_digest}",
         f"{_('Size')}: {human_size(remote.size)}   {_('Layers')}: {len(remote.layers)}",
-        f"{_('Pushed')}: {remote.created or _('unknown')}",
+        f"{_('Image created (built)')}: {remote.created or _('unknown')}",
         "",
         f"{_('Config digest (registry)')}:",
         f"  {remote.config_digest}",

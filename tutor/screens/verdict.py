@@ -1,0 +1,69 @@
+"""A step's verdict in words and signs, and how typed command lines are echoed: pure functions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from tutor.core import events
+from tutor.core.events import CheckResult, Status
+from tutor.core.i18n import _
+
+TRANSFER_WORDS = ("push", "pull")
+_SECRET_OPTION = re.compile(r"(\s(?:-p|--password)(?:=|\s+))(\S+)")
+
+
+def mask_secrets(line: str) -> str:
+    """The line with any password given on it hidden, so it is never echoed or kept in history."""
+    return _SECRET_OPTION.sub(lambda match: match.group(1) + "••••••", line)
+
+
+def is_transfer(line: str) -> bool:
+    """True when a command pushes or pulls (it gets the progress bars)."""
+    words = line.split()
+    return len(words) > 1 and any(word in TRANSFER_WORDS for word in words[1:3])
+
+
+def advice(explanation: events.Explanation | None, step_id: str, step_names: Mapping[str, str],
+           said: str = "") -> list[str]:
+    """The explainer's why, the step to go back to (not this one) and a fix not already said."""
+    if explanation is None:
+        return []
+    lines = [f"{_('Why:')} {explanation.why}"]
+    if explanation.step and explanation.step != step_id:
+        name = step_names.get(explanation.step, explanation.step)
+        lines.append(_("Go back to the step: {step}").format(step=name))
+    if explanation.fix and explanation.fix not in said:
+        lines.append(_("Try: {command}").format(command=explanation.fix))
+    return lines
+
+
+def confirmed_later(result: CheckResult) -> bool:
+    """True when a later step proves this one (an account the registry only confirms by a login)."""
+    return result.status is Status.UNKNOWN and result.step == "account"
+
+
+def verdict_text(result: CheckResult, next_title: str | None, failure: events.Explanation | None = None,
+                 offer: str | None = None, step_names: Mapping[str, str] | None = None) -> str:
+    """A check's verdict as lines with a sign and a word; a failed command's explanation comes first."""
+    if result.status is Status.DONE:
+        then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
+                if next_title else _("Press Enter or Ctrl+N to see your summary."))
+        return f"✓ {_('Done')}: {result.detail}\n{then}"
+    if confirmed_later(result):
+        return "\n".join([f"? {_('Cannot tell yet')}: {result.detail}",
+                          _("→ Go on and log in (Enter or Ctrl+N): the login confirms this step.")])
+    names = step_names or {}
+    lines = [f"✗ {failure.what}", *advice(failure, result.step, names, result.hint or "")] if failure else []
+    unknown = result.status is Status.UNKNOWN
+    lines.append(f"? {_('Cannot tell yet')}: {result.detail}" if unknown
+                 else f"✗ {_('Not done yet')}: {result.detail}")
+    if result.hint:
+        lines.append(f"→ {result.hint}")
+    if result.explanation is not None and (failure is None or failure.key != result.explanation.key):
+        lines += advice(result.explanation, result.step, names, "\n".join(lines))
+    if offer:
+        lines.append(offer)
+    if unknown:
+        lines.append(_("F6 skips it for now; the tutor checks it again later."))
+    return "\n".join(lines)
