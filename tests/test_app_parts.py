@@ -6,6 +6,7 @@ from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
 from tutor.screens.messages import LayerProgressed
 from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
+from tutor.widgets.output_log import explanation_lines
 from tutor.widgets.registry_view import human_size
 
 
@@ -65,3 +66,11 @@ def test_verdicts_say_each_thing_once_and_point_at_the_offer() -> None:
 def test_sizes_read_like_the_engines() -> None:
     """Bytes, KiB and MiB with one decimal."""
     assert (human_size(512), human_size(1536), human_size(3 * 1024 * 1024)) == ("512 B", "1.5 KiB", "3.0 MiB")
+
+
+def test_output_names_the_step_to_go_back_to_by_its_title_and_never_the_one_on_screen() -> None:
+    """A failed command's advice in the output says "3. Log in", and nothing when that is this step."""
+    explained = Explanation("not_logged_in", "Not logged in.", "No stored login.", "login", "docker login r")
+    names = {"login": "3. Log in"}
+    assert any("3. Log in" in line for line in explanation_lines(explained, names, current="push"))
+    assert not any("Go back" in line for line in explanation_lines(explained, names, current="login"))

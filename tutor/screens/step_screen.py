@@ -31,12 +31,13 @@ class StepScreen(TutorScreen[None]):
     """Shows one step of the lesson and runs the learner's commands for it."""
 
     KEYS: ClassVar[list[Binding]] = [
+        # Most needed first: at 80 columns the footer's tail is cut (F1 is also on "?" and the palette).
         Binding("f2", "check", N_("Check")),
+        Binding("ctrl+n", "next", N_("Next")),
         Binding("f3", "hint", N_("Hint")),
         Binding("f4", "solution", N_("Solution")),
         Binding("f5", "registry", N_("Registry")),
         Binding("f6", "skip", N_("Skip")),
-        Binding("ctrl+n", "next", N_("Next")),
         Binding("f1", "app.help", N_("Help")),
         Binding("ctrl+q", "app.quit", N_("Quit"), show=False),
         Binding("pageup", "scroll_lesson(-1)", N_("Scroll the lesson up"), show=False),
@@ -91,6 +92,9 @@ class StepScreen(TutorScreen[None]):
         body = fill(self.step.body_for(self.lab.engine.kind), self.values)
         return f"## {self.index + 1}. {self.step.title}\n\n{body}"
 
+    def _step_names(self) -> dict[str, str]:
+        return {step.id: f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)}
+
     def _states(self) -> list[StepState]:
         return [self.lab.state(i) for i in range(len(self.lab.steps))]
 
@@ -111,6 +115,8 @@ class StepScreen(TutorScreen[None]):
         self.query_one("#push-progress", PushProgress).display = False
         self.query_one("#hints", Static).display = False
         self.query_one(CommandBox).focus()
+        log = self.query_one(OutputLog)
+        log.step_names, log.current_step = self._step_names(), self.step.id
         self.call_after_refresh(self._show_notes)
         self.action_check()
 
@@ -227,8 +233,7 @@ class StepScreen(TutorScreen[None]):
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
         verdict = self.query_one("#verdict", Static)
         offer = step_actions.offer_line(self.step.id, self.lab.target)
-        names = {step.id: f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)}
-        verdict.update(verdict_text(result, next_title, self.failure, offer, names))
+        verdict.update(verdict_text(result, next_title, self.failure, offer, self._step_names()))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from textual.widgets import Log
@@ -14,7 +15,8 @@ if TYPE_CHECKING:  # Python 3.10 has no typing.Self; Textual itself depends on t
     from typing_extensions import Self
 
 
-def event_lines(event: events.Event) -> list[str]:
+def event_lines(event: events.Event, step_names: Mapping[str, str] | None = None,
+                current: str | None = None) -> list[str]:
     """The lines an event shows; failures and warnings carry a sign, not only a colour."""
     if isinstance(event, events.OutputLine):
         return [event.text] if event.stream == "out" else [f"! {event.text}"]
@@ -22,7 +24,7 @@ def event_lines(event: events.Event) -> list[str]:
         sign = "⚠" if event.level == "warning" else "ℹ"
         return [f"{sign} {line}" for line in event.text.splitlines() or [""]]
     if isinstance(event, events.CommandFailed):
-        return [f"✗ {event.message}", *explanation_lines(event.explanation)]
+        return [f"✗ {event.message}", *explanation_lines(event.explanation, step_names, current)]
     if isinstance(event, events.PushFinished):
         return [_("✓ Pushed {ref}").format(ref=event.reference)] + (
             [f"  digest: {event.digest}"] if event.digest else [])
@@ -33,13 +35,15 @@ def event_lines(event: events.Event) -> list[str]:
     return []
 
 
-def explanation_lines(explanation: events.Explanation | None) -> list[str]:
-    """The explainer's advice as short lines: what, why, where to go back, what to type."""
+def explanation_lines(explanation: events.Explanation | None, step_names: Mapping[str, str] | None = None,
+                      current: str | None = None) -> list[str]:
+    """The explainer's advice as short lines: what, why, where to go back (not here), what to type."""
     if explanation is None:
         return []
     lines = [f"  {explanation.what}", f"  {_('Why:')} {explanation.why}"]
-    if explanation.step:
-        lines.append("  " + _("Go back to the step: {step}").format(step=explanation.step))
+    if explanation.step and explanation.step != current:
+        name = (step_names or {}).get(explanation.step, explanation.step)
+        lines.append("  " + _("Go back to the step: {step}").format(step=name))
     if explanation.fix:
         lines.append("  " + _("Try: {command}").format(command=explanation.fix))
     return lines
@@ -55,6 +59,8 @@ class OutputLog(Log):
         super().__init__(max_lines=MAX_LINES, highlight=False, **kwargs)  # type: ignore[arg-type]
         self.border_title = _("Output")
         self.texts: list[str] = []
+        self.step_names: dict[str, str] = {}
+        self.current_step: str | None = None
 
     @property
     def text(self) -> str:
@@ -80,5 +86,5 @@ class OutputLog(Log):
 
     def show_event(self, event: events.Event) -> None:
         """Append an event's lines."""
-        for text in event_lines(event):
+        for text in event_lines(event, self.step_names, self.current_step):
             self.write_line(text)
