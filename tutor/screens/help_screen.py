@@ -37,8 +37,11 @@ def help_text() -> str:
         "| F4 | " + _("show the solution") + " |",
         "| F5 | " + _("registry view: what the registry holds") + " |",
         "| F6 | " + _("skip this step (it stays marked skipped)") + " |",
+        "| F7 | " + _("let the tutor do it: create the account, build the app, pull it back "
+                      "(the footer names it)") + " |",
+        "| PgUp PgDn | " + _("scroll the lesson") + " |",
         "| Ctrl+N | " + _("next step") + " |",
-        "| Ctrl+P | " + _("command palette: check, hint, reset, language…") + " |",
+        "| Ctrl+P | " + _("command palette: check, hint, reset, language, registry and user…") + " |",
         "| F1, ? | " + _("this help") + " |",
         "| Ctrl+Q | " + _("quit (your progress is kept)") + " |",
         "",

@@ -72,7 +72,8 @@ class OutputLog(Log):
         self.texts.append(line)
         if len(self.texts) > MAX_LINES:
             del self.texts[0]
-        width = self.scrollable_content_region.width - 1
+        # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
+        width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
         if width < 20 or len(line) <= width:
             return super().write_line(line, scroll_end)
         indent = " " * min(len(line) - len(line.lstrip()) + 2, 8)
