@@ -201,3 +201,29 @@ async def test_an_account_only_a_login_proves_lets_the_learner_go_on(
         await settle(pilot)
         assert app.lab.state(app.lab.index_of("login")) is StepState.DONE
         assert app.lab.state(app.lab.index_of("account")) is StepState.DONE
+
+
+async def test_palette_goes_back_to_the_form_and_escape_keeps_the_lab(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Started from the command line, the form is still reachable; Escape returns to the same lab, a new
+    user on Start builds a new lab for that user."""
+    user, _password = account
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        first_lab = app.lab
+        assert isinstance(app.screen, StepScreen)
+        await palette(pilot, "Change registry")
+        assert isinstance(app.screen, WelcomeScreen)
+        assert app.screen.query_one("#user", Input).value == user
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.lab is first_lab
+        await palette(pilot, "Change registry")
+        app.screen.query_one("#user", Input).value = "someone-else"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await wait_until(pilot, lambda: app.lab is not first_lab and isinstance(app.screen, StepScreen))
+        assert app.lab is not None and app.lab.target.user == "someone-else"

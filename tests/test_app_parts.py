@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from types import SimpleNamespace
+
 from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
+from tutor.core.target import Target
+from tutor.screens.lab import Lab
 from tutor.screens.messages import LayerProgressed
 from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
 from tutor.widgets.output_log import explanation_lines
@@ -74,3 +79,13 @@ def test_output_names_the_step_to_go_back_to_by_its_title_and_never_the_one_on_s
     names = {"login": "3. Log in"}
     assert any("3. Log in" in line for line in explanation_lines(explained, names, current="push"))
     assert not any("Go back" in line for line in explanation_lines(explained, names, current="login"))
+
+
+def test_a_lab_keeps_one_check_context_until_its_target_changes() -> None:
+    """The checks' context (with its registry client and tokens) is reused, and rebuilt for a new image."""
+    target = Target("localhost:5000", "alice", practice=True)
+    lab = Lab(object(), target, None, None, SimpleNamespace(target=target))
+    first = lab.context()
+    assert lab.context() is first and first.target == target
+    lab.retarget(replace(target, image="other-image"))
+    assert lab.context() is not first and lab.context().target.image == "other-image"
