@@ -1,47 +1,21 @@
-"""Progress of a push or pull: a bar per layer and a total; indeterminate when the engine says nothing."""
+"""Progress of a push or pull: a text line per layer and a total bar; indeterminate without news."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.css.query import NoMatches
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar
+from textual.widgets import Label, ProgressBar, Static
 
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
 
 FLUSH_SECONDS = 1 / 20
 DONE_WORDS = ("pushed", "layer already exists", "pull complete", "already exists", "mounted from")
-
-
-class LayerRow(Horizontal):
-    """One layer: its short ID, status word and bar."""
-
-    def __init__(self, layer: LayerProgressed) -> None:
-        super().__init__(classes="layer-row")
-        self.news = layer
-
-    def compose(self) -> ComposeResult:
-        yield Label(self.news.layer_id[:12], classes="layer-id")
-        yield Label("", classes="layer-status")
-        yield ProgressBar(total=None, show_eta=False, classes="layer-bar")
-
-    def on_mount(self) -> None:
-        self.call_after_refresh(self.show, self.news)
-
-    def show(self, layer: LayerProgressed) -> None:
-        """Show a layer's latest status and bytes (complete when the engine says it is done)."""
-        self.news = layer
-        try:
-            status, bar = self.query_one(".layer-status", Label), self.query_one(ProgressBar)
-        except NoMatches:  # not composed yet: on_mount shows the latest news
-            return
-        status.update(layer.status[:22])
-        if is_complete(layer):
-            bar.update(total=max(layer.total, 1), progress=max(layer.total, 1))
-        elif layer.total:
-            bar.update(total=layer.total, progress=min(layer.current, layer.total))
+ID_WIDTH = 14
+STATUS_WIDTH = 22
+BAR_WIDTH = 24
 
 
 def is_complete(layer: LayerProgressed) -> bool:
@@ -50,14 +24,40 @@ def is_complete(layer: LayerProgressed) -> bool:
     return any(word in status for word in DONE_WORDS)
 
 
+def layer_fraction(layer: LayerProgressed) -> float | None:
+    """How much of the layer is through (0..1), or None while the engine gives no size."""
+    if is_complete(layer):
+        return 1.0
+    if layer.total:
+        return min(layer.current, layer.total) / layer.total
+    return None
+
+
+def text_bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
+    """A bar drawn in text: filled blocks and a percentage, or dots while the size is unknown."""
+    if fraction is None:
+        return "·" * width + "   …"
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled) + f" {fraction:4.0%}"
+
+
+def layer_line(layer: LayerProgressed, bar_width: int = BAR_WIDTH) -> Text:
+    """One layer as a line: short ID, status word (cut with an ellipsis) and its bar."""
+    status = layer.status if len(layer.status) <= STATUS_WIDTH else layer.status[:STATUS_WIDTH - 1] + "…"
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(layer.layer_id[:12].ljust(ID_WIDTH), style="dim")
+    line.append(status.ljust(STATUS_WIDTH + 1))
+    line.append(text_bar(layer_fraction(layer), bar_width))
+    return line
+
+
 class PushProgress(Widget):
-    """Per-layer bars and a total bar; hidden until a push or pull starts."""
+    """All layers' lines in one widget (cheap to redraw with 30 layers) and a total bar."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
-        self._rows: dict[str, LayerRow] = {}
-        self._changed: set[str] = set()
+        self._lines_shown = 0
         self._flush_due = False
         self.border_title = _("Layers")
 
@@ -65,14 +65,14 @@ class PushProgress(Widget):
         with Horizontal(id="total-row"):
             yield Label(_("Total"), id="total-label")
             yield ProgressBar(total=None, show_eta=False, id="total-bar")
-        yield VerticalScroll(id="layer-rows")
+        with VerticalScroll(id="layer-rows"):
+            yield Static("", id="layer-lines", markup=False)
 
     def start(self, indeterminate: bool = False) -> None:
-        """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer bars."""
+        """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer lines."""
         self._layers.clear()
-        self._rows.clear()
-        self._changed.clear()
-        self.query_one("#layer-rows", VerticalScroll).remove_children()
+        self._lines_shown = 0
+        self.query_one("#layer-lines", Static).update("")
         self.query_one("#total-bar", ProgressBar).update(total=None, progress=0)
         self.set_class(indeterminate, "-indeterminate")
         self.display = True
@@ -83,26 +83,32 @@ class PushProgress(Widget):
         self.query_one("#total-bar", ProgressBar).update(total=1, progress=1)
 
     def update_layer(self, layer: LayerProgressed) -> None:
-        """Take a layer's news; the bars are redrawn at most FLUSH_SECONDS apart, however many layers."""
+        """Take a layer's news; the lines are redrawn at most FLUSH_SECONDS apart, however many layers."""
         self._layers[layer.layer_id] = layer
-        self._changed.add(layer.layer_id)
         if not self._flush_due:
             self._flush_due = True
             self.set_timer(FLUSH_SECONDS, self.flush)
 
     def flush(self) -> None:
-        """Redraw the layers that changed since the last redraw, and the total."""
+        """Redraw the layer lines and the total; the screen is laid out again only when a line was added."""
         self._flush_due = False
-        rows = self.query_one("#layer-rows", VerticalScroll)
-        for layer_id in sorted(self._changed, key=list(self._layers).index):
-            layer = self._layers[layer_id]
-            if layer_id in self._rows:
-                self._rows[layer_id].show(layer)
-            else:
-                self._rows[layer_id] = LayerRow(layer)
-                rows.mount(self._rows[layer_id])
-        self._changed.clear()
+        width = self.bar_width()
+        lines = Text("\n", no_wrap=True, overflow="ellipsis").join(layer_line(layer, width)
+                                                                   for layer in self._layers.values())
+        grew = len(self._layers) != self._lines_shown
+        self._lines_shown = len(self._layers)
+        self.query_one("#layer-lines", Static).update(lines, layout=grew)
         self._show_total()
+
+    def bar_width(self) -> int:
+        """The layer bars' width: what is left beside ID and status (border, scrollbar and percentage off)."""
+        room = self.size.width - 4 - ID_WIDTH - STATUS_WIDTH - 1 - 5
+        return max(6, min(BAR_WIDTH, room))
+
+    def on_resize(self) -> None:
+        """Draw the bars again for the new width."""
+        if self._layers:
+            self.flush()
 
     def _show_total(self) -> None:
         total = sum(layer.total for layer in self._layers.values())
@@ -113,6 +119,10 @@ class PushProgress(Widget):
             bar.update(total=total, progress=done)
         elif self._layers and all(is_complete(layer) for layer in self._layers.values()):
             bar.update(total=1, progress=1)
+
+    def layer_text(self) -> str:
+        """The layer lines as plain text (what the learner reads)."""
+        return "\n".join(layer_line(layer).plain for layer in self._layers.values())
 
     @property
     def layer_count(self) -> int:
