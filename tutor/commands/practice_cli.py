@@ -12,18 +12,11 @@ import secrets
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.core.practice import (
-    DEFAULT_PORT,
-    PracticeError,
-    PracticeRegistry,
-    PracticeStatus,
-    PracticeUnreachable,
-)
-from tutor.core.registry_api import RegistryError
-from tutor.core.target import is_loopback
-from tutor.core.tls import trust_commands
+# The core's practice modules load only when an action runs, so `registry-tutor` starts fast.
+if TYPE_CHECKING:
+    from tutor.core.practice import PracticeRegistry, PracticeStatus
 
 OK, FAILED, UNREACHABLE = 0, 1, 2
 
@@ -67,6 +60,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one practice action."""
+    from tutor.core.practice import PracticeError, PracticeRegistry, PracticeUnreachable
+    from tutor.core.registry_api import RegistryError
+
     registry = PracticeRegistry(Path(args.data).expanduser() if args.data else None)
     action = _ACTIONS[args.action]
     try:
@@ -86,6 +82,8 @@ def _fail(message: str, code: int) -> int:
 
 # -- actions ---------------------------------------------------------------------------------
 def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    from tutor.core.practice import DEFAULT_PORT
+
     before, wanted = registry.status(), registry.last_port() or DEFAULT_PORT
     status = registry.start(host=args.host, port=args.port, tls=args.tls)
     if before.running:
@@ -103,6 +101,9 @@ def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _print_next_steps(registry: PracticeRegistry, status: PracticeStatus) -> None:
+    from tutor.core.target import is_loopback
+    from tutor.core.tls import trust_commands
+
     if not registry.users():
         print("No accounts yet: registry-tutor practice add-user NAME")
     if not (status.tls and status.ca_file and status.address):
@@ -156,6 +157,8 @@ def _users(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _read_password(args: argparse.Namespace) -> str:
+    from tutor.core.practice import PracticeError
+
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if args.generate:
@@ -191,6 +194,8 @@ def _remove_user(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _confirm(refs: list[str]) -> bool:
+    from tutor.core.practice import PracticeError
+
     print(f"This deletes {len(refs)} image tag(s) from the practice registry:")
     for ref in refs[:20]:
         print(f"  {ref}")

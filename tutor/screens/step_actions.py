@@ -71,8 +71,10 @@ def after_check(screen: StepScreen, result: CheckResult) -> None:
     done = result.status is Status.DONE
     for button in screen.query(".until-done").results(Button):
         button.display = not done
-    screen.offer_open = main_offer(screen.step.id, screen.lab.target) is not None and not done
-    screen.refresh_bindings()
+    offer_open = main_offer(screen.step.id, screen.lab.target) is not None and not done
+    if offer_open != screen.offer_open:  # a footer rebuild costs a lot: only when F7 comes or goes
+        screen.offer_open = offer_open
+        screen.refresh_bindings()
     if done and screen.step.id == "verify" and not screen.lab.registry_shown:
         screen.lab.registry_shown = True
         screen.action_registry()
