@@ -319,7 +319,11 @@ class Engine:
 
     def _stream(self, url: str, params: dict[str, str],
                 headers: dict[str, str]) -> Iterator[dict[str, Any]]:
-        """POST and decode a JSON stream; HTTP and connection failures become an error chunk."""
+        """POST and decode a JSON stream; HTTP and connection failures become an error chunk.
+
+        Closing the iterator early closes the HTTP response, which makes the engine stop the transfer.
+        """
+        response = None
         try:
             # No read timeout: Podman stays silent until a whole push is done.
             response = self.api._post(url, params=params, headers=headers, stream=True, timeout=None)
@@ -331,6 +335,9 @@ class Engine:
             yield {"error": self._lost_message(error)}
         except ValueError as error:  # a JSON line cut short
             yield {"error": f"the {self.kind} engine sent an unreadable answer ({error}); try again"}
+        finally:
+            if response is not None:
+                response.close()
 
     def _finish_pull(self, reference: str, chunks: Iterator[dict[str, Any]]) -> Iterator[Event]:
         digest = None

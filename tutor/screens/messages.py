@@ -35,6 +35,7 @@ class CommandFinished(Message):
 
     line: str
     failed: bool = False
+    stopped: bool = False
 
 
 @dataclass

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,7 +23,7 @@ from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
 from tutor.screens.lab import SIGNS, Lab, StepState, short_title, state_word
 from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
-from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, verdict_text
+from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
 from tutor.widgets.output_log import OutputLog
 from tutor.widgets.push_progress import PushProgress
@@ -32,6 +35,8 @@ class StepScreen(TutorScreen[None]):
 
     KEYS: ClassVar[list[Binding]] = [
         # Most needed first: at 80 columns the footer's tail is cut (F1 is also on "?" and the palette).
+        # Stop shows only while a command runs; priority because the command box copies on Ctrl+C.
+        Binding("escape,ctrl+c", "stop", N_("Stop"), priority=True),
         Binding("f2", "check", N_("Check")),
         Binding("ctrl+n", "next", N_("Next")),
         Binding("f3", "hint", N_("Hint")),
@@ -53,6 +58,8 @@ class StepScreen(TutorScreen[None]):
         self.running = False
         self.checking = False
         self.failure: events.Explanation | None = None
+        self.stop_requested = threading.Event()
+        self.stoppable = False  # a command from the box runs (offers like the build set only `running`)
         self.offer_open = step_actions.main_offer(self.step.id, lab.target) is not None
         self.relocalize()
 
@@ -104,6 +111,8 @@ class StepScreen(TutorScreen[None]):
             return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
         if action == "offer":
             return self.offer_open
+        if action == "stop":
+            return self.stoppable
         return True
 
     def _ids(self) -> list[str]:
@@ -163,8 +172,9 @@ class StepScreen(TutorScreen[None]):
 
     def run_lines(self, lines: list[str]) -> None:
         """Run command lines one after another, as if typed (used by offers like "pull it back")."""
-        self.running = True
+        self.set_running(True)
         self.failure = None
+        self.stop_requested.clear()
         if any(is_transfer(line) for line in lines):
             self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
         self.run_command_worker(lines)
@@ -177,13 +187,45 @@ class StepScreen(TutorScreen[None]):
         failed = False
         try:
             for line in lines:
+                if self.stop_requested.is_set():
+                    break
                 self.post_message(CommandOutput(events.OutputLine(f"$ {mask_secrets(line)}")))
-                for event in run_command(line, self.lab.session):
-                    failed = failed or isinstance(event, events.CommandFailed)
-                    self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
-                                      else CommandOutput(event))
+                failed = self._run_one(run_command(line, self.lab.session)) or failed
         finally:
-            self.post_message(CommandFinished(mask_secrets(" && ".join(lines)), failed))
+            stopped = self.stop_requested.is_set()
+            self.post_message(CommandFinished(mask_secrets(" && ".join(lines)), failed or stopped, stopped))
+
+    def _run_one(self, stream: Iterator[events.Event]) -> bool:
+        """Post one command's events until it ends or Stop is pressed; True when it failed.
+
+        Closing the stream closes the engine's HTTP response, so the engine ends the transfer too.
+        """
+        failed = False
+        try:
+            for event in stream:
+                if self.stop_requested.is_set():
+                    break
+                failed = failed or isinstance(event, events.CommandFailed)
+                self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
+                                  else CommandOutput(event))
+        finally:
+            stream.close()  # type: ignore[attr-defined]
+        return failed
+
+    def action_stop(self) -> None:
+        """Stop the running command (Escape or Ctrl+C); without one, the key does what it did before."""
+        if not self.stoppable:
+            raise SkipAction()
+        if not self.stop_requested.is_set():
+            self.stop_requested.set()
+            self.query_one(OutputLog).write_line(_("Stopping…"))
+
+    def set_running(self, running: bool) -> None:
+        """Remember whether a command runs; the footer shows Stop only while one does."""
+        self.running = running
+        if running != self.stoppable:
+            self.stoppable = running
+            self.refresh_bindings()
 
     def on_command_output(self, message: CommandOutput) -> None:
         """Show a command's event; a failure's explanation also goes into the verdict."""
@@ -202,9 +244,13 @@ class StepScreen(TutorScreen[None]):
 
     def on_command_finished(self, message: CommandFinished) -> None:
         """After every command, check the step against the real state."""
-        self.running = False
+        self.set_running(False)
         if message.failed:
             self.query_one(PushProgress).display = False
+        if message.stopped:
+            self.failure = None
+            self.query_one(OutputLog).write_line(stopped_text(message.line))
+            self.notify(stopped_text(message.line), severity="warning")
         self.action_check()
 
     # -- checks -------------------------------------------------------------------------------
@@ -260,7 +306,7 @@ class StepScreen(TutorScreen[None]):
             if event.worker.group == "check":
                 self.checking = False
             elif event.worker.group == "command":
-                self.running = False
+                self.set_running(False)
                 self.query_one(PushProgress).display = False
 
     def lab_changed(self) -> None:

@@ -67,3 +67,13 @@ def verdict_text(result: CheckResult, next_title: str | None, failure: events.Ex
     if unknown:
         lines.append(_("F6 skips it for now; the tutor checks it again later."))
     return "\n".join(lines)
+
+
+def stopped_text(line: str) -> str:
+    """What the learner reads after stopping a command: nothing was lost, and how to finish."""
+    words = line.split()
+    if len(words) > 1 and "push" in words[1:3]:
+        return _("Push cancelled — nothing was lost; push again to finish.")
+    if len(words) > 1 and "pull" in words[1:3]:
+        return _("Pull cancelled — nothing was lost; pull again to finish.")
+    return _("Stopped — nothing was lost; run the command again when you are ready.")
