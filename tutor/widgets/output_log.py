@@ -6,6 +6,8 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import Log
 
 from tutor.core import events
@@ -55,12 +57,20 @@ MAX_LINES = 2000
 class OutputLog(Log):
     """A scrolling log of command output that keeps its last few thousand lines."""
 
+    # The log's height comes from the CSS, never from its lines: a new line only moves the scrollbar,
+    # so it repaints the log instead of laying out the whole screen again (a push writes ~100 lines).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_lines=MAX_LINES, highlight=False, **kwargs)  # type: ignore[arg-type]
         self.border_title = _("Output")
         self.texts: list[str] = []
         self.step_names: dict[str, str] = {}
         self.current_step: str | None = None
+
+    def watch_virtual_size(self, size: Size) -> None:
+        """Fit the scrollbar to the new line count (what a layout would have done)."""
+        self._scroll_update(size)
 
     @property
     def text(self) -> str:
