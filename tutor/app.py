@@ -123,14 +123,14 @@ class TutorApp(App[int]):
         """Resume at the first unfinished step; watch the engine and the credentials file."""
         self.lab = message.lab
         self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
-        if self.watch_enabled:
-            self.watch_worker(self.lab)
+        if self.watch_enabled:  # started once the step is drawn, like the re-checks below
+            self.call_after_refresh(self.watch_worker, self.lab)
         restored = self.lab.restore_variables()
         if restored:
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
         self.show_step(self.lab.first_open())
-        self.recheck_worker(self.lab)
+        self.call_after_refresh(self.recheck_worker, self.lab)
 
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:

@@ -32,6 +32,7 @@ def help_text() -> str:
         "| Enter | " + _("run the command (on an empty box: go to the next step when done)") + " |",
         "| ↑ ↓ | " + _("earlier commands") + " |",
         "| Tab | " + _("complete a command or image name") + " |",
+        "| Esc, Ctrl+C | " + _("stop the running command (a push can be started again)") + " |",
         "| F2 | " + _("check this step now") + " |",
         "| F3 | " + _("show the next hint") + " |",
         "| F4 | " + _("show the solution") + " |",

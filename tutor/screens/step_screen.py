@@ -119,7 +119,7 @@ class StepScreen(TutorScreen[None]):
         return [step.id for step in self.lab.steps]
 
     def on_mount(self) -> None:
-        """Focus the command box and check at once (the step may already be done)."""
+        """Focus the command box and check right after the first draw (the step may already be done)."""
         self.sub_title = self.lab.target.remote_ref
         self.query_one("#push-progress", PushProgress).display = False
         self.query_one("#hints", Static).display = False
@@ -127,7 +127,8 @@ class StepScreen(TutorScreen[None]):
         log = self.query_one(OutputLog)
         log.step_names, log.current_step = self._step_names(), self.step.id
         self.call_after_refresh(self._show_notes)
-        self.action_check()
+        # Checked once the screen is drawn: the check's thread would slow the first draw down.
+        self.call_after_refresh(self.action_check)
 
     def _show_notes(self) -> None:
         """The lab's notes, said once, in the output where the learner looks for results (laid out by now)."""
