@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -25,7 +26,8 @@ class CommandSuggester(Suggester):
         """The first completion that extends what is typed."""
         if not value.strip():
             return None
-        for candidate in self._completer(value):
+        # Image names come from the engine: ask in a thread so typing never waits on the engine.
+        for candidate in await asyncio.to_thread(self._completer, value):
             if candidate.startswith(value) and candidate != value:
                 return candidate
         return None

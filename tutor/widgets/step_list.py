@@ -22,11 +22,11 @@ class StepList(OptionList):
         self.show_states(states, current)
 
     def show_states(self, states: list[StepState], current: int) -> None:
-        """Redraw every step's line; the step on screen is highlighted."""
+        """Redraw every step's line (all at once: each added line alone would re-lay out the screen)."""
         self.clear_options()
-        for index, (title, state) in enumerate(zip(self._titles, states, strict=True)):
-            prompt = f"{SIGNS[state]} {index + 1} {title}"
-            self.add_option(Option(prompt, id=f"step-{index}", disabled=state is StepState.LOCKED))
+        self.add_options([Option(f"{SIGNS[state]} {index + 1} {title}", id=f"step-{index}",
+                                 disabled=state is StepState.LOCKED)
+                          for index, (title, state) in enumerate(zip(self._titles, states, strict=True))])
         self.highlighted = current
         self.tooltip = "\n".join(f"{SIGNS[state]} {index + 1}. {title} — {state_word(state)}"
                                  for index, (title, state) in enumerate(zip(self._full_titles, states,
