@@ -54,6 +54,15 @@ def explanation_lines(explanation: events.Explanation | None, step_names: Mappin
 MAX_LINES = 2000
 
 
+def wrapped(line: str, width: int) -> list[str]:
+    """The line cut into pieces that fit WIDTH, continuation lines indented under the first."""
+    if width < 20 or len(line) <= width:
+        return [line]
+    indent = " " * min(len(line) - len(line.lstrip()) + 2, 8)
+    return textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=True,
+                         break_on_hyphens=False, drop_whitespace=True) or [line]
+
+
 class OutputLog(Log):
     """A scrolling log of command output that keeps its last few thousand lines."""
 
@@ -67,6 +76,7 @@ class OutputLog(Log):
         self.texts: list[str] = []
         self.step_names: dict[str, str] = {}
         self.current_step: str | None = None
+        self._pending: list[str] = []
 
     def watch_virtual_size(self, size: Size) -> None:
         """Fit the scrollbar to the new line count (what a layout would have done)."""
@@ -78,18 +88,21 @@ class OutputLog(Log):
         return "\n".join(self.texts)
 
     def write_line(self, line: str, scroll_end: bool | None = None) -> Self:
-        """Append a line, wrapped at the log's width so nothing is cut off on a small terminal."""
+        """Append a line; lines written in one burst (a push's statuses) are drawn together, once."""
         self.texts.append(line)
         if len(self.texts) > MAX_LINES:
             del self.texts[0]
+        self._pending.append(line)
+        if len(self._pending) == 1:
+            self.call_later(self._draw_pending)
+        return self
+
+    def _draw_pending(self) -> None:
+        """Draw the waiting lines, wrapped at the log's width so nothing is cut off on a small terminal."""
+        lines, self._pending = self._pending, []
         # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
-        if width < 20 or len(line) <= width:
-            return super().write_line(line, scroll_end)
-        indent = " " * min(len(line) - len(line.lstrip()) + 2, 8)
-        wrapped = textwrap.wrap(line, width, subsequent_indent=indent, break_long_words=True,
-                                break_on_hyphens=False, drop_whitespace=True) or [line]
-        return self.write_lines(wrapped, scroll_end)
+        super().write_lines([part for line in lines for part in wrapped(line, width)])
 
     def show_command(self, line: str) -> None:
         """Echo the command the learner typed, as a terminal would."""
