@@ -71,6 +71,17 @@ def test_fixes_carry_the_learners_names_and_engine() -> None:
         "podman tag python-hello-world localhost:5000/bob/python-hello-world"
 
 
+def test_an_unset_variable_names_it_and_the_export_for_this_learner() -> None:
+    """The variable the command used is named; the fix exports it with the learner's own name."""
+    default = explanation("variable_unset", TARGET)
+    assert (default.what, default.step, default.fix) == (
+        "$DOCKERHUB_USERNAME is not set in this session yet.", "account", "export DOCKERHUB_USERNAME=alice")
+    other = explanation("variable_unset", TARGET, "podman", "de", {"variable": "REGISTRY_USER"})
+    assert other.what == "$REGISTRY_USER ist in dieser Sitzung noch nicht gesetzt."
+    assert other.fix == "export REGISTRY_USER=alice" and "$REGISTRY_USER" in other.why
+    assert key_of("MY_NAME is not set: run export MY_NAME=yourname first") == "variable_unset"
+
+
 def test_without_a_target_the_fix_has_placeholders() -> None:
     """Headless callers without a target still get a usable command."""
     assert explanation("not_logged_in", None).fix == "docker login REGISTRY -u YOURNAME"

@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.app import App
+from textual.widgets import Static
 
 from tutor.core import i18n
 from tutor.core.i18n import Entry
+from tutor.screens.account_modal import AccountModal
 
 
 @pytest.fixture(autouse=True)
@@ -132,3 +135,28 @@ def test_a_missing_translation_is_reported(tmp_path: Path) -> None:
     (package / "new_screen.py").write_text('from tutor.core.i18n import _\n_("A brand new button")\n')
     problems = i18n.catalog_problems("de", root=package)
     assert problems == ["tutor/new_screen.py:2: no de translation for 'A brand new button'"]
+
+
+class _FormApp(App[None]):
+    """Just the account form over the tutor's own stylesheet."""
+
+    CSS_PATH = str(Path(i18n.PACKAGE_DIR) / "app.tcss")
+
+    def on_mount(self) -> None:
+        self.push_screen(AccountModal("erik"))
+
+
+async def test_a_long_german_form_message_wraps_at_80_columns() -> None:
+    """The account form's German 'passwords differ' message shows whole at 80x24, on two lines."""
+    i18n.set_language("de")
+    async with _FormApp().run_test(size=(80, 24)) as pilot:
+        await pilot.press(*"secret1", "enter", *"secret2", "enter")
+        await pilot.pause()
+        problem = pilot.app.screen.query_one("#account-problem", Static)
+        expected = "✗ " + i18n._("The two passwords differ; type the same password twice.")
+        assert expected.startswith("✗ Die beiden Passwörter")
+        shown = " ".join(strip.text.strip() for strip in problem.render_lines(problem.size.region))
+        assert problem.size.height >= 2 and len(expected) > problem.size.width
+        assert " ".join(shown.split()) == expected
+        assert problem.region.right <= pilot.app.screen.query_one("#account-dialog").region.right
+        assert pilot.app.screen.query_one("#account-ok").region.bottom <= 24  # the buttons still fit

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.lab_support import Lab, failures, lines, only_failure
+from tutor.core.checks import run_check
 from tutor.core.engine import Engine
-from tutor.core.events import Notice, PullFinished, PushFinished, VariableSet
+from tutor.core.events import CheckResult, Notice, PullFinished, PushFinished, Status, VariableSet
+from tutor.core.i18n import set_language
+from tutor.core.lessons import load_lesson
+from tutor.core.progress import ProgressStore
 from tutor.core.registry_api import RegistryClient
+from tutor.screens.lab import Lab as TutorLab
+from tutor.screens.verdict import verdict_text
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 
@@ -129,3 +138,77 @@ def test_login_to_a_stopped_registry_says_nothing_answers(gateway: Engine,
     failure = only_failure(lab.run(f"docker login {private_registry.address} -u {user}", password))
     assert failure.explanation is not None and failure.explanation.key == "registry_down"
     assert lab.credentials.get(private_registry.address) is None
+
+
+# -- the account made in the tutor's form: the lesson's export was never typed --------------------
+def tutor_lab(lab: Lab, tmp_path: Path, lang: str = "en") -> TutorLab:
+    """The app's Lab over the test lab's engine, session and a fresh progress file."""
+    return TutorLab(lab.engine, lab.target, lab.credentials, load_lesson(lang=lang), lab.session,
+                    store=ProgressStore(tmp_path / "progress.json"))
+
+
+@pytest.mark.parametrize("lang, note", [
+    ("en", "The tutor set DOCKERHUB_USERNAME={user} for the next steps; in your own terminal type: "
+           "export DOCKERHUB_USERNAME={user}"),
+    ("de", "Der Tutor hat DOCKERHUB_USERNAME={user} für die nächsten Schritte gesetzt; in deinem eigenen "
+           "Terminal tippst du: export DOCKERHUB_USERNAME={user}"),
+])
+def test_a_done_account_step_sets_the_variable_the_login_line_needs(lab: Lab, tmp_path: Path,
+                                                                    lang: str, note: str) -> None:
+    """Once the account step is done, $DOCKERHUB_USERNAME is set, the output says so, and the login works."""
+    set_language(lang)
+    try:
+        tutor = tutor_lab(lab, tmp_path, lang)
+        login = f"docker login {lab.registry.address} -u $DOCKERHUB_USERNAME"
+        failure = only_failure(lab.run(login))
+        assert failure.explanation is not None and failure.explanation.key == "variable_unset"
+        assert tutor.record(CheckResult("account", Status.DONE, f"{lab.user} exists"))
+        assert lab.session.variables == {"DOCKERHUB_USERNAME": lab.user}
+        assert tutor.notes == [note.format(user=lab.user)]
+        assert lines(lab.run(login, lab.password)) == ["Login Succeeded"]
+        stored = lab.credentials.get(lab.registry.address)
+        assert stored is not None and stored.username == lab.user
+    finally:
+        set_language("en")
+
+
+def test_the_learners_own_export_is_kept(lab: Lab, tmp_path: Path) -> None:
+    """A value the learner exported is never overwritten, and nothing is said."""
+    tutor = tutor_lab(lab, tmp_path)
+    lab.run("export DOCKERHUB_USERNAME=someone-else")
+    assert tutor.record(CheckResult("account", Status.DONE, "exists"))
+    assert lab.session.variables == {"DOCKERHUB_USERNAME": "someone-else"} and tutor.notes == []
+
+
+def test_an_account_only_a_login_can_prove_sets_the_variable_when_passed(lab: Lab, tmp_path: Path) -> None:
+    """The real check cannot tell on this registry; going on (skipped) sets the variable for the login."""
+    tutor = tutor_lab(lab, tmp_path)
+    result = run_check("account", lab.context())
+    assert result.status is Status.UNKNOWN and not tutor.record(result)
+    assert "DOCKERHUB_USERNAME" not in lab.session.variables
+    tutor.skip(tutor.index_of("account"))
+    assert lab.session.variables == {"DOCKERHUB_USERNAME": lab.user} and len(tutor.notes) == 1
+    assert lines(lab.run(f"docker login {lab.registry.address} -u $DOCKERHUB_USERNAME",
+                         lab.password)) == ["Login Succeeded"]
+
+
+def test_the_verdict_puts_the_unset_variable_first_in_the_learners_language(lab: Lab) -> None:
+    """On the login step, the login line without the export: the variable's explanation leads the
+    verdict in German, and the check's 'not logged in' reason is not repeated beside it."""
+    set_language("de")
+    lab.session.lang = "de"
+    try:
+        failure = only_failure(lab.run(f"docker login {lab.registry.address} -u $DOCKERHUB_USERNAME"))
+        context = lab.context()
+        context.lang = "de"
+        result = run_check("login", context)
+        assert result.status is Status.TODO and result.explanation is not None
+        text = verdict_text(result, None, failure.explanation, step_names={"account": "2. Konto"})
+    finally:
+        set_language("en")
+    first, why, back, fix = text.splitlines()[:4]
+    assert first == "✗ $DOCKERHUB_USERNAME ist in dieser Sitzung noch nicht gesetzt."
+    assert why.startswith("Warum: Der Tutor ersetzt $DOCKERHUB_USERNAME")
+    assert back == "Geh zurück zum Schritt: 2. Konto"
+    assert fix == f"Versuch: export DOCKERHUB_USERNAME={lab.user}"
+    assert "Noch nicht erledigt" in text and result.explanation.why not in text

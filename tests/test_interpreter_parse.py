@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tutor.core.i18n import set_language
 from tutor.core.interpreter import SUPPORTED, CommandError, ParsedCommand, parse_command
 
 VARS = {"DOCKERHUB_USERNAME": "alice", "SPACED": "two words", "QUOTE": 'say "hi"'}
@@ -187,3 +191,72 @@ def test_parse_of_command_like_words_never_raises_anything_else(words: list[str]
         parse_command(" ".join(words), VARS)
     except CommandError as error:
         assert error.message
+
+
+# -- the tutor's own words in German (the CLI's imitated output stays English) -----------------
+@contextmanager
+def german() -> Iterator[None]:
+    """Parse in German, and leave the process in English for the next test."""
+    set_language("de")
+    try:
+        yield
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("line, says", [
+    ("docker images; docker ps", "`;` (mehrere Befehle) ist Shell-Syntax"),
+    ("echo $(id)", "`$(...)` (Befehlsersetzung) ist Shell-Syntax"),
+    ("ls -l", "`ls` ist kein Befehl, den der Tutor ausführt"),
+    ("docker build .", "`docker build` wird hier nicht unterstützt"),
+    ("docker push —all x", "'—all' beginnt mit einem langen Gedankenstrich (—)"),
+    ("docker tag x", "Aufruf: docker tag SOURCE TARGET"),
+    ("docker run hello extra", "(der Tutor führt nur den eigenen Befehl des Images aus)"),
+    ("docker login --tls-verify=false", "`--tls-verify` ist eine Option von podman"),
+    ("docker images --digests", "`--digests` wird für `docker images` hier nicht unterstützt"),
+    ("docker login -u", "`-u` braucht einen Wert"),
+    ("docker login -p secret", "Der Tutor nimmt kein Passwort auf der Befehlszeile an"),
+    ("export 1x", "`1x` hat nicht die Form NAME=WERT"),
+    ("echo 'open", "schließe jedes Anführungszeichen"),
+    ("docker image frobnicate", "Tippe nach `docker image` eins von"),
+])
+def test_refusals_are_in_german_when_the_tutor_speaks_german(line: str, says: str) -> None:
+    """A German learner reads the tutor's refusals in German, commands and names kept as typed."""
+    with german():
+        assert says in refusal(line)
+
+
+def test_an_unset_variable_in_german_keeps_its_explainer_key() -> None:
+    """The German refusal still names the variable and carries the key the explainer needs."""
+    with german(), pytest.raises(CommandError) as caught:
+        parse("docker login localhost:5000 -u $UNSET_NAME")
+    assert caught.value.message == "UNSET_NAME ist nicht gesetzt: tippe zuerst export UNSET_NAME=deinname"
+    assert caught.value.key == "variable_unset" and caught.value.values == {"variable": "UNSET_NAME"}
+
+
+def test_a_german_invalid_name_keeps_the_daemons_words_for_the_explainer() -> None:
+    """'invalid reference format' stays in the German text: the explainer recognises the mistake by it."""
+    with german():
+        message = refusal("docker tag python-hello-world alice/Hello")
+    assert message.startswith("Ungültiger Image-Name (invalid reference format)")
+
+
+def test_a_huge_word_is_shortened_in_german_too() -> None:
+    """A pasted 10 kB word shows its start and its length in the learner's language."""
+    with german():
+        message = refusal("x" * 5000)
+    assert "… (5000 Zeichen)" in message and len(message) < 400
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["docker", "podman", "image", "tag", "push", "login", "-u", "-p", "x",
+                                 "$UNSET", "${X", "'a b'", '"', ";", "|", "$(id)", "\u2014rm", "a\x07b",
+                                 "--rm", "--tls-verify", "Alice/X", "--", "-", "export", "1=2"]),
+                max_size=6))
+def test_german_refusals_are_always_complete_messages(words: list[str]) -> None:
+    """Every German template fills without error: parsing still only ever raises CommandError."""
+    with german():
+        try:
+            parse_command(" ".join(words), VARS)
+        except CommandError as error:
+            assert error.message and "{" not in error.message.replace("${", "")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+
+import pytest
 
 from tests.conftest import HELLO_IMAGE
 from tests.lab_support import Lab, failures, lines, only_failure
 from tutor.core.events import CommandFailed, Notice, OutputLine, VariableSet
+from tutor.core.i18n import set_language
 from tutor.core.interpreter import SUPPORTED, complete, run_command
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
@@ -123,3 +127,59 @@ def test_run_command_is_a_lazy_generator(lab: Lab) -> None:
     assert lab.engine.image(lab.target.remote_ref) is None
     assert list(stream) == []
     assert lab.engine.image(lab.target.remote_ref) is not None
+
+
+# -- a German learner: the tutor's words in German, the CLI's own lines as the CLI prints them --
+@pytest.fixture
+def german_lab(lab: Lab) -> Iterator[Lab]:
+    """The same lab with the tutor speaking German (as with --lang de), English again afterwards."""
+    set_language("de")
+    lab.session.lang = "de"
+    yield lab
+    set_language("en")
+
+
+def test_an_unset_variable_is_explained_with_the_export_that_sets_it(lab: Lab) -> None:
+    """The lesson's login line before the export: explained (back to the account step), not as no login."""
+    failure = only_failure(lab.run(f"docker login {lab.registry.address} -u $DOCKERHUB_USERNAME"))
+    assert failure.explanation is not None and failure.explanation.key == "variable_unset"
+    assert failure.explanation.step == "account"
+    assert failure.explanation.fix == f"export DOCKERHUB_USERNAME={lab.user}"
+    assert failure.explanation.what == "$DOCKERHUB_USERNAME is not set in this session yet."
+    assert lab.prompts == []  # nothing was asked, nothing ran
+
+
+def test_a_german_login_speaks_german_around_the_clis_own_lines(german_lab: Lab) -> None:
+    """Refusal, prompt and the note on tokens are German; the WARNING and Login Succeeded stay the CLI's."""
+    lab = german_lab
+    login = f"docker login {lab.registry.address} -u $DOCKERHUB_USERNAME"
+    failure = only_failure(lab.run(login))
+    assert failure.message == ("DOCKERHUB_USERNAME ist nicht gesetzt: tippe zuerst "
+                               "export DOCKERHUB_USERNAME=deinname")
+    assert failure.explanation is not None
+    assert failure.explanation.what == "$DOCKERHUB_USERNAME ist in dieser Sitzung noch nicht gesetzt."
+    assert failure.explanation.fix == f"export DOCKERHUB_USERNAME={lab.user}"
+
+    lab.run(f"export DOCKERHUB_USERNAME={lab.user}")
+    events = lab.run(login, lab.password)
+    assert lab.prompts == [f"Passwort für {lab.user} bei {lab.registry.address}: "]
+    notices = [event.text for event in events if isinstance(event, Notice)]
+    assert notices[0].startswith("WARNING! Your password will be stored unencrypted in ")
+    assert notices[1].startswith("Tipp: Ein Credential-Helper") and "Zugriffstoken" in notices[1]
+    assert lines(events) == ["Login Succeeded"]
+
+
+def test_german_notices_and_a_cancelled_login(german_lab: Lab) -> None:
+    """sudo, the other engine's name, help and a cancelled prompt: all in German."""
+    lab = german_lab
+    notices = [event.text for event in lab.run("sudo podman images") if isinstance(event, Notice)]
+    assert notices[0] == "Hier brauchst du kein sudo: der Tutor spricht schon selbst mit der Engine."
+    assert notices[1] == ("Dieser Tutor führt deine Befehle mit docker aus; "
+                          "`podman` funktioniert hier genauso.")
+    text = lines(lab.run("help"))
+    assert text[0] == "Befehle, die der Tutor ausführt (einen nach dem anderen, ohne Shell):"
+    assert "  docker tag SOURCE TARGET            (oder: docker image tag)" in text
+    events = lab.run(f"docker login {lab.registry.address} -u {lab.user}", None)
+    assert only_failure(events).message == "Login abgebrochen: es wurde nichts gespeichert."
+    failure = only_failure(lab.run("podman login -u x"))
+    assert failure.message.startswith("Fehler: keine Registry angegeben; tippe podman login ")

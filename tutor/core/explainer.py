@@ -10,6 +10,7 @@ from tutor.core.events import Explanation
 from tutor.core.target import DOCKER_HUB, Target, is_loopback
 
 LANGUAGES = ("en", "de")
+USER_VARIABLE = "DOCKERHUB_USERNAME"  # the lesson's variable for the account name
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ CATALOGUE: tuple[Entry, ...] = (
           "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
     Entry("other_user", (r"logged in as another user", r"logged in as \S+, not"),
           "login", {"*": _LOGIN}),
+    Entry("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
     Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
           "login", {"*": _LOGIN}),
     Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
@@ -118,34 +120,40 @@ class _Names(dict[str, str]):
 def names(target: Target | None, engine_kind: str) -> _Names:
     """The learner's names that fixes are filled with (placeholders without a target)."""
     if target is None:
-        return _Names(cli=engine_kind, registry="REGISTRY", login_registry="REGISTRY", user="YOURNAME",
+        return _Names(cli=engine_kind, variable=USER_VARIABLE, registry="REGISTRY",
+                      login_registry="REGISTRY", user="YOURNAME",
                       image="python-hello-world", repository="REGISTRY/YOURNAME/python-hello-world",
                       remote_ref="REGISTRY/YOURNAME/python-hello-world:latest",
                       localhost_repository="localhost:PORT/YOURNAME/python-hello-world",
                       api_base="https://REGISTRY")
     local = target.registry.replace("127.0.0.1", "localhost")
     return _Names(
-        cli=engine_kind, registry=target.registry, user=target.user, image=target.image,
+        cli=engine_kind, variable=USER_VARIABLE, registry=target.registry, user=target.user,
+        image=target.image,
         login_registry="docker.io" if target.registry == DOCKER_HUB else target.registry,
         repository=target.repository, remote_ref=target.remote_ref, api_base=target.api_base,
         localhost_repository=f"{local}/{target.api_path}",
     )
 
 
-def _fix(item: Entry, target: Target | None, engine_kind: str) -> str:
+def _fix(item: Entry, target: Target | None, engine_kind: str, values: Mapping[str, str]) -> str:
     practice = target is not None and (target.practice or is_loopback(target.registry))
     keys = ("practice", engine_kind, "*") if practice else (engine_kind, "*")
     template = next((item.fix[key] for key in keys if key in item.fix), next(iter(item.fix.values())))
-    return template.format_map(names(target, engine_kind))
+    return template.format_map(values)
 
 
 def explanation(key: str, target: Target | None = None, engine_kind: str = "docker",
-                lang: str = "en") -> Explanation:
-    """The explanation of a known mistake, by its catalogue key, filled with the learner's names."""
+                lang: str = "en", extra: Mapping[str, str] | None = None) -> Explanation:
+    """The explanation of a known mistake, by its catalogue key, filled with the learner's names.
+
+    EXTRA adds names only the failed command knows (e.g. the unset variable's).
+    """
     item = _BY_KEY[key]
     values = names(target, engine_kind)
+    values.update(extra or {})
     what, why = (text.format_map(values) for text in item.text(lang))
-    return Explanation(item.key, what, why, item.step, _fix(item, target, engine_kind))
+    return Explanation(item.key, what, why, item.step, _fix(item, target, engine_kind, values))
 
 
 def explain(message: str, target: Target | None = None, engine_kind: str = "docker",
@@ -183,6 +191,14 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "de": ("Du bist bei {registry} als ein anderer Benutzer angemeldet, nicht als {user}.",
                "Die Engine schickt bei jedem Push die gespeicherte Anmeldung mit; die Registry erlaubt "
                "jedem Benutzer nur Pushes in den eigenen Namensraum."),
+    },
+    "variable_unset": {
+        "en": ("${variable} is not set in this session yet.",
+               "The tutor replaces ${variable} with the value you gave it with export, as a shell does; "
+               "every terminal starts without it, so set it once before you use it."),
+        "de": ("${variable} ist in dieser Sitzung noch nicht gesetzt.",
+               "Der Tutor ersetzt ${variable} durch den Wert, den du mit export gesetzt hast, wie eine "
+               "Shell; jedes Terminal beginnt ohne ihn, also setz ihn einmal, bevor du ihn benutzt."),
     },
     "password_flag": {
         "en": ("The password was refused on the command line.",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from tutor.core.credentials import CredentialsError, CredentialStore
 from tutor.core.engine import Engine, EngineError, EngineUnavailable
 from tutor.core.events import Event
+from tutor.core.i18n import N_, _
 from tutor.core.interpreter_actions import SUPPORTED, failed, run_parsed, shown, tidy
 from tutor.core.registry_api import RegistryError
 from tutor.core.target import InvalidName, Target, parse_reference
@@ -58,26 +59,29 @@ _NAMES_LIFETIME = 3.0  # seconds a completion may use the same list of local ima
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9-]*")  # what follows the dashes of an option
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.DOTALL)
-_SHELL_SYNTAX = {";": "`;` (several commands)", "|": "`|` (a pipe)", "&": "`&` or `&&`",
-                 "<": "`<` (a redirect)", ">": "`>` (a redirect)", "`": "backticks (`...`)",
-                 "(": "`(` (a subshell)", ")": "`)` (a subshell)", "\n": "a line break"}
+_SHELL_SYNTAX = {";": N_("`;` (several commands)"), "|": N_("`|` (a pipe)"), "&": N_("`&` or `&&`"),
+                 "<": N_("`<` (a redirect)"), ">": N_("`>` (a redirect)"), "`": N_("backticks (`...`)"),
+                 "(": N_("`(` (a subshell)"), ")": N_("`)` (a subshell)"), "\n": N_("a line break")}
 # Characters a word processor puts where a command has a plain "-" (e.g. "--" becomes "—").
-_LOOK_ALIKE_DASHES = {"\u2014": "a long dash", "\u2013": "a long dash", "\u2015": "a long dash",
-                      "\u2e3a": "a long dash", "\u2e3b": "a long dash", "\ufe58": "a long dash",
-                      "\u2012": "a figure dash", "\u2010": "a typographic dash",
-                      "\u2011": "a non-breaking dash", "\u2212": "a minus-sign dash",
-                      "\ufe63": "a small dash", "\uff0d": "a full-width dash",
-                      "\u00ad": "an invisible soft-hyphen dash"}
+_LONG_DASH = N_("a long dash")
+_LOOK_ALIKE_DASHES = {"\u2014": _LONG_DASH, "\u2013": _LONG_DASH, "\u2015": _LONG_DASH,
+                      "\u2e3a": _LONG_DASH, "\u2e3b": _LONG_DASH, "\ufe58": _LONG_DASH,
+                      "\u2012": N_("a figure dash"), "\u2010": N_("a typographic dash"),
+                      "\u2011": N_("a non-breaking dash"), "\u2212": N_("a minus-sign dash"),
+                      "\ufe63": N_("a small dash"), "\uff0d": N_("a full-width dash"),
+                      "\u00ad": N_("an invisible soft-hyphen dash")}
 
 
 class CommandError(Exception):
     """A line the interpreter will not run; message says what is wrong and what to type."""
 
-    def __init__(self, message: str, key: str | None = None) -> None:
+    def __init__(self, message: str, key: str | None = None,
+                 values: Mapping[str, str] | None = None) -> None:
         message = tidy(message)  # never a raw control character or a 10 kB word on screen
         super().__init__(message)
         self.message = message
         self.key = key
+        self.values = dict(values or {})  # names the explainer's texts need beyond the target's
 
 
 @dataclass(frozen=True)
@@ -108,20 +112,21 @@ class Session:
 
 # -- parsing ---------------------------------------------------------------------------------
 def _refuse_syntax(what: str) -> CommandError:
-    return CommandError(
-        f"{what} is shell syntax, and the tutor runs one command at a time without a shell. "
-        "Type one command at a time, or use your own terminal for that.")
+    """WHAT is an N_() marked description of the syntax, translated here."""
+    return CommandError(_(
+        "{what} is shell syntax, and the tutor runs one command at a time without a shell. "
+        "Type one command at a time, or use your own terminal for that.").format(what=_(what)))
 
 
 def _variable(line: str, start: int, variables: Mapping[str, str]) -> tuple[str | None, int]:
     """The value of the variable at line[start] == '$' and the index after it (None: literal $)."""
     if line.startswith("$(", start):
-        raise _refuse_syntax("`$(...)` (command substitution)")
+        raise _refuse_syntax(N_("`$(...)` (command substitution)"))
     if line.startswith("${", start):
         end = line.find("}", start)
         name = line[start + 2:end] if end >= 0 else ""
         if end < 0 or not _NAME.fullmatch(name):
-            raise CommandError("`${` needs a variable name and a closing `}`, e.g. ${DOCKERHUB_USERNAME}")
+            raise CommandError(_("`${` needs a variable name and a closing `}`, e.g. ${DOCKERHUB_USERNAME}"))
         after = end + 1
     else:
         match = _NAME.match(line, start + 1)
@@ -129,7 +134,8 @@ def _variable(line: str, start: int, variables: Mapping[str, str]) -> tuple[str 
             return None, start + 1
         name, after = match.group(0), match.end()
     if name not in variables:
-        raise CommandError(f"{shown(name)} is not set: run export {shown(name)}=yourname first")
+        raise CommandError(_("{name} is not set: run export {name}=yourname first").format(name=shown(name)),
+                           key="variable_unset", values={"variable": name})
     return variables[name], after
 
 
@@ -167,7 +173,7 @@ def _split(line: str, variables: Mapping[str, str]) -> list[str]:
     try:
         return shlex.split(expand(line, variables))
     except ValueError as error:
-        raise CommandError(f"{error}: close every quote you open") from None
+        raise CommandError(_("{error}: close every quote you open").format(error=error)) from None
 
 
 def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
@@ -177,7 +183,7 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
     if sudo:
         words = words[1:]
     if not words:
-        raise CommandError("Type a command, e.g. docker images (type help for the list).")
+        raise CommandError(_("Type a command, e.g. docker images (type help for the list)."))
     first = words[0]
     if _ASSIGNMENT.match(first) and len(words) == 1:
         return _parse_export("export", [first], sudo)
@@ -186,8 +192,9 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
     if first in ("echo", "help"):
         return ParsedCommand(first, first, tuple(words[1:]), words=tuple(words), sudo=sudo)
     if first not in PROGRAMS:
-        raise CommandError(f"`{shown(first)}` is not a command the tutor runs. Type one of: docker, podman, "
-                           "export, echo, help; for anything else use your own terminal.")
+        raise CommandError(_("`{word}` is not a command the tutor runs. Type one of: docker, podman, "
+                             "export, echo, help; for anything else use your own terminal.").format(
+                                 word=shown(first)))
     _check_dashes(words[1:])
     program, action, rest = first, *_subcommand(first, words[1:])
     if action == "help":
@@ -201,13 +208,14 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
 
 def _parse_export(program: str, words: list[str], sudo: bool) -> ParsedCommand:
     if not words:
-        raise CommandError("Give a name and a value: export DOCKERHUB_USERNAME=yourname")
+        raise CommandError(_("Give a name and a value: export DOCKERHUB_USERNAME=yourname"))
     pairs = []
     for word in words:
         match = _ASSIGNMENT.match(word)
         if match is None:
-            raise CommandError(f"`{shown(word)}` is not NAME=VALUE: type export {shown(word.upper())}=value "
-                               "(a name of letters, digits and _, then =, then the value)")
+            raise CommandError(_("`{word}` is not NAME=VALUE: type export {upper}=value (a name of letters, "
+                                 "digits and _, then =, then the value)").format(
+                                     word=shown(word), upper=shown(word.upper())))
         pairs.append((match.group(1), match.group(2)))
     return ParsedCommand(program, "export", assignments=tuple(pairs), words=(program, *words), sudo=sudo)
 
@@ -220,13 +228,14 @@ def _subcommand(program: str, words: list[str]) -> tuple[str, list[str]]:
     if words[0] == "image":
         if len(words) > 1 and words[1] in IMAGE_GROUP:
             return IMAGE_GROUP[words[1]], words[2:]
-        raise CommandError(f"After `{program} image` type one of: {', '.join(IMAGE_GROUP)}; "
-                           f"e.g. {program} image ls")
+        message = _("After `{program} image` type one of: {choices}; e.g. {program} image ls")
+        raise CommandError(message.format(program=program, choices=", ".join(IMAGE_GROUP)))
     if words[0] in TOP_LEVEL:
         return TOP_LEVEL[words[0]], words[1:]
-    raise CommandError(f"`{program} {shown(words[0])}` is not supported here. The tutor runs: "
-                       f"{', '.join(sorted(TOP_LEVEL))} and image {'/'.join(IMAGE_GROUP)}; "
-                       "use your own terminal for anything else.")
+    raise CommandError(_("`{program} {word}` is not supported here. The tutor runs: {commands} and image "
+                         "{group}; use your own terminal for anything else.").format(
+                             program=program, word=shown(words[0]), commands=", ".join(sorted(TOP_LEVEL)),
+                             group="/".join(IMAGE_GROUP)))
 
 
 def _options(program: str, action: str, words: list[str]) -> tuple[dict[str, str | bool], list[str]]:
@@ -246,8 +255,8 @@ def _options(program: str, action: str, words: list[str]) -> tuple[dict[str, str
             name, wants_value = _known_flag(program, action, single, flags)
             if wants_value and attached is None:
                 if index >= len(words):
-                    raise CommandError(f"`{shown(single)}` needs a value, e.g. {program} {action} "
-                                       f"{shown(single)} VALUE")
+                    message = _("`{flag}` needs a value, e.g. {program} {action} {flag} VALUE")
+                    raise CommandError(message.format(flag=shown(single), program=program, action=action))
                 attached, index = words[index], index + 1
             options[name] = attached if wants_value and attached is not None else _truth(attached)
     return options, args
@@ -270,25 +279,28 @@ def _truth(value: str | None) -> bool:
 def _known_flag(program: str, action: str, flag: str,
                 flags: Mapping[str, tuple[str, bool]]) -> tuple[str, bool]:
     if flag in ("-p", "--password"):
-        raise CommandError(
-            f"The tutor does not take a password on the command line: it would stay in your "
-            f"shell history. Type {program} login -u USER [REGISTRY] and enter the password when "
-            "asked (with an access token where the registry offers one).", key="password_flag")
+        raise CommandError(_(
+            "The tutor does not take a password on the command line: it would stay in your "
+            "shell history. Type {program} login -u USER [REGISTRY] and enter the password when "
+            "asked (with an access token where the registry offers one).").format(program=program),
+            key="password_flag")
     if flag == "--tls-verify" and program == "docker":
-        raise CommandError("`--tls-verify` is a podman option. Docker decides from its daemon's "
-                           "insecure-registries setting; leave the option out.")
+        raise CommandError(_("`--tls-verify` is a podman option. Docker decides from its daemon's "
+                             "insecure-registries setting; leave the option out."))
     if flag not in flags:
-        known = ", ".join(sorted(flags)) or "no options"
-        raise CommandError(f"`{shown(flag)}` is not supported for `{program} {action}` here (supported: "
-                           f"{known}). Leave it out, or use your own terminal.")
+        known = ", ".join(sorted(flags)) or _("no options")
+        raise CommandError(_("`{flag}` is not supported for `{program} {action}` here (supported: {known}). "
+                             "Leave it out, or use your own terminal.").format(
+                                 flag=shown(flag), program=program, action=action, known=known))
     return flags[flag]
 
 
 def _check_arity(program: str, action: str, args: list[str]) -> None:
     least, most, usage = _ARITY[action]
     if len(args) < least or (most is not None and len(args) > most):
-        extra = " (the tutor runs the image's own command only)" if action == "run" else ""
-        raise CommandError(f"Usage: {program} {action} {usage}{extra}".rstrip())
+        usage_line = _("Usage: {command}").format(command=f"{program} {action} {usage}".rstrip())
+        extra = " " + _("(the tutor runs the image's own command only)") if action == "run" else ""
+        raise CommandError(usage_line + extra)
 
 
 def _check_names(action: str, args: list[str]) -> None:
@@ -297,7 +309,8 @@ def _check_names(action: str, args: list[str]) -> None:
         try:
             parse_reference(name)
         except InvalidName as error:
-            raise CommandError(f"invalid reference format: {error}") from None
+            # The daemon's words stay in the text: the explainer recognises the mistake by them.
+            raise CommandError(_("invalid reference format: {error}").format(error=error)) from None
 
 
 def _check_dashes(words: list[str]) -> None:
@@ -307,9 +320,10 @@ def _check_dashes(words: list[str]) -> None:
         rest = word.lstrip("-" + "".join(_LOOK_ALIKE_DASHES))
         if name is None or not _OPTION_NAME.fullmatch(rest):
             continue
-        typed = "one plain hyphen: -" if len(rest) == 1 else "two plain hyphens: --"
-        raise CommandError(f"'{shown(word)}' starts with {name} ({word[0]}) pasted from a document; "
-                           f"type {typed}{shown(rest)}")
+        typed = _("one plain hyphen: -") if len(rest) == 1 else _("two plain hyphens: --")
+        message = _("'{word}' starts with {dash} ({char}) pasted from a document; type {typed}{rest}")
+        raise CommandError(message.format(word=shown(word), dash=_(name), char=word[0], typed=typed,
+                                          rest=shown(rest)))
 
 
 def _check_printable(program: str, action: str, words: list[str]) -> None:
@@ -317,8 +331,9 @@ def _check_printable(program: str, action: str, words: list[str]) -> None:
     for word in words:
         if not word.isprintable():
             hidden = next(char for char in word if not char.isprintable())
-            raise CommandError(f"`{shown(word)}` holds an invisible character ({shown(hidden)}), "
-                               f"likely from a paste: type the `{program} {action}` line again by hand")
+            raise CommandError(_("`{word}` holds an invisible character ({char}), likely from a paste: type "
+                                 "the `{program} {action}` line again by hand").format(
+                                     word=shown(word), char=shown(hidden), program=program, action=action))
 
 
 # -- running ---------------------------------------------------------------------------------
@@ -330,12 +345,12 @@ def run_command(line: str, session: Session) -> Iterator[Event]:
     try:
         parsed = parse_command(line, session.variables)
     except CommandError as error:
-        yield failed(error.message, session, error.key)
+        yield failed(error.message, session, error.key, error.values)
         return
     try:
         yield from run_parsed(parsed, session)
     except CommandError as error:
-        yield failed(error.message, session, error.key)
+        yield failed(error.message, session, error.key, error.values)
     except (EngineError, EngineUnavailable, RegistryError, CredentialsError, InvalidName) as error:
         yield failed(str(error), session)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from tutor.core.engine import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
+from tutor.core.i18n import N_, _
 from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
 from tutor.core.target import DOCKER_HUB, Target, normalize_registry, parse_reference
 
@@ -28,20 +29,20 @@ _HUGE_WORD = re.compile(r"\S{200,}")  # longer than any digest, URL or name a me
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
 SUPPORTED: tuple[str, ...] = (
     "export NAME=VALUE",
-    "echo TEXT ($NAME and ${NAME} are expanded)",
+    N_("echo TEXT ($NAME and ${NAME} are expanded)"),
     "docker login [-u USER] [--password-stdin] [REGISTRY]",
     "docker logout [REGISTRY]",
-    "docker tag SOURCE TARGET            (or: docker image tag)",
-    "docker push NAME[:TAG]              (or: docker image push)",
-    "docker pull NAME[:TAG]              (or: docker image pull)",
-    "docker images [NAME]                (or: docker image ls)",
-    "docker rmi NAME...                  (or: docker image rm)",
+    N_("docker tag SOURCE TARGET            (or: docker image tag)"),
+    N_("docker push NAME[:TAG]              (or: docker image push)"),
+    N_("docker pull NAME[:TAG]              (or: docker image pull)"),
+    N_("docker images [NAME]                (or: docker image ls)"),
+    N_("docker rmi NAME...                  (or: docker image rm)"),
     "docker image inspect NAME",
     "docker run --rm IMAGE",
     "docker version",
-    "podman ... (the same commands)",
+    N_("podman ... (the same commands)"),
 )
-HELPER_NOTE = (
+HELPER_NOTE = N_(
     "Tip: a credential helper (docker-credential-pass, -secretservice, -osxkeychain, -wincred) keeps "
     "the secret in your system's keyring instead. On Docker Hub and Quay, log in with an access "
     "token rather than your password: you can revoke a token without changing your password.")
@@ -55,7 +56,7 @@ def printable(text: str, keep: str = "") -> str:
 def shown(word: str) -> str:
     """A learner's word as a message shows it: escaped, and a huge one cut to its start and length."""
     if len(word) > _SHOWN_MAX:
-        return printable(word[:_SHOWN_HEAD]) + f"… ({len(word)} characters)"
+        return printable(word[:_SHOWN_HEAD]) + _("… ({count} characters)").format(count=len(word))
     return printable(word)
 
 
@@ -65,22 +66,24 @@ def tidy(message: str, keep: str = "") -> str:
     return printable(shortened, keep)
 
 
-def failed(message: str, session: Session, key: str | None = None) -> CommandFailed:
+def failed(message: str, session: Session, key: str | None = None,
+           values: Mapping[str, str] | None = None) -> CommandFailed:
     """A CommandFailed with the explainer's explanation for the learner's target."""
     kind = session.engine.kind
     shown_message = tidy(message, keep="\n")  # the engine's own messages may span lines
     if key is not None:
-        return CommandFailed(shown_message, explanation(key, session.target, kind, session.lang))
+        found = explanation(key, session.target, kind, session.lang, values)
+        return CommandFailed(shown_message, found)
     return CommandFailed(shown_message, explain(message, session.target, kind, session.lang))
 
 
 def run_parsed(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     """Carry out one parsed command as a stream of events."""
     if parsed.sudo:
-        yield Notice("No sudo needed here: the tutor already talks to the engine.")
+        yield Notice(_("No sudo needed here: the tutor already talks to the engine."))
     if parsed.program in ("docker", "podman") and parsed.program != session.engine.kind:
-        yield Notice(f"This tutor runs your commands on {session.engine.kind}; "
-                     f"`{parsed.program}` works the same here.")
+        yield Notice(_("This tutor runs your commands on {engine}; `{program}` works the same here.").format(
+            engine=session.engine.kind, program=parsed.program))
     yield from _HANDLERS[parsed.action](parsed, session)
 
 
@@ -92,8 +95,8 @@ def _builtin(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     elif parsed.action == "echo":
         yield OutputLine(" ".join(parsed.args))
     else:
-        yield OutputLine("Commands the tutor runs (one at a time, no shell):")
-        yield from (OutputLine("  " + usage) for usage in SUPPORTED)
+        yield OutputLine(_("Commands the tutor runs (one at a time, no shell):"))
+        yield from (OutputLine("  " + _(usage)) for usage in SUPPORTED)
 
 
 # -- login and logout -----------------------------------------------------------------------
@@ -106,17 +109,18 @@ def _registry_arg(parsed: ParsedCommand, session: Session) -> str | None:
 def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     registry = _registry_arg(parsed, session)
     if registry is None:
-        yield failed(f"Error: no registry given: type podman login {session.target.registry} -u "
-                     f"{session.target.user}", session)
+        yield failed(_("Error: no registry given: type podman login {registry} -u {user}").format(
+            registry=session.target.registry, user=session.target.user), session)
         return
     username = str(parsed.options.get("username") or "")
     if not username:
-        yield failed(f"Error: type your user name with -u: {parsed.program} login "
-                     f"{_shown(registry)} -u {session.target.user}", session)
+        yield failed(_("Error: type your user name with -u: {program} login {registry} -u {user}").format(
+            program=parsed.program, registry=_shown(registry), user=session.target.user), session)
         return
-    password = session.ask_password(f"Password for {username} at {_shown(registry)}: ")
+    password = session.ask_password(_("Password for {user} at {registry}: ").format(
+        user=username, registry=_shown(registry)))
     if password is None:
-        yield CommandFailed("Login cancelled: nothing was stored.")
+        yield CommandFailed(_("Login cancelled: nothing was stored."))
         return
     if not password:
         yield failed("Error: Password Required", session)
@@ -129,7 +133,7 @@ def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     stored = session.credentials.store(registry, username, password)
     if stored.plaintext:
         yield Notice(_plaintext_warning(stored.location), level="warning")
-        yield Notice(HELPER_NOTE)
+        yield Notice(_(HELPER_NOTE))
     yield OutputLine("Login Succeeded" + ("!" if parsed.program == "podman" else ""))
 
 
@@ -282,7 +286,7 @@ def _age_seconds(created: str) -> float | None:
 
 def _rmi(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     if parsed.options.get("force"):
-        yield Notice("-f is not needed here: the tutor removes the names you give it.")
+        yield Notice(_("-f is not needed here: the tutor removes the names you give it."))
     for reference in parsed.args:
         try:
             lines = session.engine.remove(reference)
@@ -307,7 +311,7 @@ def _inspect(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
 
 def _run(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     if not parsed.options.get("rm"):
-        yield Notice("The tutor always removes the container afterwards, as with --rm.")
+        yield Notice(_("The tutor always removes the container afterwards, as with --rm."))
     for event in session.engine.run(parsed.args[0]):
         if isinstance(event, CommandFailed) and event.explanation is None:
             event = failed(event.message, session)

@@ -8,7 +8,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label
+from textual.widgets import Button, Input, Label, Static
 
 from tutor.core.i18n import N_, _
 from tutor.core.target import InvalidName, validate_user
@@ -55,7 +55,8 @@ class AccountModal(TutorModal[NewAccount | None]):
             yield Input(password=True, id="account-password")
             yield Label(_("Password again"))
             yield Input(password=True, id="account-repeat")
-            yield Label("", id="account-problem", markup=False)
+            # A Static, not a Label: it wraps a long message (German) instead of cutting it off.
+            yield Static("", id="account-problem", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 yield Button(_("Create account"), variant="primary", id="account-ok")
                 yield Button(_("Cancel"), id="account-cancel")
@@ -85,7 +86,7 @@ class AccountModal(TutorModal[NewAccount | None]):
         repeat = self.query_one("#account-repeat", Input).value
         problem = account_problem(self.user, password, repeat)
         if problem:
-            self.query_one("#account-problem", Label).update("✗ " + problem)
+            self.query_one("#account-problem", Static).update("✗ " + problem)
             first = self.query_one("#account-password", Input)
             if password != repeat:  # start both again rather than leave two hidden texts to compare
                 first.value = self.query_one("#account-repeat", Input).value = ""

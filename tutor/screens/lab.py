@@ -9,6 +9,7 @@ from enum import Enum
 from typing import Any
 
 from tutor.core.events import CheckResult, Status
+from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import N_, _, current_language
 from tutor.core.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.target import Target
@@ -110,6 +111,8 @@ class Lab:
         if kind is not None:
             self.progress.record_created(kind, self._created_value(kind))  # type: ignore[arg-type]
         self.save()
+        if newly and result.step == "account":
+            self.set_user_variable()
         return newly
 
     def context(self) -> Any:
@@ -125,12 +128,19 @@ class Lab:
 
     def restore_variables(self) -> str | None:
         """On resume past the account step, set the lesson's user variable again; its name when set."""
-        name = "DOCKERHUB_USERNAME"
+        name = USER_VARIABLE
         variables = self.session.variables
         if self.progress is None or self.progress.state("account") is None or name in variables:
             return None
         variables[name] = self.target.user
         return name
+
+    def set_user_variable(self) -> None:
+        """Past the account step (e.g. an account made in the form), set $DOCKERHUB_USERNAME if unset."""
+        name = self.restore_variables()
+        if name:
+            self.notes.append(_("The tutor set {name}={user} for the next steps; in your own terminal type: "
+                                "export {name}={user}").format(name=name, user=self.target.user))
 
     def retarget(self, target: Target) -> None:
         """Use another source image (same account and registry, so progress stays)."""
@@ -145,6 +155,8 @@ class Lab:
         if self.progress is not None:
             self.progress.mark_skipped(self.steps[index].id)
             self.save()
+        if self.steps[index].id == "account":  # a login comes next, and its command uses the variable
+            self.set_user_variable()
 
     def save(self) -> None:
         """Write progress; a failure is reported, never fatal (the store keeps it in memory)."""

@@ -38,6 +38,17 @@ def advice(explanation: events.Explanation | None, step_id: str, step_names: Map
     return lines
 
 
+def _adds_to(failure: events.Explanation | None, result: CheckResult) -> bool:
+    """True when the check's own explanation says more than the failed command's.
+
+    A command that failed for an earlier step's reason (an unset variable, a missing tag) makes
+    this step's symptom ("not logged in") beside the point: the learner fixes that step first.
+    """
+    if failure is None:
+        return True
+    return failure.key != getattr(result.explanation, "key", None) and failure.step in (None, result.step)
+
+
 def confirmed_later(result: CheckResult) -> bool:
     """True when a later step proves this one (an account the registry only confirms by a login)."""
     return result.status is Status.UNKNOWN and result.step == "account"
@@ -60,7 +71,7 @@ def verdict_text(result: CheckResult, next_title: str | None, failure: events.Ex
                  else f"✗ {_('Not done yet')}: {result.detail}")
     if result.hint:
         lines.append(f"→ {result.hint}")
-    if result.explanation is not None and (failure is None or failure.key != result.explanation.key):
+    if result.explanation is not None and _adds_to(failure, result):
         lines += advice(result.explanation, result.step, names, "\n".join(lines))
     if offer:
         lines.append(offer)
