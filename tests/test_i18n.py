@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import gettext
-from collections.abc import Iterator
+import json
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import docker
 import pytest
 from textual.app import App
 from textual.widgets import Static
 
 from tutor.core import i18n
+from tutor.core.credentials import CredentialsError, CredentialStore, docker_config_path
+from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.engine_streams import unavailable_message
+from tutor.core.events import CommandFailed, OutputLine
+from tutor.core.explainer import explain
 from tutor.core.i18n import Entry
+from tutor.core.target import InvalidName, normalize_registry, parse_reference, validate_user
 from tutor.screens.account_modal import AccountModal
 
 
@@ -160,3 +169,114 @@ async def test_a_long_german_form_message_wraps_at_80_columns() -> None:
         assert " ".join(shown.split()) == expected
         assert problem.region.right <= pilot.app.screen.query_one("#account-dialog").region.right
         assert pilot.app.screen.query_one("#account-ok").region.bottom <= 24  # the buttons still fit
+
+
+# -- the core's own messages in German: names, the engine gateway, credential files ----------
+@pytest.mark.parametrize(
+    ("check", "german", "key"),
+    [
+        (lambda: validate_user("Erik"), "'Erik' enthält Großbuchstaben", "uppercase"),
+        (lambda: validate_user(""), "der Benutzername ist leer", "invalid_user"),
+        (lambda: validate_user("-erik"), "ist kein gültiger Kontoname", "invalid_user"),
+        (lambda: parse_reference("Erik/python-hello-world"), "muss kleingeschrieben sein", "uppercase"),
+        (lambda: parse_reference("erik/hello world"), "ist kein gültiger Image-Name", "invalid_reference"),
+        (lambda: parse_reference("erik/hello:bad!tag"), "ist kein gültiger Tag", "invalid_reference"),
+        (lambda: normalize_registry("not a host"), "ist keine Registry-Adresse", "invalid_registry"),
+        (lambda: normalize_registry("localhost:70000"), "ein Port ist eine Zahl von 1 bis 65535",
+         "invalid_registry"),
+    ],
+)
+def test_invalid_names_are_told_in_german_with_a_stable_key(check: Callable[[], object], german: str,
+                                                            key: str) -> None:
+    i18n.set_language("de")
+    with pytest.raises(InvalidName) as caught:
+        check()
+    assert german in str(caught.value)
+    assert caught.value.key == key
+
+
+@pytest.mark.parametrize(
+    "check",
+    [lambda: validate_user("Erik"), lambda: parse_reference("Erik/python-hello-world"),
+     lambda: parse_reference("erik/hello world"), lambda: parse_reference("erik/hello:bad!tag")],
+)
+def test_the_explainer_recognises_a_german_name_mistake_as_the_english_one(
+        check: Callable[[], object]) -> None:
+    """The same mistake gets the same explanation whichever language its message is in."""
+    with pytest.raises(InvalidName) as english:
+        check()
+    i18n.set_language("de")
+    with pytest.raises(InvalidName) as german:
+        check()
+    assert str(german.value) != str(english.value)
+    found = explain(str(german.value), lang="de")
+    assert found is not None and found.key == english.value.key
+    prefixed = explain(i18n._("invalid reference format: {error}").format(error=german.value), lang="de")
+    assert prefixed is not None and prefixed.key == english.value.key
+
+
+def test_english_names_messages_are_unchanged() -> None:
+    with pytest.raises(InvalidName, match=r"^'Erik' has uppercase letters; registry names are lowercase$"):
+        validate_user("Erik")
+
+
+def test_no_engine_is_explained_in_german(tmp_path: Path) -> None:
+    """A socket nobody listens on: how to start an engine, in German, still explained as engine_down."""
+    i18n.set_language("de")
+    with pytest.raises(EngineUnavailable) as caught:
+        Engine.connect("docker", base_url=f"unix://{tmp_path}/nobody.sock")
+    message = str(caught.value)
+    assert "Keine Container-Engine antwortet" in message
+    assert "Starte Docker: sudo systemctl start docker" in message
+    assert "No container engine answers" not in message
+    found = explain(message, engine_kind="docker", lang="de")
+    assert found is not None and found.key == "engine_down"
+
+
+def test_unavailable_message_names_the_start_commands_per_system_in_german() -> None:
+    i18n.set_language("de")
+    text = unavailable_message("auto", [], system="Darwin")
+    assert "versucht: keine Adresse" in text
+    assert "Starte Docker Desktop" in text and "oder starte Podman: podman machine start" in text
+
+
+def test_a_failing_container_is_reported_in_german(engine: docker.DockerClient, hello_image: str,
+                                                  tmp_path: Path) -> None:
+    """The tutor's own 'exited with status N' line is German; the container runs on the real engine."""
+    tag = "tutor-test-exit3:" + uuid.uuid4().hex[:8]
+    (tmp_path / "Dockerfile").write_text(
+        f'FROM {hello_image}\nCMD ["/bin/busybox", "sh", "-c", "echo bye; exit 3"]\n')
+    engine.images.build(path=str(tmp_path), tag=tag, rm=True)
+    i18n.set_language("de")
+    gateway = Engine.connect("docker")
+    try:
+        events = list(gateway.run(tag))
+    finally:
+        gateway.close()
+        engine.images.remove(tag, force=True)
+    assert OutputLine("bye") in events
+    assert events[-1] == CommandFailed("der Container hat sich mit Status 3 beendet")
+
+
+def test_a_broken_credential_file_is_described_in_german() -> None:
+    """The file is named, the problem and the way out are German; the file stays untouched."""
+    path = docker_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"auths": []}')
+    i18n.set_language("de")
+    with pytest.raises(CredentialsError) as caught:
+        CredentialStore("docker").get("localhost:5000")
+    message = str(caught.value)
+    assert message.startswith(f"{path}: \"auths\" ist eine Liste, kein JSON-Objekt.")
+    assert "der Tutor überschreibt sie nie" in message and "config.json.bak" in message
+    assert path.read_text() == '{"auths": []}'
+
+
+def test_a_missing_credential_helper_is_described_in_german() -> None:
+    path = docker_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"credsStore": "nosuchhelper"}))
+    i18n.set_language("de")
+    with pytest.raises(CredentialsError, match=r"docker-credential-nosuchhelper ist eingerichtet, aber nicht "
+                                               r"installiert"):
+        CredentialStore("docker").store("localhost:5000", "anna", "s3cret")

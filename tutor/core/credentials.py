@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from tutor.core.i18n import N_, _
 from tutor.core.target import DOCKER_HUB, DOCKER_HUB_AUTH_KEY, InvalidName, normalize_registry
 
 Flavour = Literal["docker", "podman"]
@@ -84,22 +85,24 @@ def _same_registry(key: str, registry: str) -> bool:
 
 def broken_file(path: Path, problem: str) -> CredentialsError:
     """The error for a credential file the tutor cannot use: where, what is wrong, what to do."""
-    return CredentialsError(
-        f"{path}: {problem}. The file was left as it is (the tutor never overwrites it): fix it by "
-        f"hand, or move it aside (e.g. rename it to {path.name}.bak), then log in again.")
+    return CredentialsError(_(
+        "{path}: {problem}. The file was left as it is (the tutor never overwrites it): fix it by "
+        "hand, or move it aside (e.g. rename it to {name}.bak), then log in again.").format(
+            path=path, problem=problem, name=path.name))
 
 
 def _decode_auth(path: Path, name: str, key: str, entry: object) -> Credential | None:
     """The login in one `auths` entry (None when it holds none); a malformed entry raises."""
     if not isinstance(entry, dict):
-        raise broken_file(path, f'the entry "auths": {{"{name}": ...}} is not a JSON object')
+        problem = _('the entry "auths": {{"{name}": ...}} is not a JSON object')
+        raise broken_file(path, problem.format(name=name))
     encoded = entry.get("auth")
     if encoded is not None and not isinstance(encoded, str):
-        raise broken_file(path, f'"auth" of "{name}" is not a string')
+        raise broken_file(path, _('"auth" of "{name}" is not a string').format(name=name))
     if encoded:
         username, sep, secret = _user_and_secret(encoded)
         if not sep:
-            raise broken_file(path, f'"auth" of "{name}" is not base64 of USER:PASSWORD')
+            raise broken_file(path, _('"auth" of "{name}" is not base64 of USER:PASSWORD').format(name=name))
         token = entry.get("identitytoken")  # a token login keeps "user:" in auth
         return Credential(key, username, str(token) if token and not secret else secret)
     if entry.get("username") and entry.get("password"):
@@ -208,12 +211,13 @@ class CredentialStore:
     def _helper(self, config: dict[str, Any], registry: str) -> str | None:
         for name, helper in _section(self.path, config, "credHelpers").items():
             if not isinstance(helper, str):
-                raise broken_file(self.path, f'"credHelpers": {{"{name}": ...}} is not a string')
+                problem = _('"credHelpers": {{"{name}": ...}} is not a string')
+                raise broken_file(self.path, problem.format(name=name))
             if helper and _same_registry(name, registry):
                 return helper
         store = config.get("credsStore")
         if store is not None and not isinstance(store, str):
-            raise broken_file(self.path, '"credsStore" is not a string')
+            raise broken_file(self.path, _('"credsStore" is not a string'))
         return store or None
 
     def _auths(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -229,15 +233,16 @@ class CredentialStore:
         except FileNotFoundError:
             return {}
         except OSError as error:
-            raise CredentialsError(f"cannot read {path}: {error.strerror}") from None
+            message = _("cannot read {path}: {error}").format(path=path, error=error.strerror)
+            raise CredentialsError(message) from None
         if not text.strip():
             return {}
         try:
             config = json.loads(text)
         except (ValueError, UnicodeDecodeError) as error:
-            raise broken_file(path, f"not valid JSON ({error})") from None
+            raise broken_file(path, _("not valid JSON ({error})").format(error=error)) from None
         if not isinstance(config, dict):
-            raise broken_file(path, "it does not hold a JSON object ({...})")
+            raise broken_file(path, _("it does not hold a JSON object ({...})"))
         return config
 
     def _write(self, config: dict[str, Any]) -> None:
@@ -258,7 +263,8 @@ class CredentialStore:
                     os.unlink(temp)
                 raise
         except OSError as error:
-            raise CredentialsError(f"cannot write {target}: {error.strerror or error}") from None
+            raise CredentialsError(_("cannot write {path}: {error}").format(
+                path=target, error=error.strerror or error)) from None
 
 
 def _section(path: Path, config: dict[str, Any], name: str) -> dict[str, Any]:
@@ -267,22 +273,24 @@ def _section(path: Path, config: dict[str, Any], name: str) -> dict[str, Any]:
     if section is None:
         return {}
     if not isinstance(section, dict):
-        raise broken_file(path, f'"{name}" is {_json_kind(section)}, not a JSON object')
+        raise broken_file(path, _('"{name}" is {kind}, not a JSON object').format(
+            name=name, kind=_json_kind(section)))
     return section
 
 
 def _json_kind(value: object) -> str:
     """How JSON would name the kind of a value, for messages about a malformed file."""
-    kinds = {str: "a string", list: "a list", bool: "true or false", int: "a number", float: "a number"}
-    return kinds.get(type(value), "something else")
+    kinds = {str: N_("a string"), list: N_("a list"), bool: N_("true or false"), int: N_("a number"),
+             float: N_("a number")}
+    return _(kinds.get(type(value), N_("something else")))
 
 
 def _helper_binary(helper: str) -> str:
     binary = shutil.which(f"docker-credential-{helper}")
     if binary is None:
-        raise CredentialsError(
-            f"the credential helper docker-credential-{helper} is configured but not installed. "
-            "Install it, or remove \"credsStore\"/\"credHelpers\" from config.json.")
+        raise CredentialsError(_(
+            "the credential helper docker-credential-{helper} is configured but not installed. "
+            "Install it, or remove \"credsStore\"/\"credHelpers\" from config.json.").format(helper=helper))
     return binary
 
 
@@ -292,7 +300,8 @@ def _helper_call(helper: str, action: str, stdin: str) -> str:
         result = subprocess.run([_helper_binary(helper), action], input=stdin, capture_output=True,
                                 text=True, timeout=_HELPER_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
-        raise CredentialsError(f"docker-credential-{helper} {action} failed: {error}") from None
+        raise CredentialsError(_("docker-credential-{helper} {action} failed: {error}").format(
+            helper=helper, action=action, error=error)) from None
     if result.returncode != 0:
         message = (result.stdout.strip() or result.stderr.strip() or f"exit {result.returncode}")
         raise CredentialsError(f"docker-credential-{helper} {action}: {message}")
@@ -309,7 +318,7 @@ def _helper_get(helper: str, key: str) -> Credential | None:
     try:
         answer = json.loads(output)
     except ValueError:
-        raise CredentialsError(f"docker-credential-{helper} get answered with something that is "
-                               "not JSON") from None
+        raise CredentialsError(_("docker-credential-{helper} get answered with something that is "
+                                 "not JSON").format(helper=helper)) from None
     username, secret = answer.get("Username") or "", answer.get("Secret") or ""
     return Credential(key, str(username), str(secret)) if secret else None

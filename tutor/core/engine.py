@@ -43,6 +43,7 @@ from tutor.core.engine_streams import (
     unavailable_message,
 )
 from tutor.core.events import CommandFailed, Event, OutputLine, PullFinished
+from tutor.core.i18n import _
 from tutor.core.target import InvalidName, is_loopback, parse_reference
 
 EngineKind = Literal["docker", "podman"]
@@ -187,8 +188,9 @@ class Engine:
         message = unavailable_message(kind, tried)
         if other is not None:
             other.close()
-            message = (f"{other.info.base_url} is {other.kind}, not {kind}. Use --engine "
-                       f"{other.kind}, or start {kind}.\n{message}")
+            wrong = _("{url} is {found}, not {kind}. Use --engine {found}, or start {kind}.").format(
+                url=other.info.base_url, found=other.kind, kind=kind)
+            message = f"{wrong}\n{message}"
         raise EngineUnavailable(message)
 
     @classmethod
@@ -241,7 +243,7 @@ class Engine:
     def tag(self, source: str, target: str) -> None:
         """Give the source image another name; raise EngineError with the engine's text."""
         try:
-            _, repository, tag = _split_reference(target)
+            _registry, repository, tag = _split_reference(target)
         except InvalidName as error:
             raise EngineError(f"invalid reference format: {error}") from None
         self._call(self.api.tag, source, repository, tag)
@@ -271,9 +273,9 @@ class Engine:
             raise EngineUnavailable(self._lost_message(error)) from None
 
     def _lost_message(self, error: BaseException) -> str:
-        return (f"Cannot connect to the {self.kind} engine at {self.info.base_url}. "
-                f"Is it still running? ({error})\n"
-                + unavailable_message(self.kind, [self.info.base_url]))
+        lost = _("Cannot connect to the {kind} engine at {url}. Is it still running? ({error})").format(
+            kind=self.kind, url=self.info.base_url, error=error)
+        return lost + "\n" + unavailable_message(self.kind, [self.info.base_url])
 
     def push(self, reference: str, username: str | None, password: str | None,
              tls_verify: bool | None = None) -> Iterator[Event]:
@@ -334,7 +336,8 @@ class Engine:
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
             yield {"error": self._lost_message(error)}
         except ValueError as error:  # a JSON line cut short
-            yield {"error": f"the {self.kind} engine sent an unreadable answer ({error}); try again"}
+            yield {"error": _("the {kind} engine sent an unreadable answer ({error}); try again").format(
+                kind=self.kind, error=error)}
         finally:
             if response is not None:
                 response.close()
@@ -359,7 +362,8 @@ class Engine:
             yield CommandFailed(str(error))
             return
         if image is None:
-            yield CommandFailed(f"the pull ended but {reference} is not in the local images")
+            yield CommandFailed(_("the pull ended but {reference} is not in the local images").format(
+                reference=reference))
             return
         if digest is None:
             digest = _digest_for(image, reference)
@@ -404,7 +408,7 @@ class Engine:
                 yield OutputLine(line)
             code = int(container.wait().get("StatusCode", 0))
             if code != 0:
-                yield CommandFailed(f"the container exited with status {code}")
+                yield CommandFailed(_("the container exited with status {code}").format(code=code))
         except docker.errors.APIError as error:
             yield CommandFailed(_api_text(error))
         except (docker.errors.DockerException, requests.RequestException, OSError) as error:
@@ -465,7 +469,7 @@ class Engine:
 
     def _service_limited(self, image: str, options: dict[str, Any]) -> str:
         """Start with modest ulimits; Podman may hold the failed try's port for a moment."""
-        for _ in range(_PORT_RETRIES):
+        for _attempt in range(_PORT_RETRIES):
             try:
                 return self._service_started(image, options, limited=True)
             except docker.errors.APIError as error:
@@ -610,7 +614,7 @@ def _local_image(attrs: dict[str, Any]) -> LocalImage:
 def _digest_for(image: LocalImage, reference: str) -> str | None:
     repository = reference.rsplit(":", 1)[0]
     for repo_digest in image.repo_digests:
-        name, _, digest = repo_digest.partition("@")
+        name, _at, digest = repo_digest.partition("@")
         if name == repository or name.endswith("/" + repository):
             return digest
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PushFinished
+from tutor.core.i18n import _
 
 IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
 _IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
@@ -34,23 +35,23 @@ class EngineEvent:
 def unavailable_message(kind: str, tried: list[str], system: str | None = None) -> str:
     """What to tell a learner when no engine answers: what was tried and how to start one."""
     system = system or platform.system()
-    where = ", ".join(tried) or "no address"
-    lines = [f"No container engine answers (tried {where})."]
+    where = ", ".join(tried) or _("no address")
+    lines = [_("No container engine answers (tried {where}).").format(where=where)]
     if system == "Darwin" or system == "Windows":
         if kind != "podman":
-            lines.append("Start Docker Desktop and wait until it says it is running,")
+            lines.append(_("Start Docker Desktop and wait until it says it is running,"))
         if kind != "docker":
-            lines.append("or start Podman: podman machine start")
+            lines.append(_("or start Podman: podman machine start"))
     else:
         if kind != "podman":
-            lines.append("Start Docker: sudo systemctl start docker  (or run: sudo dockerd &)")
+            lines.append(_("Start Docker: sudo systemctl start docker  (or run: sudo dockerd &)"))
         if kind != "docker":
-            lines.append("Start Podman's socket: systemctl --user start podman.socket")
-            lines.append("  (or: podman system service --time=0 &)")
+            lines.append(_("Start Podman's socket: systemctl --user start podman.socket"))
+            lines.append("  " + _("(or: podman system service --time=0 &)"))
     if any("permission denied" in text for text in tried):
-        lines.append("Permission denied on the socket: sudo usermod -aG docker $USER, then log out "
-                     "and in again (or use rootless Podman).")
-    lines.append("Then try again. If the engine runs elsewhere, set DOCKER_HOST to its address.")
+        lines.append(_("Permission denied on the socket: sudo usermod -aG docker $USER, then log out "
+                       "and in again (or use rootless Podman)."))
+    lines.append(_("Then try again. If the engine runs elsewhere, set DOCKER_HOST to its address."))
     return "\n".join(lines)
 
 

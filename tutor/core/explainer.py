@@ -46,7 +46,7 @@ _PUSH = "{cli} push {repository}"
 CATALOGUE: tuple[Entry, ...] = (
     Entry("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
                           r"Error while fetching server API version", r"docker\.sock|podman\.sock",
-                          r"is the docker daemon running"),
+                          r"is the docker daemon running", r"Keine Container-Engine antwortet"),
           "image", {"docker": "sudo systemctl start docker",
                     "podman": "systemctl --user start podman.socket"}),
     Entry("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
@@ -59,9 +59,11 @@ CATALOGUE: tuple[Entry, ...] = (
           "login", {"*": _LOGIN}),
     Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
           "tag", {"*": _TAG}),
-    Entry("uppercase", (r"must be lowercase", r"uppercase letters"), "tag", {"*": _TAG}),
+    Entry("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
+                        r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
     Entry("invalid_reference", (r"invalid reference format", r"is not a valid image name",
-                                r"is not a valid tag"), "tag", {"*": _TAG}),
+                                r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
+          "tag", {"*": _TAG}),
     Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
           "login", {"*": _LOGIN}),
     Entry("wrong_password", (r"incorrect username or password", r"invalid username/password",

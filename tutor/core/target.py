@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from tutor.core.i18n import _
+
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
 DOCKER_HUB_API = "https://registry-1.docker.io"
@@ -35,7 +37,15 @@ class RegistryKind(Enum):
 
 
 class InvalidName(ValueError):
-    """An image name, tag, user name or registry address that a registry would refuse."""
+    """An image name, tag, user name or registry address that a registry would refuse.
+
+    The message is in the learner's language; `key` names the mistake in any language (the
+    explainer's key where it has one: "uppercase", "invalid_reference").
+    """
+
+    def __init__(self, message: str, key: str = "invalid_reference") -> None:
+        super().__init__(message)
+        self.key = key
 
 
 @dataclass(frozen=True)
@@ -82,25 +92,28 @@ def normalize_registry(address: str) -> str:
     if text.lower() in _HUB_ALIASES:
         return DOCKER_HUB
     if not text or not _HOST.match(text):
-        raise InvalidName(f"'{address}' is not a registry address; use HOST or HOST:PORT")
+        raise InvalidName(_("'{address}' is not a registry address; use HOST or HOST:PORT").format(
+            address=address), "invalid_registry")
     port = text.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in text.rsplit("]", 1)[-1] else ""
     if port and not 0 < int(port) < 65536:
-        raise InvalidName(f"'{address}' has port {port}; a port is a number from 1 to 65535")
+        raise InvalidName(_("'{address}' has port {port}; a port is a number from 1 to 65535").format(
+            address=address, port=port), "invalid_registry")
     return text.lower()
 
 
 def parse_reference(text: str) -> Reference:
     """Parse an image reference the way the Docker CLI normalises it; raise InvalidName if invalid."""
     if not text or text != text.strip():
-        raise InvalidName("an image name cannot be empty or start or end with spaces")
-    name, _, digest_text = text.partition("@")
+        raise InvalidName(_("an image name cannot be empty or start or end with spaces"))
+    name, _at, digest_text = text.partition("@")
     digest = digest_text if "@" in text else None
     tag = None
     last = name.rsplit("/", 1)[-1]
     if ":" in last:
         name, tag = name.rsplit(":", 1)
         if not _TAG.match(tag):
-            raise InvalidName(f"'{tag}' is not a valid tag (letters, digits, '_', '.', '-'; max 128)")
+            problem = _("'{tag}' is not a valid tag (letters, digits, '_', '.', '-'; max 128)")
+            raise InvalidName(problem.format(tag=tag))
     parts = name.split("/")
     registry = DOCKER_HUB
     if len(parts) > 1 and ("." in parts[0] or ":" in parts[0] or parts[0] == "localhost"):
@@ -111,7 +124,8 @@ def parse_reference(text: str) -> Reference:
     if registry == DOCKER_HUB and len(parts) == 1:
         parts = ["library", *parts]
     if digest is not None and not re.match(r"^sha256:[0-9a-f]{64}$", digest):
-        raise InvalidName(f"'{digest}' is not a valid digest (sha256:<64 hex digits>)")
+        problem = _("'{digest}' is not a valid digest (sha256:<64 hex digits>)")
+        raise InvalidName(problem.format(digest=digest))
     return Reference(registry, "/".join(parts), tag, digest)
 
 
@@ -119,24 +133,23 @@ def _check_component(part: str, whole: str) -> None:
     if part.lower() == part and _COMPONENT.match(part):
         return
     if part and part.lower() != part and _COMPONENT.match(part.lower()):
-        raise InvalidName(f"repository name must be lowercase: '{whole}'")
-    raise InvalidName(
-        f"'{whole}' is not a valid image name: '{part}' may use only lowercase letters, "
-        "digits and separators ('.', '_', '-') between them"
-    )
+        raise InvalidName(_("repository name must be lowercase: '{name}'").format(name=whole), "uppercase")
+    raise InvalidName(_(
+        "'{name}' is not a valid image name: '{part}' may use only lowercase letters, "
+        "digits and separators ('.', '_', '-') between them").format(name=whole, part=part))
 
 
 def validate_user(user: str) -> str:
     """Return the user name if a registry namespace can carry it, else raise InvalidName."""
     if not user:
-        raise InvalidName("the user name is empty; type the account name you created")
+        raise InvalidName(_("the user name is empty; type the account name you created"), "invalid_user")
     if user.lower() != user and _USER.match(user.lower()):
-        raise InvalidName(f"'{user}' has uppercase letters; registry names are lowercase")
+        raise InvalidName(_("'{user}' has uppercase letters; registry names are lowercase").format(user=user),
+                          "uppercase")
     if not _USER.match(user) or ".." in user:
-        raise InvalidName(
-            f"'{user}' is not a valid account name: use lowercase letters, digits, '.', '_' "
-            "or '-', starting and ending with a letter or digit"
-        )
+        raise InvalidName(_(
+            "'{user}' is not a valid account name: use lowercase letters, digits, '.', '_' "
+            "or '-', starting and ending with a letter or digit").format(user=user), "invalid_user")
     return user
 
 
