@@ -9,7 +9,6 @@ from tutor.core.credentials import CredentialsError, CredentialStore
 from tutor.core.i18n import _, current_language
 from tutor.core.interpreter import Session
 from tutor.core.lessons import LessonError, load_lesson
-from tutor.core.practice import PracticeError, PracticeRegistry
 from tutor.core.progress import ProgressStore
 from tutor.core.target import PRACTICE, InvalidName, Target, normalize_registry, validate_user
 from tutor.screens.lab import LESSON_ID, Lab, LabOptions
@@ -21,6 +20,8 @@ class SetupFailed(Exception):
 
 def practice_target(options: LabOptions, practice: Any) -> Target:
     """Start (or find) the practice registry and aim the lab at it."""
+    from tutor.core.practice import PracticeError
+
     try:
         status = practice.ensure_running()
     except PracticeError as error:
@@ -33,6 +34,9 @@ def make_target(options: LabOptions, practice: Any) -> tuple[Target, Any]:
     """The lab's target and its practice registry (None for a real registry)."""
     try:
         if options.registry in (None, PRACTICE):
+            # Imported here: its TLS code (cryptography) would slow every other lab's start-up.
+            from tutor.core.practice import PracticeRegistry
+
             practice = practice if practice is not None else PracticeRegistry()
             return practice_target(options, practice), practice
         target = Target.create(options.registry or "", options.user or "", options.image)
