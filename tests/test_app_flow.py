@@ -159,7 +159,7 @@ async def test_welcome_language_choice_redraws_the_form_in_german(tmp_path: Path
         labels = " ".join(str(label.render()) for label in app.screen.query(".field-label"))
         assert "Kontoname" in labels
         footer = [active.binding.description for active in app.screen.active_bindings.values()]
-        assert "Hilfe" in footer, footer
+        assert "Hilfe" in footer and "Befehle" in footer, footer
 
 
 async def test_a_bad_name_on_the_command_line_leads_back_to_the_form(
@@ -227,3 +227,16 @@ async def test_palette_goes_back_to_the_form_and_escape_keeps_the_lab(
         await settle(pilot)
         await wait_until(pilot, lambda: app.lab is not first_lab and isinstance(app.screen, StepScreen))
         assert app.lab is not None and app.lab.target.user == "someone-else"
+
+
+async def test_the_command_palette_speaks_german_too(tmp_path: Path) -> None:
+    """With --lang de the footer's palette key and the palette's search prompt are German."""
+    app = TutorApp(LabOptions(lang="de"), watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        palette_keys = [active.binding for active in app.screen.active_bindings.values()
+                        if active.binding.action == "command_palette"]
+        assert [binding.description for binding in palette_keys] == ["Befehle"]
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        assert app.screen.query_one(Input).placeholder == "Befehle suchen…"

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
+from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
@@ -36,6 +37,9 @@ class TutorApp(App[int]):
     KEYS: ClassVar[list[Binding]] = [
         Binding("f1,question_mark", "help", N_("Help"), show=False),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
+        # Replaces Textual's own palette key so its footer label is translated too.
+        Binding("ctrl+p", "command_palette", N_("commands"), show=False, priority=True,
+                tooltip=N_("Open the command palette")),
     ]
 
     def __init__(self, options: LabOptions | None = None, *, watch: bool = True, practice: Any = None,
@@ -60,6 +64,7 @@ class TutorApp(App[int]):
         """Ask what is missing, or go straight to the engine when the command line said it all."""
         if self.options.lang:
             set_language(self.options.lang)
+            self.localize_bindings()
         if self.ready_lab is not None:
             self.post_message(LabReady(self.ready_lab))
         elif self.options.complete:
@@ -176,6 +181,11 @@ class TutorApp(App[int]):
             return
         self._show(StepScreen(self.lab, index))
 
+    def action_command_palette(self) -> None:
+        """Textual's command palette, with its search prompt in the learner's language."""
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=_("Search for commands…")))
+
     def action_help(self) -> None:
         """Show the help page."""
         from tutor.screens.help_screen import HelpScreen
@@ -222,11 +232,15 @@ class TutorApp(App[int]):
 
         yield from tutor_commands(self, screen)
 
+    def localize_bindings(self) -> None:
+        """The app's own key labels in the current language."""
+        self._bindings = localized(self._merged_bindings or BindingsMap(), self.KEYS)
+
     def switch_language(self) -> None:
         """English ⇄ German: the lesson and every screen string, at once."""
         set_language("de" if current_language() == "en" else "en")
         self.options = replace(self.options, lang=current_language())
-        self._bindings = localized(self._merged_bindings or BindingsMap(), self.KEYS)
+        self.localize_bindings()
         if self.lab is not None:
             from tutor.core.lessons import load_lesson
 

@@ -17,6 +17,9 @@ def localized(inherited: BindingsMap, bindings: list[Binding]) -> BindingsMap:
     """Inherited bindings plus BINDINGS with footer texts translated now (marked with N_)."""
     merged = inherited.copy()
     for b in bindings:
+        for key in b.key.split(","):  # ours replaces an inherited one for the same key and action
+            kept = [old for old in merged.key_to_bindings.get(key.strip(), []) if old.action != b.action]
+            merged.key_to_bindings[key.strip()] = kept
         merged.bind(b.key, b.action, _(b.description), show=b.show, key_display=b.key_display,
                     priority=b.priority)
     return merged
@@ -54,6 +57,9 @@ class TutorScreen(Screen[ResultType]):
     def relocalize(self) -> None:
         """Translate the footer again (after a language switch)."""
         self._bindings = localized(self._merged_bindings or BindingsMap(), self.footer_keys())
+        app_labels = getattr(self.app, "localize_bindings", None)  # the TutorApp's own keys (palette)
+        if app_labels is not None:
+            app_labels()
         if self.is_mounted:
             self.refresh_bindings()
 
