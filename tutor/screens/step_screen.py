@@ -35,8 +35,10 @@ class StepScreen(TutorScreen[None]):
 
     KEYS: ClassVar[list[Binding]] = [
         # Most needed first: at 80 columns the footer's tail is cut (F1 is also on "?" and the palette).
-        # Stop shows only while a command runs; priority because the command box copies on Ctrl+C.
-        Binding("escape,ctrl+c", "stop", N_("Stop"), priority=True),
+        # Priority because the command box copies on Ctrl+C; idle, action_stop skips so the keys do
+        # their other jobs. Never in the footer: rebuilding it twice per command cost ~130 ms, so the
+        # command box's border says how to stop while a command runs.
+        Binding("escape,ctrl+c", "stop", N_("Stop"), priority=True, show=False),
         Binding("f2", "check", N_("Check")),
         Binding("ctrl+n", "next", N_("Next")),
         Binding("f3", "hint", N_("Hint")),
@@ -111,8 +113,6 @@ class StepScreen(TutorScreen[None]):
             return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
         if action == "offer":
             return self.offer_open
-        if action == "stop":
-            return self.stoppable
         return True
 
     def _ids(self) -> list[str]:
@@ -222,11 +222,11 @@ class StepScreen(TutorScreen[None]):
             self.query_one(OutputLog).write_line(_("Stopping…"))
 
     def set_running(self, running: bool) -> None:
-        """Remember whether a command runs; the footer shows Stop only while one does."""
+        """Remember whether a command runs; the command box shows how to stop it only while one does."""
         self.running = running
         if running != self.stoppable:
             self.stoppable = running
-            self.refresh_bindings()
+            self.query_one(CommandBox).border_subtitle = _("Esc/Ctrl+C: stop") if running else ""
 
     def on_command_output(self, message: CommandOutput) -> None:
         """Show a command's event; a failure's explanation also goes into the verdict."""

@@ -57,7 +57,7 @@ class PushProgress(Widget):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
-        self._lines_shown = 0
+        self._plain_shown: list[str] = []
         self._flush_due = False
         self.border_title = _("Layers")
 
@@ -71,7 +71,7 @@ class PushProgress(Widget):
     def start(self, indeterminate: bool = False) -> None:
         """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer lines."""
         self._layers.clear()
-        self._lines_shown = 0
+        self._plain_shown = []
         self.query_one("#layer-lines", Static).update("")
         self.query_one("#total-bar", ProgressBar).update(total=None, progress=0)
         self.set_class(indeterminate, "-indeterminate")
@@ -93,11 +93,13 @@ class PushProgress(Widget):
         """Redraw the layer lines and the total; the screen is laid out again only when a line was added."""
         self._flush_due = False
         width = self.bar_width()
-        lines = Text("\n", no_wrap=True, overflow="ellipsis").join(layer_line(layer, width)
-                                                                   for layer in self._layers.values())
-        grew = len(self._layers) != self._lines_shown
-        self._lines_shown = len(self._layers)
-        self.query_one("#layer-lines", Static).update(lines, layout=grew)
+        lines = [layer_line(layer, width) for layer in self._layers.values()]
+        plain = [line.plain for line in lines]
+        if plain != self._plain_shown:  # most news moves no bar by a whole block or percent
+            grew = len(plain) != len(self._plain_shown)
+            self._plain_shown = plain
+            joined = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
+            self.query_one("#layer-lines", Static).update(joined, layout=grew)
         self._show_total()
 
     def bar_width(self) -> int:
