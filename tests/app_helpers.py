@@ -13,7 +13,11 @@ from textual.worker import WorkerState
 from tutor.core import registry_server
 
 if TYPE_CHECKING:  # the benchmark's child processes use these helpers without pytest loaded
+    from pathlib import Path
+
     from tests.conftest import RegistryUnderTest
+    from tutor.app import TutorApp
+    from tutor.core.progress import ProgressStore
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 
@@ -31,6 +35,22 @@ class FixturePractice:
     def add_user(self, name: str, password: str) -> None:
         """Create the account for real; the registry reloads htpasswd by itself."""
         self.registry.add_user(name, password)
+
+
+def make_app(registry: RegistryUnderTest, user: str | None, tmp_path: Path, *, watch: bool = False,
+             store: ProgressStore | None = None, **options: Any) -> TutorApp:
+    """The tutor aimed at the test registry as its practice registry, with its own progress file.
+
+    Options default to the Docker engine in English; watch mode is off unless a test is about it.
+    """
+    from tutor.app import TutorApp
+    from tutor.core.progress import ProgressStore
+    from tutor.screens.lab import LabOptions
+
+    settings: dict[str, Any] = {"registry": registry.address, "user": user, "engine": "docker", "lang": "en"}
+    settings.update(options)
+    return TutorApp(LabOptions(**settings), watch=watch, practice=FixturePractice(registry),
+                    store=store or ProgressStore(tmp_path / "progress.json"))
 
 
 async def settle(pilot: Pilot[Any]) -> None:

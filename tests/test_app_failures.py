@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
+from tests.app_helpers import (
+    make_app,
+    output_text,
+    settle,
+    text_of,
+    type_command,
+    wait_until,
+)
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.credentials import CredentialStore
@@ -18,13 +25,6 @@ from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
-
-
-def make_app(registry: RegistryUnderTest, user: str, tmp_path: Path) -> TutorApp:
-    """The tutor on the given registry, without watch mode (these tests drive every check)."""
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    return TutorApp(options, watch=False, practice=FixturePractice(registry),
-                    store=ProgressStore(tmp_path / "progress.json"))
 
 
 async def advance_to(pilot, step: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import Input, Select
 
-from tests.app_helpers import FixturePractice, settle, text_of, type_command, wait_until
+from tests.app_helpers import FixturePractice, make_app, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import current_language, set_language
@@ -61,8 +61,7 @@ async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones
     for step in ("image", "account", "login"):
         progress.mark_done(step)
     store.save(progress)
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+    app = make_app(registry, user, tmp_path, store=store)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, StepScreen) and app.screen.step.id == "tag"
@@ -85,9 +84,7 @@ async def test_palette_switches_the_lesson_to_german(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
     """Switch language from the palette: the step is shown again from the German lesson."""
     user, _password = account
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await palette(pilot, "Switch language")
@@ -109,8 +106,7 @@ async def test_palette_reset_shows_exactly_what_it_undoes_and_undoes_it(
         progress.mark_done(step)
     progress.record_created("tag", f"{remote}:latest")
     store.save(progress)
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+    app = make_app(registry, user, tmp_path, store=store)
     try:
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(pilot)
@@ -208,9 +204,7 @@ async def test_palette_goes_back_to_the_form_and_escape_keeps_the_lab(
     """Started from the command line, the form is still reachable; Escape returns to the same lab, a new
     user on Start builds a new lab for that user."""
     user, _password = account
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         first_lab = app.lab

@@ -8,27 +8,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
+from tests.app_helpers import (
+    FixturePractice,
+    make_app,
+    output_text,
+    settle,
+    text_of,
+    type_command,
+    wait_until,
+)
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import set_language
 from tutor.core.progress import ProgressKey, ProgressStore
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.finish_screen import FinishScreen, summary_markdown
-from tutor.screens.lab import LESSON_ID, LabOptions, StepState
+from tutor.screens.lab import LESSON_ID, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.push_progress import PushProgress
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
-
-
-def make_app(registry: RegistryUnderTest, user: str, tmp_path: Path, lang: str = "en") -> TutorApp:
-    """The tutor aimed at the test registry as its practice registry, with its own progress file."""
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang=lang)
-    return TutorApp(options, watch=False, practice=FixturePractice(registry),
-                    store=ProgressStore(tmp_path / "progress.json"))
 
 
 @pytest.fixture(autouse=True)

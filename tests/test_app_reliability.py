@@ -17,7 +17,15 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import ProgressBar
 
-from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
+from tests.app_helpers import (
+    FixturePractice,
+    make_app,
+    output_text,
+    settle,
+    text_of,
+    type_command,
+    wait_until,
+)
 from tests.conftest import RegistryUnderTest, build_image
 from tests.test_app_steps import done_in_terminal
 from tutor.app import TutorApp
@@ -216,9 +224,7 @@ async def test_a_whole_lab_never_shows_the_password(
     (text or SVG, taken at every step and with the prompt filled in) and not in the history."""
     user, password = account
     remote = f"{registry.address}/{user}/python-hello-world"
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path)
     shots: list[str] = []
 
     def shoot() -> None:

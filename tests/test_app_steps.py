@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from textual.widgets import OptionList, ProgressBar
 
-from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
+from tests.app_helpers import (
+    FixturePractice,
+    make_app,
+    output_text,
+    settle,
+    text_of,
+    type_command,
+    wait_until,
+)
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.practice import PracticeRegistry
@@ -65,9 +73,7 @@ async def test_missing_image_offers_a_build_then_any_local_image(
     """No network for the app's base image: the build fails with advice, and a picked local image works."""
     user, _password = account
     missing = "tutor-missing-" + secrets.token_hex(4)
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=missing)
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path, image=missing)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         assert "Not done yet" in text_of(pilot, "#verdict")
@@ -90,9 +96,7 @@ async def test_command_box_history_and_completion(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
     """Up brings back earlier commands; Tab completes a command and a local image name."""
     user, _password = account
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=False, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
         await type_command(pilot, "echo first")

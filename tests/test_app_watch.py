@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.app_helpers import FixturePractice, settle, wait_until
+from tests.app_helpers import make_app, settle, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
-from tutor.core.progress import ProgressStore
 from tutor.screens.finish_screen import FinishScreen
-from tutor.screens.lab import LabOptions, StepState
+from tutor.screens.lab import StepState
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 
@@ -37,9 +36,7 @@ async def test_steps_done_with_the_real_docker_cli_unlock_by_themselves(
     """Login, tag, push and pull typed in another terminal: each step turns done without a key press."""
     user, password = account
     remote = f"{registry.address}/{user}/python-hello-world"
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
-    app = TutorApp(options, watch=True, practice=FixturePractice(registry),
-                   store=ProgressStore(tmp_path / "progress.json"))
+    app = make_app(registry, user, tmp_path, watch=True)
     try:
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(pilot)
