@@ -25,6 +25,17 @@ from tutor.core.registry_server import ServerConfig
 REQUIRE = os.environ.get("TUTOR_REQUIRE_ENGINE") == "1"
 BUSYBOX = Path("/bin/busybox")
 HELLO_IMAGE = "python-hello-world"
+# Environment variables that point the tutor, the engines' CLIs and platformdirs at the user's
+# files, and the folder each gets below a temporary home (the bench isolates itself the same way).
+ISOLATED_DIRS = {
+    "HOME": "",
+    "DOCKER_CONFIG": ".docker",
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_RUNTIME_DIR": "run",
+}
 
 
 def missing(what: str) -> None:
@@ -38,15 +49,7 @@ def missing(what: str) -> None:
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Give every test its own HOME, DOCKER_CONFIG and XDG dirs: the machine's are never touched."""
     home = tmp_path_factory.mktemp("home")
-    for name, sub in {
-        "HOME": "",
-        "DOCKER_CONFIG": ".docker",
-        "XDG_CONFIG_HOME": ".config",
-        "XDG_DATA_HOME": ".local/share",
-        "XDG_STATE_HOME": ".local/state",
-        "XDG_CACHE_HOME": ".cache",
-        "XDG_RUNTIME_DIR": "run",
-    }.items():
+    for name, sub in ISOLATED_DIRS.items():
         path = home / sub
         path.mkdir(parents=True, exist_ok=True)
         monkeypatch.setenv(name, str(path))
@@ -224,6 +227,20 @@ def layered_image(engine: docker.DockerClient, tmp_path: Path) -> Iterator[str]:
     yield tag
     with contextlib.suppress(docker.errors.APIError):
         engine.images.remove(tag, force=True)
+
+
+def podman_push(client: docker.DockerClient, remote: str, user: str,
+                password: str) -> list[dict[str, object]]:
+    """Push remote:latest through Podman's compat API and return its stream.
+
+    Podman verifies TLS even for localhost unless told not to; the tutor's gateway does the same.
+    """
+    api = client.api
+    header = docker.auth.encode_header({"username": user, "password": password})
+    response = api._post(api._url("/images/{0}/push", remote), stream=True,
+                         params={"tag": "latest", "tlsVerify": "false"},
+                         headers={"X-Registry-Auth": header})
+    return list(api._stream_helper(response, decode=True))
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.conftest import HELLO_IMAGE, missing
+from tests.conftest import HELLO_IMAGE, missing, podman_push
 from tutor.__main__ import main
 from tutor.core import registry_server
 from tutor.core.practice import ADMIN_USER, PracticeRegistry
@@ -188,12 +188,7 @@ def test_podman_pushes_then_board_shows_it_and_reset_empties_it(
     remote = f"{running.address}/{user}/{HELLO_IMAGE}"
     podman_engine.images.get(HELLO_IMAGE).tag(remote, "latest")
     try:
-        api = podman_engine.api
-        header = docker.auth.encode_header({"username": user, "password": password})
-        response = api._post(api._url("/images/{0}/push", remote), stream=True,
-                             params={"tag": "latest", "tlsVerify": "false"},
-                             headers={"X-Registry-Auth": header})
-        stream = list(api._stream_helper(response, decode=True))
+        stream = podman_push(podman_engine, remote, user, password)
         assert not [line for line in stream if "error" in line], stream
     finally:
         podman_engine.images.remove(f"{remote}:latest")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import docker
 
-from tests.conftest import HELLO_IMAGE, RegistryUnderTest
+from tests.conftest import HELLO_IMAGE, RegistryUnderTest, podman_push
 from tutor.core.registry_api import RegistryClient
 
 
@@ -38,13 +38,7 @@ def test_podman_service_pushes_to_the_registry(
     user, password = account
     remote = f"{registry.address}/{user}/{HELLO_IMAGE}"
     podman_engine.images.get(HELLO_IMAGE).tag(remote, "latest")
-    api = podman_engine.api
-    header = docker.auth.encode_header({"username": user, "password": password})
-    # Podman verifies TLS even for localhost unless told not to; the tutor's gateway does this.
-    response = api._post(api._url("/images/{0}/push", remote), stream=True,
-                         params={"tag": "latest", "tlsVerify": "false"},
-                         headers={"X-Registry-Auth": header})
-    stream = list(api._stream_helper(response, decode=True))
+    stream = podman_push(podman_engine, remote, user, password)
     assert not [line for line in stream if "error" in line], stream
     client = RegistryClient(registry.url, user, password)
     image = client.remote_image(f"{user}/{HELLO_IMAGE}", "latest")

@@ -14,20 +14,11 @@ from typing import Any
 
 import docker
 
-from tests.conftest import RegistryUnderTest, build_image
+from tests.conftest import ISOLATED_DIRS, RegistryUnderTest, build_image
 from tests.conftest import _start_registry as start_registry
 from tutor.core import registry_server
 
 BUSYBOX = Path("/bin/busybox")
-_ISOLATED = {
-    "HOME": "",
-    "DOCKER_CONFIG": ".docker",
-    "XDG_CONFIG_HOME": ".config",
-    "XDG_DATA_HOME": ".local/share",
-    "XDG_STATE_HOME": ".local/state",
-    "XDG_CACHE_HOME": ".cache",
-    "XDG_RUNTIME_DIR": "run",
-}
 
 
 class BenchSetupError(RuntimeError):
@@ -131,7 +122,7 @@ class Bed:
 
 def isolate(root: Path) -> None:
     """Point HOME, DOCKER_CONFIG and XDG dirs of this process and its children into root."""
-    for name, sub in _ISOLATED.items():
+    for name, sub in ISOLATED_DIRS.items():
         path = root / "home" / sub
         path.mkdir(parents=True, exist_ok=True)
         os.environ[name] = str(path)
