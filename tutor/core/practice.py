@@ -128,6 +128,25 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+def _pid_gone(pid: int) -> bool:
+    """True once pid has exited (reaped, or a zombie whose sockets the kernel has closed)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return not Path("/proc").is_dir()  # without /proc (macOS), kill(pid, 0) is the answer
+    except OSError:
+        return False
+
+
 def _pid_alive(pid: int, config_file: Path) -> bool:
     """True when pid is a live (not zombie) registry process serving our config file."""
     with contextlib.suppress(ChildProcessError, OSError, AttributeError):
@@ -214,7 +233,7 @@ class PracticeRegistry:
 
             practice_container.stop(container)
         elif _pid_alive(state["pid"], self._state_config(state).config_file):
-            self._terminate(state["pid"], self._state_config(state).config_file)
+            self._terminate(state["pid"])
 
     def _state_config(self, state: dict[str, Any]) -> ServerConfig:
         return self._config(str(state.get("host", "127.0.0.1")), int(state.get("port", DEFAULT_PORT)),
@@ -336,12 +355,15 @@ class PracticeRegistry:
         return {"container": container.container_id, "engine": container.engine_url}
 
     @staticmethod
-    def _terminate(pid: int, config_file: Path) -> None:
+    def _terminate(pid: int) -> None:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 5
-        while _pid_alive(pid, config_file):
+        # Not _pid_alive: an exiting process drops its command line before it closes its sockets,
+        # so "not our registry any more" can be true while the port still answers.
+        while not _pid_gone(pid):
             if time.monotonic() > deadline:
-                os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
                 deadline = time.monotonic() + 5
             time.sleep(0.05)
 
