@@ -10,14 +10,14 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.worker import WorkerState
 
-from tutor.core import registry_server
+from tutor.core.registry import server as registry_server
 
 if TYPE_CHECKING:  # the benchmark's child processes use these helpers without pytest loaded
     from pathlib import Path
 
     from tests.conftest import RegistryUnderTest
     from tutor.app import TutorApp
-    from tutor.core.progress import ProgressStore
+    from tutor.core.lab.progress import ProgressStore
 
 ACTIVE = (WorkerState.PENDING, WorkerState.RUNNING)
 
@@ -44,8 +44,8 @@ def make_app(registry: RegistryUnderTest, user: str | None, tmp_path: Path, *, w
     Options default to the Docker engine in English; watch mode is off unless a test is about it.
     """
     from tutor.app import TutorApp
-    from tutor.core.progress import ProgressStore
-    from tutor.screens.lab import LabOptions
+    from tutor.core.lab.progress import ProgressStore
+    from tutor.core.lab.session import LabOptions
 
     settings: dict[str, Any] = {"registry": registry.address, "user": user, "engine": "docker", "lang": "en"}
     settings.update(options)

@@ -19,8 +19,8 @@ from pathlib import Path
 import docker
 import pytest
 
-from tutor.core import registry_server
-from tutor.core.registry_server import ServerConfig
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.server import ServerConfig
 
 REQUIRE = os.environ.get("TUTOR_REQUIRE_ENGINE") == "1"
 BUSYBOX = Path("/bin/busybox")

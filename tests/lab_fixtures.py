@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import RegistryUnderTest
 from tests.lab_support import Lab
-from tutor.core.engine import Engine
+from tutor.core.engine.gateway import Engine
 
 
 @pytest.fixture

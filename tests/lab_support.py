@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tests.conftest import RegistryUnderTest
-from tutor.core.checks import CHECK_IDS, LabContext, run_all, run_check
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CheckResult, CommandFailed, Event, OutputLine, Status
-from tutor.core.interpreter import Session, run_command
+from tutor.core.lab.checks import CHECK_IDS, LabContext, run_all, run_check
+from tutor.core.shell.interpreter import Session, run_command
 from tutor.core.target import Target
 
 

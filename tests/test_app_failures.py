@@ -17,9 +17,9 @@ from tests.app_helpers import (
 )
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
-from tutor.core.credentials import CredentialStore
-from tutor.core.progress import ProgressStore
-from tutor.screens.lab import LabOptions
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LabOptions
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen

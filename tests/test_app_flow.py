@@ -12,9 +12,9 @@ from tests.app_helpers import FixturePractice, make_app, settle, text_of, type_c
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import current_language, set_language
-from tutor.core.progress import ProgressKey, ProgressStore
+from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.lab import LESSON_ID, LabOptions, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import OTHER, WelcomeScreen

@@ -20,10 +20,10 @@ from tests.app_helpers import (
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import set_language
-from tutor.core.progress import ProgressKey, ProgressStore
+from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.lab.session import LESSON_ID, StepState
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.finish_screen import FinishScreen, summary_markdown
-from tutor.screens.lab import LESSON_ID, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen

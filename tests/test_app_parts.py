@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
+from tutor.core.lab.session import Lab
 from tutor.core.target import Target
-from tutor.screens.lab import Lab
 from tutor.screens.messages import LayerProgressed
 from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
 from tutor.widgets.output_log import explanation_lines

@@ -9,8 +9,8 @@ import pytest
 from tests.app_helpers import FixturePractice, output_text, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
-from tutor.core.progress import ProgressStore
-from tutor.screens.lab import LabOptions
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LabOptions
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen

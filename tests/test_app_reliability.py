@@ -29,10 +29,10 @@ from tests.app_helpers import (
 from tests.conftest import RegistryUnderTest, build_image
 from tests.test_app_steps import done_in_terminal
 from tutor.app import TutorApp
-from tutor.core import registry_server
-from tutor.core.progress import ProgressStore
-from tutor.core.registry_api import NotFound, RegistryClient
-from tutor.screens.lab import LabOptions, StepState
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LabOptions, StepState
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import NotFound, RegistryClient
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen

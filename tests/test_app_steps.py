@@ -20,11 +20,11 @@ from tests.app_helpers import (
 )
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
-from tutor.core.practice import PracticeRegistry
-from tutor.core.progress import ProgressKey, ProgressStore
+from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
+from tutor.core.registry.practice import PracticeRegistry
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.image_picker_modal import ImagePickerModal
-from tutor.screens.lab import LESSON_ID, LabOptions, StepState
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.command_box import CommandBox

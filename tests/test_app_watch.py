@@ -9,8 +9,8 @@ import pytest
 from tests.app_helpers import make_app, settle, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
+from tutor.core.lab.session import StepState
 from tutor.screens.finish_screen import FinishScreen
-from tutor.screens.lab import StepState
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 

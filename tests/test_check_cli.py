@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tutor.__main__ import main
-from tutor.core import registry_server
-from tutor.core.practice import PracticeRegistry
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.practice import PracticeRegistry
 
 Cli = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -13,12 +13,12 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest, build_image
 from tests.lab_support import Lab, by_id, failures, remove_names
-from tutor.core import checks
-from tutor.core.checks import CHECK_IDS, GERMAN, LabContext, run_all, run_check
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import Status
-from tutor.core.practice import PracticeRegistry
+from tutor.core.lab import checks
+from tutor.core.lab.checks import CHECK_IDS, GERMAN, LabContext, run_all, run_check
+from tutor.core.registry.practice import PracticeRegistry
 from tutor.core.target import Target
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures

@@ -13,7 +13,7 @@ from subprocess import CompletedProcess
 import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
-from tutor.core.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.target import DOCKER_HUB_AUTH_KEY
 
 Cli = Callable[..., CompletedProcess[str]]

@@ -16,10 +16,10 @@ import docker
 import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
-from tutor.core.engine import Engine, EngineError, EngineUnavailable, candidate_urls
-from tutor.core.engine_streams import EngineEvent, progress_events, unavailable_message
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, candidate_urls
+from tutor.core.engine.streams import EngineEvent, progress_events, unavailable_message
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
-from tutor.core.registry_api import RegistryClient
+from tutor.core.registry.api import RegistryClient
 
 Cli = Callable[..., CompletedProcess[str]]
 DOCKER_URL = "unix:///var/run/docker.sock"

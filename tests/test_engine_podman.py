@@ -16,9 +16,9 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.test_engine import containers_of, lines, wait_for, watch_in_thread
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
-from tutor.core.registry_api import RegistryClient
+from tutor.core.registry.api import RegistryClient
 
 
 @pytest.fixture

@@ -16,14 +16,14 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.lab_support import Lab, failures, only_failure, remove_names
-from tutor.core import registry_server
-from tutor.core.checks import CHECK_IDS
-from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
-from tutor.core.registry_api import NotFound, RegistryClient
-from tutor.core.registry_server import ServerConfig
+from tutor.core.lab.checks import CHECK_IDS
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import NotFound, RegistryClient
+from tutor.core.registry.server import ServerConfig
+from tutor.core.registry.tls import ensure_certificates
 from tutor.core.target import Target
-from tutor.core.tls import ensure_certificates
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 

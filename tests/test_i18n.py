@@ -14,9 +14,9 @@ from textual.app import App
 from textual.widgets import Static
 
 from tutor.core import i18n
-from tutor.core.credentials import CredentialsError, CredentialStore, docker_config_path
-from tutor.core.engine import Engine, EngineUnavailable
-from tutor.core.engine_streams import unavailable_message
+from tutor.core.engine.credentials import CredentialsError, CredentialStore, docker_config_path
+from tutor.core.engine.gateway import Engine, EngineUnavailable
+from tutor.core.engine.streams import unavailable_message
 from tutor.core.events import CommandFailed, OutputLine
 from tutor.core.explainer import explain
 from tutor.core.i18n import Entry

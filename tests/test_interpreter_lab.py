@@ -11,14 +11,14 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.lab_support import Lab, failures, lines, only_failure
-from tutor.core.checks import run_check
-from tutor.core.engine import Engine
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import CheckResult, Notice, PullFinished, PushFinished, Status, VariableSet
 from tutor.core.i18n import set_language
-from tutor.core.lessons import load_lesson
-from tutor.core.progress import ProgressStore
-from tutor.core.registry_api import RegistryClient
-from tutor.screens.lab import Lab as TutorLab
+from tutor.core.lab.checks import run_check
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import Lab as TutorLab
+from tutor.core.lessons.model import load_lesson
+from tutor.core.registry.api import RegistryClient
 from tutor.screens.verdict import verdict_text
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures

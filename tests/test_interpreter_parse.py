@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tutor.core.i18n import set_language
-from tutor.core.interpreter import SUPPORTED, CommandError, ParsedCommand, parse_command
+from tutor.core.shell.interpreter import SUPPORTED, CommandError, ParsedCommand, parse_command
 
 VARS = {"DOCKERHUB_USERNAME": "alice", "SPACED": "two words", "QUOTE": 'say "hi"'}
 

@@ -11,7 +11,7 @@ from tests.conftest import HELLO_IMAGE
 from tests.lab_support import Lab, failures, lines, only_failure
 from tutor.core.events import CommandFailed, Notice, OutputLine, VariableSet
 from tutor.core.i18n import set_language
-from tutor.core.interpreter import SUPPORTED, complete, run_command
+from tutor.core.shell.interpreter import SUPPORTED, complete, run_command
 
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway and lab fixtures
 

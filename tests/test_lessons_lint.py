@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tutor.__main__ import main
-from tutor.core.lesson_lint import lint
+from tutor.core.lessons.lint import lint
 from tutor.core.resources import data_dir
 
 LESSON = "push-to-registry.md"

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import RegistryUnderTest
 from tests.test_lessons_lint import LESSON, copies, edit
 from tutor.__main__ import main
-from tutor.core.lessons import load_lesson
+from tutor.core.lessons.model import load_lesson
 from tutor.core.resources import data_dir
 
 __all__ = ["copies"]  # the fixture of broken copies, shared with the lint tests
@@ -124,7 +124,7 @@ def test_an_account_source_is_required(registry: RegistryUnderTest, capsys: Capt
 @pytest.mark.registry
 def test_the_practice_registry_creates_the_account_itself(hello_image: str, capsys: Capture) -> None:
     """With --registry practice the account step's add-user really creates (then removes) the account."""
-    from tutor.core.practice import PracticeRegistry
+    from tutor.core.registry.practice import PracticeRegistry
 
     practice = PracticeRegistry()
     try:

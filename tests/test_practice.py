@@ -23,9 +23,9 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE, missing, podman_push
 from tutor.__main__ import main
-from tutor.core import registry_server
-from tutor.core.practice import ADMIN_USER, PracticeRegistry
-from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import RegistryClient, RegistryUnreachable, Unauthorized
+from tutor.core.registry.practice import ADMIN_USER, PracticeRegistry
 
 
 @dataclass

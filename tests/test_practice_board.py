@@ -11,7 +11,7 @@ from tests import test_practice
 from tests.conftest import HELLO_IMAGE
 from tests.test_practice import Practice, push_hello
 from tutor.commands.board import BoardApp, pushed_ago
-from tutor.core.practice import PracticeRegistry
+from tutor.core.registry.practice import PracticeRegistry
 
 practice = test_practice.practice  # the same fixtures: the CLI on the test's own data dir
 running = test_practice.running

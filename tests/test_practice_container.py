@@ -21,12 +21,12 @@ from docker.models.containers import Container
 from tests import test_practice, test_practice_tls
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
-from tutor.core import practice as practice_module
-from tutor.core import registry_server
-from tutor.core.engine import Engine
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import PushFinished
-from tutor.core.practice_container import CONTAINER_PORT, LABEL
-from tutor.core.registry_api import RegistryClient
+from tutor.core.registry import practice as practice_module
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import RegistryClient
+from tutor.core.registry.container import CONTAINER_PORT, LABEL
 
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
 REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")

@@ -21,7 +21,7 @@ import pytest
 from tests import test_practice
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
-from tutor.core.registry_api import RegistryClient, RegistryUnreachable
+from tutor.core.registry.api import RegistryClient, RegistryUnreachable
 
 HOST = "10.213.0.1"
 PEER = "10.213.0.2"

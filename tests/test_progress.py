@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.core.progress import (
+from tutor.core.lab.progress import (
     SCHEMA_VERSION,
     LessonProgress,
     ProgressError,

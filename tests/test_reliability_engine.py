@@ -20,12 +20,12 @@ import docker
 import pytest
 
 from tests.conftest import missing
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
+from tutor.core.engine.watcher import Change, watch_changes
 from tutor.core.events import CommandFailed, Event, OutputLine
-from tutor.core.interpreter import Session, run_command
+from tutor.core.shell.interpreter import Session, run_command
 from tutor.core.target import Target
-from tutor.core.watcher import Change, watch_changes
 
 GUARD = 60.0
 

@@ -20,13 +20,13 @@ import pytest
 
 from tests.conftest import RegistryUnderTest
 from tests.test_reset import scratch_tags_fixture, tutor_engine_fixture  # noqa: F401 - fixtures
-from tutor.core import registry_server
-from tutor.core.checks import LabContext, run_all
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PushFinished, Status
-from tutor.core.interpreter import Session, run_command
-from tutor.core.registry_api import RegistryClient
+from tutor.core.lab.checks import LabContext, run_all
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import RegistryClient
+from tutor.core.shell.interpreter import Session, run_command
 from tutor.core.target import Target
 
 OTHER_CONFIG = {

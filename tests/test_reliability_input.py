@@ -18,10 +18,10 @@ import pytest
 from tests.bad_input_corpus import CORPUS, WRONG_PASSWORD, BadInput
 from tests.conftest import RegistryUnderTest
 from tests.test_reset import tutor_engine_fixture  # noqa: F401 - fixture
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import CommandFailed, OutputLine, PullFinished, PushFinished, VariableSet
-from tutor.core.interpreter import CommandError, Session, parse_command, run_command
+from tutor.core.shell.interpreter import CommandError, Session, parse_command, run_command
 from tutor.core.target import Target
 
 OTHER_CONFIG = {"auths": {"elsewhere.example": {"auth": "bWU6dGhlaXJz"}}, "psFormat": "table {{.ID}}"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tutor.core.interpreter import CommandError, ParsedCommand, parse_command
+from tutor.core.shell.interpreter import CommandError, ParsedCommand, parse_command
 from tutor.core.target import InvalidName, Reference, normalize_registry, parse_reference, validate_user
 
 FAST = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

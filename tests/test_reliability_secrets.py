@@ -24,11 +24,11 @@ import pytest
 from tests.conftest import RegistryUnderTest
 from tests.lab_support import remove_names
 from tutor.__main__ import main
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import CommandFailed, Event, PullFinished, PushFinished
-from tutor.core.interpreter import Session, run_command
-from tutor.core.progress import ProgressKey, ProgressStore
+from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.shell.interpreter import Session, run_command
 from tutor.core.target import Target
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.test_reset import LabState, lab_fixture, scratch_tags_fixture, tutor_engine_fixture  # noqa: F401
 from tutor.__main__ import main
-from tutor.core.progress import LessonProgress, ProgressKey, ProgressStore, default_path
+from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore, default_path
 
 STEPS = ["image", "account", "login", "tag", "push", "verify", "pull"]
 

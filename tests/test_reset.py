@@ -17,12 +17,12 @@ import docker
 import pytest
 
 from tests.conftest import RegistryUnderTest
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine
 from tutor.core.events import CommandFailed, PushFinished
-from tutor.core.progress import LessonProgress, ProgressKey, ProgressStore
-from tutor.core.registry_api import NotFound, RegistryClient
-from tutor.core.reset import apply_reset, plan_reset
+from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore
+from tutor.core.lab.reset import apply_reset, plan_reset
+from tutor.core.registry.api import NotFound, RegistryClient
 from tutor.core.target import Target
 
 OTHER_ENTRIES = {

@@ -17,14 +17,14 @@ from textual.pilot import Pilot
 
 from tests.app_helpers import settle
 from tutor.app import TutorApp
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import EngineInfo, LocalImage
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import EngineInfo, LocalImage
 from tutor.core.events import CheckResult, LayerInfo, LayerProgressed, OutputLine, RemoteImage, Status
-from tutor.core.interpreter import Session
-from tutor.core.lessons import load_lesson
-from tutor.core.progress import ProgressStore
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lessons.model import load_lesson
+from tutor.core.shell.interpreter import Session
 from tutor.core.target import Target
-from tutor.screens.lab import LESSON_ID, Lab, LabOptions
 from tutor.screens.messages import RegistryFetched
 from tutor.screens.password_modal import PasswordModal
 from tutor.widgets.output_log import OutputLog
@@ -90,7 +90,7 @@ def layout_app(tmp_path: Path, done: tuple[str, ...] = ()) -> TutorApp:
 @pytest.fixture(autouse=True)
 def scripted_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every snapshot sees the same verdicts."""
-    monkeypatch.setattr("tutor.core.checks.run_check", scripted_check)
+    monkeypatch.setattr("tutor.core.lab.checks.run_check", scripted_check)
 
 
 async def show_push(pilot: Pilot[Any]) -> None:
@@ -209,9 +209,9 @@ def test_finish_screen(snap_compare: Any, tmp_path: Path) -> None:
 
 async def save_readme_screenshot(tmp_path: Path) -> None:
     """Write assets/screenshot.svg: the push step mid-push, as in test_push_progress."""
-    import tutor.core.checks
+    import tutor.core.lab.checks
 
-    tutor.core.checks.run_check = scripted_check  # only this one-off tool, never during tests
+    tutor.core.lab.checks.run_check = scripted_check  # only this one-off tool, never during tests
     app = layout_app(tmp_path, ("image", "account", "login", "tag"))
     async with app.run_test(size=(100, 32)) as pilot:
         await show_push(pilot)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import docker
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest, podman_push
-from tutor.core.registry_api import RegistryClient
+from tutor.core.registry.api import RegistryClient
 
 
 def test_daemon_login_tag_push_pull_round_trip(
@@ -49,7 +49,7 @@ def test_registry_refuses_a_wrong_password(registry: RegistryUnderTest) -> None:
     """htpasswd auth is really on: a wrong password is refused, the right one accepted."""
     import pytest
 
-    from tutor.core.registry_api import Unauthorized
+    from tutor.core.registry.api import Unauthorized
 
     RegistryClient(registry.url, registry.user, registry.password).check_login()
     with pytest.raises(Unauthorized):

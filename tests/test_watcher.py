@@ -17,8 +17,8 @@ import pytest
 
 from tests.conftest import RegistryUnderTest
 from tests.test_reset import scratch_tags_fixture, tutor_engine_fixture  # noqa: F401 - shared fixtures
-from tutor.core.engine import Engine
-from tutor.core.watcher import Change, file_signature, watch_changes
+from tutor.core.engine.gateway import Engine
+from tutor.core.engine.watcher import Change, file_signature, watch_changes
 
 GUARD = 20.0  # only a guard against a hang; speed is measured by the benchmark, not here
 

@@ -20,9 +20,9 @@ from textual.worker import Worker, get_current_worker
 
 from tutor.core.events import Status
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
-from tutor.core.progress import ProgressStore
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
-from tutor.screens.lab import LESSON_ID, Lab, LabOptions
 from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady, StepUndone
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
@@ -98,8 +98,8 @@ class TutorApp(App[int]):
     @work(thread=True, exclusive=True, group="connect", exit_on_error=False)
     def connect_worker(self) -> None:
         """Connect, start the practice registry when chosen, load lesson and progress."""
-        from tutor.core.engine import Engine, EngineUnavailable
-        from tutor.screens.lab_setup import SetupFailed, build_lab
+        from tutor.core.engine.gateway import Engine, EngineUnavailable
+        from tutor.core.lab.setup import SetupFailed, build_lab
 
         try:
             engine = Engine.connect(self.options.engine, base_url=self.options.engine_url)  # type: ignore[arg-type]
@@ -144,7 +144,7 @@ class TutorApp(App[int]):
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:
         """On resume, check the steps marked done against the real state again."""
-        from tutor.core.checks import run_check
+        from tutor.core.lab.checks import run_check
 
         for index, step in enumerate(lab.steps):
             if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":
@@ -197,7 +197,7 @@ class TutorApp(App[int]):
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
     def watch_worker(self, lab: Lab) -> None:
         """Post LabChanged whenever the engine reports an image event or the login file changes."""
-        from tutor.core.watcher import watch_changes
+        from tutor.core.engine.watcher import watch_changes
 
         stop = get_current_worker().cancelled_event
         for change in watch_changes(lab.engine, [lab.credentials.path], stop):
@@ -242,7 +242,7 @@ class TutorApp(App[int]):
         self.options = replace(self.options, lang=current_language())
         self.localize_bindings()
         if self.lab is not None:
-            from tutor.core.lessons import load_lesson
+            from tutor.core.lessons.model import load_lesson
 
             self.lab.lesson = load_lesson(LESSON_ID, current_language())
             self.lab.session.lang = current_language()

@@ -16,7 +16,7 @@ import docker
 
 from tests.conftest import ISOLATED_DIRS, RegistryUnderTest, build_image
 from tests.conftest import _start_registry as start_registry
-from tutor.core import registry_server
+from tutor.core.registry import server as registry_server
 
 BUSYBOX = Path("/bin/busybox")
 

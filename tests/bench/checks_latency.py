@@ -44,7 +44,7 @@ def registry_round_trip(setup: LabSetup) -> float:
 
 def measure(bed: Bed, settings: Settings) -> list[Row]:
     """Median of run_all over warm runs, then each check on its own."""
-    from tutor.core.checks import CHECK_IDS, run_all, run_check
+    from tutor.core.lab.checks import CHECK_IDS, run_all, run_check
 
     setup = lab(bed)
     started_nano = time.time_ns()

@@ -16,7 +16,7 @@ class Pending(Exception):
 def engine(bed: Bed) -> Any:
     """The tutor's engine gateway on the local Docker daemon, connected once per run."""
     if "engine" not in bed.cache:
-        from tutor.core.engine import Engine
+        from tutor.core.engine.gateway import Engine
 
         bed.cache["engine"] = Engine.connect("docker")
     return bed.cache["engine"]
@@ -24,8 +24,8 @@ def engine(bed: Bed) -> Any:
 
 def session(bed: Bed, registry: Registry, image: str) -> Any:
     """An interpreter session for a learner on that registry, reading the bench's config.json."""
-    from tutor.core.credentials import CredentialStore
-    from tutor.core.interpreter import Session
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.shell.interpreter import Session
     from tutor.core.target import Target
 
     target = Target.create(registry.address, registry.user, image.rsplit(":", 1)[0])
@@ -34,7 +34,7 @@ def session(bed: Bed, registry: Registry, image: str) -> Any:
 
 def run_line(line: str, learner: Any) -> list[Any]:
     """Run one typed line through the interpreter; raise on CommandFailed."""
-    from tutor.core.interpreter import run_command
+    from tutor.core.shell.interpreter import run_command
 
     events = list(run_command(line, learner))
     failures = [event for event in events if isinstance(event, CommandFailed)]
@@ -45,8 +45,8 @@ def run_line(line: str, learner: Any) -> list[Any]:
 
 def push(bed: Bed, registry: Registry, reference: str) -> str:
     """`docker push` typed into the tutor, consuming every event; returns which path was used."""
-    if importlib.util.find_spec("tutor.core.interpreter") is None:
-        raise Pending("tutor/core/interpreter.py is not written yet")
+    if importlib.util.find_spec("tutor.core.shell.interpreter") is None:
+        raise Pending("tutor/core/shell/interpreter.py is not written yet")
     events = run_line(f"docker push {reference}", session(bed, registry, reference))
     if not any(isinstance(event, PushFinished) for event in events):
         raise RuntimeError("the tutor's push ended without PushFinished")
@@ -55,8 +55,8 @@ def push(bed: Bed, registry: Registry, reference: str) -> str:
 
 def lab_context(bed: Bed, address: str, user: str, image_name: str, started_nano: int) -> Any:
     """The checks' view of a learner's lab on the bench's registry, as the app builds it."""
-    from tutor.core.checks import LabContext
-    from tutor.core.credentials import CredentialStore
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.lab.checks import LabContext
     from tutor.core.target import Target
 
     target = Target.create(address, user, image_name)

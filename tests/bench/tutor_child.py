@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the children import this module: no docker SDK or pytest loaded for them
     from tests.bench.bed import Bed
-    from tutor.core.registry_server import ServerConfig
+    from tutor.core.registry.server import ServerConfig
 
 TICK_SECONDS = 0.01
 SIZE = (100, 32)
@@ -202,8 +202,7 @@ class HtpasswdAccounts:
 
     def add_user(self, name: str, password: str) -> None:
         """Create an account; the registry reloads its htpasswd file by itself."""
-        from tutor.core import registry_server
-
+        from tutor.core.registry import server as registry_server
         users = registry_server.read_htpasswd(self.config.htpasswd)
         users[name] = registry_server.hash_password(password)
         registry_server.write_htpasswd(self.config.htpasswd, users)
@@ -213,9 +212,9 @@ def make_lab_app(spec: dict[str, Any]) -> Any:
     """The tutor on the bench's registry as a practice registry (the account form works for real)."""
     from tests.app_helpers import FixturePractice
     from tutor.app import TutorApp
-    from tutor.core.progress import ProgressStore
-    from tutor.core.registry_server import ServerConfig
-    from tutor.screens.lab import LabOptions
+    from tutor.core.lab.progress import ProgressStore
+    from tutor.core.lab.session import LabOptions
+    from tutor.core.registry.server import ServerConfig
 
     config = ServerConfig(data_dir=Path(spec["data_dir"]), port=spec["port"])
     options = LabOptions(registry=config.address, user=spec["user"], image=spec["image"],

@@ -38,8 +38,8 @@ class WatchedStep:
         self.thread = threading.Thread(target=self._run, daemon=True, name="bench-watch")
 
     def _run(self) -> None:
-        from tutor.core.checks import run_check
-        from tutor.core.watcher import watch_changes
+        from tutor.core.engine.watcher import watch_changes
+        from tutor.core.lab.checks import run_check
 
         for _change in watch_changes(self.engine, [self.ctx.credentials.path], self.stop):
             step = self.step
@@ -72,7 +72,7 @@ def new_learner(bed: Bed, setup: LabSetup) -> tuple[str, str, str]:
 
 def core_latencies(bed: Bed, setup: LabSetup, runs: int) -> dict[str, list[float]]:
     """The core alone: tag and push several times, undoing both in between."""
-    from tutor.core.registry_api import RegistryClient
+    from tutor.core.registry.api import RegistryClient
 
     user, password, remote = new_learner(bed, setup)
     ctx = tutor_api.lab_context(bed, setup.registry.address, user, setup.image_name, time.time_ns())

@@ -12,7 +12,7 @@ from tests.bench.tutor_child import SIZE, make_app, step_drawn, until
 
 def step_done(app: Any) -> bool:
     """True when the step on screen is marked done (the verdict and side list show it)."""
-    from tutor.screens.lab import StepState
+    from tutor.core.lab.session import StepState
 
     return bool(app.lab.state(app.screen.index) is StepState.DONE)
 

@@ -12,8 +12,8 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
-from tutor.core.practice import BoardRow, PracticeError, PracticeRegistry
-from tutor.core.registry_api import RegistryError
+from tutor.core.registry.api import RegistryError
+from tutor.core.registry.practice import BoardRow, PracticeError, PracticeRegistry
 
 REFRESH_SECONDS = 1.5
 COLUMNS = ("Account", "Image", "Tags", "Digest", "Pushed")

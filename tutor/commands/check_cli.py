@@ -11,12 +11,12 @@ import json
 import sys
 from typing import Any
 
-from tutor.core.checks import LabContext, run_all
-from tutor.core.credentials import CredentialsError, CredentialStore
-from tutor.core.engine import Engine, EngineUnavailable
+from tutor.core.engine.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import explain
-from tutor.core.interpreter_actions import format_table
+from tutor.core.lab.checks import LabContext, run_all
+from tutor.core.shell.actions import format_table
 from tutor.core.target import PRACTICE, InvalidName, Target
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
@@ -28,7 +28,7 @@ class CheckFailed(Exception):
 
 
 def _practice_target(user: str, image: str | None) -> tuple[Target, Any]:
-    from tutor.core.practice import PracticeError, PracticeRegistry
+    from tutor.core.registry.practice import PracticeError, PracticeRegistry
 
     practice = PracticeRegistry()
     try:

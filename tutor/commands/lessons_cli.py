@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tutor.core.lesson_test import LessonTestOptions
+    from tutor.core.lessons.tester import LessonTestOptions
 
 
 def add_parser(sub: Any) -> None:
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_lint(paths: list[Path], quiet: bool = False) -> int:
     """Print every problem as file:line: message; 1 when there is any."""
-    from tutor.core.lesson_lint import lint, summary
+    from tutor.core.lessons.lint import lint, summary
 
     missing = [path for path in paths if not path.exists()]
     if missing:
@@ -63,7 +63,7 @@ def run_lint(paths: list[Path], quiet: bool = False) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     """Lint the lesson, then run each step's solution against a real engine and registry."""
-    from tutor.core.lesson_test import run_lesson_test
+    from tutor.core.lessons.tester import run_lesson_test
 
     options = _test_options(args)
     if isinstance(options, str):
@@ -82,7 +82,7 @@ def run_test(args: argparse.Namespace) -> int:
 
 
 def _lesson_files(args: argparse.Namespace, langs: tuple[str, ...]) -> list[Path]:
-    from tutor.core.lessons import lesson_path
+    from tutor.core.lessons.model import lesson_path
 
     root = Path(args.lessons_dir) if args.lessons_dir else None
     return [lesson_path(args.lesson, lang, root) for lang in langs]
@@ -90,7 +90,7 @@ def _lesson_files(args: argparse.Namespace, langs: tuple[str, ...]) -> list[Path
 
 def _test_options(args: argparse.Namespace) -> LessonTestOptions | str:
     """The options, or a message saying what is missing."""
-    from tutor.core.lesson_test import HtpasswdAccounts, LessonTestOptions
+    from tutor.core.lessons.tester import HtpasswdAccounts, LessonTestOptions
 
     langs = tuple(dict.fromkeys(args.lang or ["en", "de"]))
     options = LessonTestOptions(args.registry, args.lesson, langs, args.engine, args.engine_url,
@@ -103,7 +103,7 @@ def _test_options(args: argparse.Namespace) -> LessonTestOptions | str:
     elif args.htpasswd:
         options.accounts = HtpasswdAccounts(Path(args.htpasswd))
     if args.registry == "practice":
-        from tutor.core.practice import PracticeRegistry
+        from tutor.core.registry.practice import PracticeRegistry
 
         practice = PracticeRegistry()
         status = practice.ensure_running()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 # The core's practice modules load only when an action runs, so `registry-tutor` starts fast.
 if TYPE_CHECKING:
-    from tutor.core.practice import PracticeRegistry, PracticeStatus
+    from tutor.core.registry.practice import PracticeRegistry, PracticeStatus
 
 OK, FAILED, UNREACHABLE = 0, 1, 2
 
@@ -60,8 +60,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one practice action."""
-    from tutor.core.practice import PracticeError, PracticeRegistry, PracticeUnreachable
-    from tutor.core.registry_api import RegistryError
+    from tutor.core.registry.api import RegistryError
+    from tutor.core.registry.practice import PracticeError, PracticeRegistry, PracticeUnreachable
 
     registry = PracticeRegistry(Path(args.data).expanduser() if args.data else None)
     action = _ACTIONS[args.action]
@@ -82,7 +82,7 @@ def _fail(message: str, code: int) -> int:
 
 # -- actions ---------------------------------------------------------------------------------
 def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
-    from tutor.core.practice import DEFAULT_PORT
+    from tutor.core.registry.practice import DEFAULT_PORT
 
     before, wanted = registry.status(), registry.last_port() or DEFAULT_PORT
     status = registry.start(host=args.host, port=args.port, tls=args.tls)
@@ -101,8 +101,8 @@ def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _print_next_steps(registry: PracticeRegistry, status: PracticeStatus) -> None:
+    from tutor.core.registry.tls import trust_commands
     from tutor.core.target import is_loopback
-    from tutor.core.tls import trust_commands
 
     if not registry.users():
         print("No accounts yet: registry-tutor practice add-user NAME")
@@ -157,7 +157,7 @@ def _users(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _read_password(args: argparse.Namespace) -> str:
-    from tutor.core.practice import PracticeError
+    from tutor.core.registry.practice import PracticeError
 
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
@@ -194,7 +194,7 @@ def _remove_user(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _confirm(refs: list[str]) -> bool:
-    from tutor.core.practice import PracticeError
+    from tutor.core.registry.practice import PracticeError
 
     print(f"This deletes {len(refs)} image tag(s) from the practice registry:")
     for ref in refs[:20]:

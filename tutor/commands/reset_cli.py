@@ -10,10 +10,10 @@ import argparse
 import sys
 from typing import Literal
 
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine, EngineUnavailable
-from tutor.core.progress import LessonProgress, ProgressStore
-from tutor.core.reset import ResetPlan, apply_reset, plan_reset
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine, EngineUnavailable
+from tutor.core.lab.progress import LessonProgress, ProgressStore
+from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
 from tutor.core.target import DEFAULT_IMAGE, PRACTICE, InvalidName, Target
 
 OK, FAILED, UNUSABLE = 0, 1, 2
@@ -66,7 +66,7 @@ def _target(args: argparse.Namespace) -> Target:
     image = args.image or DEFAULT_IMAGE
     if args.registry != PRACTICE:
         return Target.create(args.registry, args.user, image)
-    from tutor.core.practice import PracticeRegistry
+    from tutor.core.registry.practice import PracticeRegistry
 
     practice = PracticeRegistry()
     status = practice.status()

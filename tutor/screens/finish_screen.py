@@ -10,8 +10,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Header, Markdown
 
 from tutor.core.i18n import N_, _
+from tutor.core.lab.session import SIGNS, Lab, state_word
 from tutor.screens.base import TutorScreen
-from tutor.screens.lab import SIGNS, Lab, state_word
 
 
 def summary_markdown(lab: Lab) -> str:

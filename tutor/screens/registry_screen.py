@@ -11,12 +11,12 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Footer, Static
 
-from tutor.core.credentials import CredentialsError
+from tutor.core.engine.credentials import CredentialsError
 from tutor.core.i18n import N_, _
-from tutor.core.registry_api import RegistryError
-from tutor.core.reset import registry_client
+from tutor.core.lab.reset import registry_client
+from tutor.core.lab.session import Lab
+from tutor.core.registry.api import RegistryError
 from tutor.screens.base import TutorModal
-from tutor.screens.lab import Lab
 from tutor.screens.messages import RegistryFetched
 from tutor.widgets.registry_view import RegistryView
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.i18n import _
-from tutor.core.progress import ProgressKey
-from tutor.core.reset import ResetPlan, apply_reset, plan_reset
+from tutor.core.lab.progress import ProgressKey
+from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
+from tutor.core.lab.session import LESSON_ID
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.lab import LESSON_ID
 
 if TYPE_CHECKING:
     from tutor.app import TutorApp

@@ -17,11 +17,11 @@ from textual.worker import Worker, WorkerState
 from tutor.core import events
 from tutor.core.events import Status
 from tutor.core.i18n import N_, _
-from tutor.core.lessons import fill, lesson_values
+from tutor.core.lab.session import SIGNS, Lab, StepState, short_title, state_word
+from tutor.core.lessons.model import fill, lesson_values
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.lab import SIGNS, Lab, StepState, short_title, state_word
 from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
@@ -138,7 +138,7 @@ class StepScreen(TutorScreen[None]):
 
     # -- completion ---------------------------------------------------------------------------
     def _complete(self, prefix: str) -> list[str]:
-        from tutor.core.interpreter import complete
+        from tutor.core.shell.interpreter import complete
 
         try:
             return list(complete(prefix, self.lab.session))
@@ -183,7 +183,7 @@ class StepScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
     def run_command_worker(self, lines: list[str]) -> None:
         """Run the lines (blocking engine and registry calls) and post each event as it comes."""
-        from tutor.core.interpreter import run_command
+        from tutor.core.shell.interpreter import run_command
 
         failed = False
         try:
@@ -263,7 +263,7 @@ class StepScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_worker(self) -> None:
         """Run the step's check (it blocks on the engine and the registry)."""
-        from tutor.core.checks import run_check
+        from tutor.core.lab.checks import run_check
 
         self.post_message(CheckFinished(run_check(self.step.check, self.lab.context())))
 
@@ -292,7 +292,7 @@ class StepScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_skipped(self) -> None:
         """Skipped steps may hold now (a login proves the account): check them again."""
-        from tutor.core.checks import run_check
+        from tutor.core.lab.checks import run_check
 
         for index, step in enumerate(self.lab.steps):
             if index != self.index and self.lab.state(index) is StepState.SKIPPED:

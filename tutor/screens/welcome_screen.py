@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from tutor.core.i18n import N_, _, current_language, set_language
+from tutor.core.lab.session import LabOptions
 from tutor.core.target import (
     DOCKER_HUB,
     PRACTICE,
@@ -21,7 +22,6 @@ from tutor.core.target import (
     validate_user,
 )
 from tutor.screens.base import TutorScreen
-from tutor.screens.lab import LabOptions
 
 OTHER = "other"
 

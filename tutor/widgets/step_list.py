@@ -6,7 +6,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tutor.core.i18n import _
-from tutor.screens.lab import SIGNS, StepState, state_word
+from tutor.core.lab.session import SIGNS, StepState, state_word
 from tutor.screens.messages import StepChosen
 
 

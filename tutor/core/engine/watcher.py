@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
-from tutor.core.engine import EngineEvent
+from tutor.core.engine.gateway import EngineEvent
 
 POLL_SECONDS = 0.2
 SETTLE_SECONDS = 0.1

@@ -11,7 +11,7 @@ from typing import Any
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import N_, _, current_language
-from tutor.core.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.target import Target
 
 LESSON_ID = "push-to-registry"
@@ -117,7 +117,7 @@ class Lab:
 
     def context(self) -> Any:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
-        from tutor.core.checks import LabContext
+        from tutor.core.lab.checks import LabContext
 
         ctx = self._context
         if ctx is None or ctx.engine is not self.engine or ctx.target != self.target:

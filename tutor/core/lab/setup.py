@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from tutor.core.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.i18n import _, current_language
-from tutor.core.interpreter import Session
-from tutor.core.lessons import LessonError, load_lesson
-from tutor.core.progress import ProgressStore
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lessons.model import LessonError, load_lesson
+from tutor.core.shell.interpreter import Session
 from tutor.core.target import PRACTICE, InvalidName, Target, normalize_registry, validate_user
-from tutor.screens.lab import LESSON_ID, Lab, LabOptions
 
 
 class SetupFailed(Exception):
@@ -20,7 +20,7 @@ class SetupFailed(Exception):
 
 def practice_target(options: LabOptions, practice: Any) -> Target:
     """Start (or find) the practice registry and aim the lab at it."""
-    from tutor.core.practice import PracticeError
+    from tutor.core.registry.practice import PracticeError
 
     try:
         status = practice.ensure_running()
@@ -35,7 +35,7 @@ def make_target(options: LabOptions, practice: Any) -> tuple[Target, Any]:
     try:
         if options.registry in (None, PRACTICE):
             # Imported here: its TLS code (cryptography) would slow every other lab's start-up.
-            from tutor.core.practice import PracticeRegistry
+            from tutor.core.registry.practice import PracticeRegistry
 
             practice = practice if practice is not None else PracticeRegistry()
             return practice_target(options, practice), practice

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tutor.core.credentials import Credential, CredentialsError, CredentialStore
-from tutor.core.engine import Engine, EngineError, EngineUnavailable, LocalImage
+from tutor.core.engine.credentials import Credential, CredentialsError, CredentialStore
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, LocalImage
 from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import current_language
-from tutor.core.registry_api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
+from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
 from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")

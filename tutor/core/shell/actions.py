@@ -1,6 +1,6 @@
 """What each parsed command does on the engine, the credential store and the registry.
 
-Kept apart from the parser (tutor.core.interpreter) so each stays short; only the interpreter
+Kept apart from the parser (tutor.core.shell.interpreter) so each stays short; only the interpreter
 calls run_parsed.
 """
 
@@ -13,15 +13,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from tutor.core.engine import EngineError
+from tutor.core.engine.gateway import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, _
-from tutor.core.registry_api import RegistryClient, RegistryUnreachable, Unauthorized
+from tutor.core.registry.api import RegistryClient, RegistryUnreachable, Unauthorized
 from tutor.core.target import DOCKER_HUB, Target, normalize_registry, parse_reference
 
 if TYPE_CHECKING:
-    from tutor.core.interpreter import ParsedCommand, Session
+    from tutor.core.shell.interpreter import ParsedCommand, Session
 
 Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
 _SHOWN_MAX, _SHOWN_HEAD = 60, 40  # a word longer than _SHOWN_MAX shows its first _SHOWN_HEAD chars

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tutor.core.credentials import CredentialsError, CredentialStore
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
-from tutor.core.progress import LessonProgress, ProgressError, ProgressStore
-from tutor.core.registry_api import NotFound, RegistryClient, RegistryError
+from tutor.core.engine.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
+from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressStore
+from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.target import InvalidName, Target, normalize_registry, parse_reference
 
 ItemKind = Literal["repository", "tag", "login", "progress"]

@@ -7,7 +7,7 @@ admin-password (0600): the password of the hidden account `tutor-admin`, which t
 to read the catalog for status, board and reset. It is never listed as a learner's account.
 
 The registry runs as a process of the installed registry program, or, when none is installed,
-as a container of the registry image on Docker or Podman (tutor.core.practice_container).
+as a container of the registry image on Docker or Podman (tutor.core.registry.container).
 """
 
 from __future__ import annotations
@@ -31,14 +31,14 @@ from typing import TYPE_CHECKING, Any
 import bcrypt
 import platformdirs
 
-from tutor.core import registry_server
-from tutor.core.registry_api import NotFound, RegistryClient, RegistryError
-from tutor.core.registry_server import RegistryServerError, ServerConfig
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
+from tutor.core.registry.server import RegistryServerError, ServerConfig
+from tutor.core.registry.tls import ensure_certificates, tls_files
 from tutor.core.target import InvalidName, is_loopback, validate_user
-from tutor.core.tls import ensure_certificates, tls_files
 
 if TYPE_CHECKING:
-    from tutor.core.practice_container import RunningContainer
+    from tutor.core.registry.container import RunningContainer
 
 DEFAULT_PORT = 5000
 ADMIN_USER = "tutor-admin"
@@ -220,8 +220,7 @@ class PracticeRegistry:
     def _alive(self, state: dict[str, Any]) -> bool:
         container = _container_of(state)
         if container is not None:
-            from tutor.core import practice_container
-
+            from tutor.core.registry import container as practice_container
             return practice_container.is_running(container)
         return _pid_alive(state["pid"], self._state_config(state).config_file)
 
@@ -229,8 +228,7 @@ class PracticeRegistry:
         """Stop what state names; a dead container is removed too, so its name is free again."""
         container = _container_of(state)
         if container is not None:
-            from tutor.core import practice_container
-
+            from tutor.core.registry import container as practice_container
             practice_container.stop(container)
         elif _pid_alive(state["pid"], self._state_config(state).config_file):
             self._terminate(state["pid"])
@@ -344,8 +342,7 @@ class PracticeRegistry:
             raise PracticeError(f"{error}\n{log}".strip()) from error
 
     def _launch_container(self, config: ServerConfig) -> dict[str, Any]:
-        from tutor.core import practice_container
-
+        from tutor.core.registry import container as practice_container
         try:
             container = practice_container.launch(config, REGISTRY_IMAGE)
         except RegistryServerError as error:
@@ -522,7 +519,7 @@ def _container_of(state: dict[str, Any]) -> RunningContainer | None:
     container, engine = state.get("container"), state.get("engine")
     if not (isinstance(container, str) and container and isinstance(engine, str)):
         return None
-    from tutor.core.practice_container import RunningContainer
+    from tutor.core.registry.container import RunningContainer
 
     return RunningContainer(container, engine)
 

@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tutor.core import registry_server
-from tutor.core.checks import LabContext, run_all, run_check
-from tutor.core.credentials import CredentialStore
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.engine.credentials import CredentialStore
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, Status
-from tutor.core.interpreter import Session, run_command
-from tutor.core.lessons import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
-from tutor.core.registry_api import RegistryClient, RegistryError
+from tutor.core.lab.checks import LabContext, run_all, run_check
+from tutor.core.lessons.model import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.api import RegistryClient, RegistryError
+from tutor.core.shell.interpreter import Session, run_command
 from tutor.core.target import DEFAULT_IMAGE, Target, normalize_registry
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from tutor.core.lessons import (
+from tutor.core.lessons.model import (
     ENGINES,
     PLACEHOLDERS,
     REGISTRY_KINDS,
@@ -28,7 +28,7 @@ from tutor.core.lessons import (
 from tutor.core.resources import data_dir
 
 try:
-    from tutor.core.checks import CHECK_IDS as _CHECK_IDS
+    from tutor.core.lab.checks import CHECK_IDS as _CHECK_IDS
 except ImportError:  # the checks module is written in parallel; the ids are fixed by the lab
     _CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
 
@@ -183,7 +183,7 @@ def _parse_problem(command: str, variables: dict[str, str], terminal_only: bool)
     if terminal_only:
         return _shlex_problem(command)
     try:
-        from tutor.core.interpreter import CommandError, parse_command
+        from tutor.core.shell.interpreter import CommandError, parse_command
     except ImportError:
         return _shlex_problem(command)
     try:

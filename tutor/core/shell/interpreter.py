@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from tutor.core.credentials import CredentialsError, CredentialStore
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
+from tutor.core.engine.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import Event
 from tutor.core.i18n import N_, _
-from tutor.core.interpreter_actions import SUPPORTED, failed, run_parsed, shown, tidy
-from tutor.core.registry_api import RegistryError
+from tutor.core.registry.api import RegistryError
+from tutor.core.shell.actions import SUPPORTED, failed, run_parsed, shown, tidy
 from tutor.core.target import InvalidName, Target, parse_reference
 
 __all__ = ["SUPPORTED", "CommandError", "ParsedCommand", "Session", "complete", "parse_command",

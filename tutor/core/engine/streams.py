@@ -1,6 +1,6 @@
 """How the engine's JSON turns into the tutor's events: progress, CLI-like lines, image events.
 
-Pure translation, no docker import: the gateway (tutor.core.engine) feeds it what Docker or
+Pure translation, no docker import: the gateway (tutor.core.engine.gateway) feeds it what Docker or
 Podman answered, and callers see one shape whatever engine answered.
 """
 

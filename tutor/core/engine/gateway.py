@@ -7,7 +7,7 @@ and ends a push with a status line instead of an `aux` digest.
 
 Failures inside a push, pull, run or build stream, and a connection lost on the way, become a
 CommandFailed event (never an exception): a stream always ends with a finished or failed event.
-Turning the engine's JSON into events lives in tutor.core.engine_streams; every docker call
+Turning the engine's JSON into events lives in tutor.core.engine.streams; every docker call
 stays here (the import contract), which is why this file is longer than most.
 """
 
@@ -30,7 +30,7 @@ import docker.types
 import docker.utils
 import requests
 
-from tutor.core.engine_streams import (
+from tutor.core.engine.streams import (
     EngineEvent,
     engine_event,
     familiar_name,

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.core import registry_server
-from tutor.core.engine import Engine, EngineError, EngineUnavailable
-from tutor.core.registry_server import RegistryServerError, ServerConfig
+from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
+from tutor.core.registry import server as registry_server
+from tutor.core.registry.server import RegistryServerError, ServerConfig
 
 CONTAINER_DIR = Path("/etc/registry-tutor")
 CONTAINER_STORAGE = Path("/var/lib/registry")

@@ -1,0 +1,1 @@
+"""Lessons as data, and the tools that lint and test them."""
