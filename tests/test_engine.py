@@ -16,7 +16,14 @@ import docker
 import pytest
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
-from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, candidate_urls
+from tutor.core.engine.gateway import (
+    Engine,
+    EngineError,
+    EngineUnavailable,
+    LocalImage,
+    _digest_for,
+    candidate_urls,
+)
 from tutor.core.engine.streams import EngineEvent, progress_events, unavailable_message
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PullFinished, PushFinished
 from tutor.core.registry.api import RegistryClient
@@ -350,3 +357,13 @@ def test_watch_from_a_past_time_replays_what_happened_since(
         stop.set()
         thread.join(timeout=2)
     assert all(event.time_nano >= since for event in seen)
+
+
+def test_a_pull_digest_is_named_only_when_the_engine_records_one_for_that_name() -> None:
+    """One digest under the pulled name is the answer; Podman's several digests are no answer."""
+    one = LocalImage("sha256:id", repo_digests=("localhost:5000/alice/app@sha256:aa", "other@sha256:bb"))
+    assert _digest_for(one, "localhost:5000/alice/app:latest") == "sha256:aa"
+    many = LocalImage("sha256:id", repo_digests=("localhost:5000/alice/app@sha256:aa",
+                                                 "localhost:5000/alice/app@sha256:cc"))
+    assert _digest_for(many, "localhost:5000/alice/app:latest") is None
+    assert _digest_for(one, "localhost:5000/bob/app:latest") is None

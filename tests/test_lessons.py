@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.core.lessons.model import LessonError, fill, lesson_values, load_lesson
 from tutor.core.lessons import model as lessons
+from tutor.core.lessons.model import LessonError, fill, lesson_values, load_lesson
 from tutor.core.target import Target
 
 STEP_IDS = ["image", "account", "login", "tag", "push", "verify", "pull"]

@@ -612,12 +612,19 @@ def _local_image(attrs: dict[str, Any]) -> LocalImage:
 
 
 def _digest_for(image: LocalImage, reference: str) -> str | None:
+    """The one manifest digest the engine records for reference's repository, else None.
+
+    Podman attaches every digest an image ever had to every name it carries, so several digests
+    under one name say nothing about which one a registry served: then the answer is None and
+    whoever needs the digest asks the registry.
+    """
     repository = reference.rsplit(":", 1)[0]
+    found = set()
     for repo_digest in image.repo_digests:
         name, _at, digest = repo_digest.partition("@")
         if name == repository or name.endswith("/" + repository):
-            return digest
-    return None
+            found.add(digest)
+    return found.pop() if len(found) == 1 else None
 
 
 def _until_broken(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
