@@ -17,6 +17,7 @@ from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, Lo
 from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import current_language
+from tutor.core.lab.resolve import Accounts
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
 from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
 
@@ -35,7 +36,7 @@ class LabContext:
     engine: Engine
     target: Target
     credentials: CredentialStore
-    practice: object | None = None
+    practice: Accounts | None = None
     lab_started_nano: int | None = None
     lang: str = field(default_factory=current_language)
     _client: tuple[tuple[str, str, str], float, RegistryClient] | None = field(
@@ -169,9 +170,8 @@ def _check_image(ctx: LabContext, probe: _Probe) -> CheckResult:
 
 def _check_account(ctx: LabContext, probe: _Probe) -> CheckResult:
     user = ctx.target.user
-    has_user = getattr(ctx.practice, "has_user", None)
-    if ctx.target.practice and callable(has_user):
-        if has_user(user):
+    if ctx.target.practice and ctx.practice is not None:
+        if ctx.practice.has_user(user):
             return _result(ctx, "account", Status.DONE, "The practice registry has the account {user}")
         return _result(ctx, "account", Status.TODO, "The practice registry has no account {user}",
                        "Ask your instructor, or run: registry-tutor practice add-user {user}")
