@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 
 from tutor.core.events import Explanation
 from tutor.core.i18n import N_, translate
-from tutor.core.target import DOCKER_HUB, Target, is_loopback
+from tutor.core.target import Target, is_loopback, learner_names
 
 USER_VARIABLE = "DOCKERHUB_USERNAME"  # the lesson's variable for the account name
 
 
 @dataclass(frozen=True)
-class Entry:
+class Mistake:
     """One learner mistake: how to recognise its message, the step to go back to and the fix."""
 
     key: str
@@ -43,71 +43,71 @@ _TAG = "{cli} tag {image} {repository}"
 _PUSH = "{cli} push {repository}"
 
 # Order matters: the first entry whose pattern matches wins, so narrow texts come first.
-CATALOGUE: tuple[Entry, ...] = (
-    Entry("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
-                          r"Error while fetching server API version", r"docker\.sock|podman\.sock",
-                          r"is the docker daemon running", r"Keine Container-Engine antwortet"),
-          "image", {"docker": "sudo systemctl start docker",
-                    "podman": "systemctl --user start podman.socket"}),
-    Entry("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
-                               r"|unauthorized)",),
-          "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
-    Entry("other_user", (r"logged in as another user", r"logged in as \S+, not"),
-          "login", {"*": _LOGIN}),
-    Entry("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
-    Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
-          "login", {"*": _LOGIN}),
-    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
-          "tag", {"*": _TAG}),
-    Entry("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
-                        r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
-    Entry("invalid_reference", (r"invalid reference format", r"is not a valid image name",
-                                r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
-          "tag", {"*": _TAG}),
-    Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
-          "login", {"*": _LOGIN}),
-    Entry("wrong_password", (r"incorrect username or password", r"invalid username/password",
-                             r"failed with status: 401", r"401 Unauthorized",
-                             r"refused the (stored )?password"),
-          "login", {"*": _LOGIN}),
-    Entry("not_logged_in", (r"no basic auth credentials", r"authentication required",
-                            r"the registry wants a login", r"no credentials given",
-                            r"not logged in"),
-          "login", {"*": _LOGIN}),
-    Entry("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
-                           r"repository does not exist", r"pull access denied"),
-          "push", {"*": _PUSH}),
-    Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
-          "push", {"*": _PUSH}),
-    Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
-                     r"insufficient_scope", r"not authorized"),
-          "tag", {"*": _TAG}),
-    Entry("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
-          "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to /etc/docker/daemon.json, "
-                              "then: sudo systemctl restart docker",
-                    "podman": "podman push --tls-verify=false {repository}"}),
-    Entry("tls_unknown_ca", (r"x509", r"certificate signed by unknown authority",
-                             r"CERTIFICATE_VERIFY_FAILED"),
-          "login", {"docker": "sudo mkdir -p /etc/docker/certs.d/{registry} && "
-                              "sudo cp ca.crt /etc/docker/certs.d/{registry}/ca.crt",
-                    "podman": "sudo mkdir -p /etc/containers/certs.d/{registry} && "
-                              "sudo cp ca.crt /etc/containers/certs.d/{registry}/ca.crt"}),
-    Entry("no_such_host", (r"no such host", r"Temporary failure in name resolution",
-                           r"Name or service not known", r"server misbehaving",
-                           r"nodename nor servname", r"Name does not resolve"),
-          "login", {"practice": "registry-tutor practice start", "*": _LOGIN}),
-    Entry("registry_down", (r"connection refused", r"cannot reach", r"connection reset",
-                            r"i/o timeout", r"no route to host", r"timed out"),
-          "login", {"practice": "registry-tutor practice start", "*": "curl -v {api_base}/v2/"}),
-    Entry("no_such_image", (r"No such image", r"image not known", r"reference does not exist",
-                            r"No such object", r"not found in local storage"),
-          "image", {"*": "{cli} images"}),
+CATALOGUE: tuple[Mistake, ...] = (
+    Mistake("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
+                            r"Error while fetching server API version", r"docker\.sock|podman\.sock",
+                            r"is the docker daemon running", r"Keine Container-Engine antwortet"),
+            "image", {"docker": "sudo systemctl start docker",
+                      "podman": "systemctl --user start podman.socket"}),
+    Mistake("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
+                                 r"|unauthorized)",),
+            "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
+    Mistake("other_user", (r"logged in as another user", r"logged in as \S+, not"),
+            "login", {"*": _LOGIN}),
+    Mistake("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
+    Mistake("password_flag", (r"password on the command line", r"--password is not allowed",),
+            "login", {"*": _LOGIN}),
+    Mistake("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+            "tag", {"*": _TAG}),
+    Mistake("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
+                          r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
+    Mistake("invalid_reference", (r"invalid reference format", r"is not a valid image name",
+                                  r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
+            "tag", {"*": _TAG}),
+    Mistake("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
+            "login", {"*": _LOGIN}),
+    Mistake("wrong_password", (r"incorrect username or password", r"invalid username/password",
+                               r"failed with status: 401", r"401 Unauthorized",
+                               r"refused the (stored )?password"),
+            "login", {"*": _LOGIN}),
+    Mistake("not_logged_in", (r"no basic auth credentials", r"authentication required",
+                              r"the registry wants a login", r"no credentials given",
+                              r"not logged in"),
+            "login", {"*": _LOGIN}),
+    Mistake("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
+                             r"repository does not exist", r"pull access denied"),
+            "push", {"*": _PUSH}),
+    Mistake("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
+            "push", {"*": _PUSH}),
+    Mistake("denied", (r"requested access to the resource is denied", r"\bdenied: ",
+                       r"insufficient_scope", r"not authorized"),
+            "tag", {"*": _TAG}),
+    Mistake("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
+            "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to "
+                                "/etc/docker/daemon.json, then: sudo systemctl restart docker",
+                      "podman": "podman push --tls-verify=false {repository}"}),
+    Mistake("tls_unknown_ca", (r"x509", r"certificate signed by unknown authority",
+                               r"CERTIFICATE_VERIFY_FAILED"),
+            "login", {"docker": "sudo mkdir -p /etc/docker/certs.d/{registry} && "
+                                "sudo cp ca.crt /etc/docker/certs.d/{registry}/ca.crt",
+                      "podman": "sudo mkdir -p /etc/containers/certs.d/{registry} && "
+                                "sudo cp ca.crt /etc/containers/certs.d/{registry}/ca.crt"}),
+    Mistake("no_such_host", (r"no such host", r"Temporary failure in name resolution",
+                             r"Name or service not known", r"server misbehaving",
+                             r"nodename nor servname", r"Name does not resolve"),
+            "login", {"practice": "registry-tutor practice start", "*": _LOGIN}),
+    Mistake("registry_down", (r"connection refused", r"cannot reach", r"connection reset",
+                              r"i/o timeout", r"no route to host", r"timed out"),
+            "login", {"practice": "registry-tutor practice start", "*": "curl -v {api_base}/v2/"}),
+    Mistake("no_such_image", (r"No such image", r"image not known", r"reference does not exist",
+                              r"No such object", r"not found in local storage"),
+            "image", {"*": "{cli} images"}),
 )
 
 _BY_KEY = {entry.key: entry for entry in CATALOGUE}
 
 
-def entry(key: str) -> Entry:
+def entry(key: str) -> Mistake:
     """The catalogue entry with this key; KeyError for an unknown key."""
     return _BY_KEY[key]
 
@@ -119,26 +119,19 @@ class _Names(dict[str, str]):
         return "{" + key + "}"
 
 
+# Without a target (e.g. `registry-tutor check` before the options are known) fixes name placeholders.
+_PLACEHOLDER_TARGET = Target("REGISTRY", "YOURNAME")
+
+
 def names(target: Target | None, engine_kind: str) -> _Names:
     """The learner's names that fixes are filled with (placeholders without a target)."""
+    found = _Names(learner_names(target or _PLACEHOLDER_TARGET, engine_kind), variable=USER_VARIABLE)
     if target is None:
-        return _Names(cli=engine_kind, variable=USER_VARIABLE, registry="REGISTRY",
-                      login_registry="REGISTRY", user="YOURNAME",
-                      image="python-hello-world", repository="REGISTRY/YOURNAME/python-hello-world",
-                      remote_ref="REGISTRY/YOURNAME/python-hello-world:latest",
-                      localhost_repository="localhost:PORT/YOURNAME/python-hello-world",
-                      api_base="https://REGISTRY")
-    local = target.registry.replace("127.0.0.1", "localhost")
-    return _Names(
-        cli=engine_kind, variable=USER_VARIABLE, registry=target.registry, user=target.user,
-        image=target.image,
-        login_registry="docker.io" if target.registry == DOCKER_HUB else target.registry,
-        repository=target.repository, remote_ref=target.remote_ref, api_base=target.api_base,
-        localhost_repository=f"{local}/{target.api_path}",
-    )
+        found["localhost_repository"] = "localhost:PORT/YOURNAME/python-hello-world"
+    return found
 
 
-def _fix(item: Entry, target: Target | None, engine_kind: str, values: Mapping[str, str]) -> str:
+def _fix(item: Mistake, target: Target | None, engine_kind: str, values: Mapping[str, str]) -> str:
     practice = target is not None and (target.practice or is_loopback(target.registry))
     keys = ("practice", engine_kind, "*") if practice else (engine_kind, "*")
     template = next((item.fix[key] for key in keys if key in item.fix), next(iter(item.fix.values())))

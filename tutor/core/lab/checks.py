@@ -18,12 +18,16 @@ from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, current_language, translate
 from tutor.core.lab.resolve import Accounts
-from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
-from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
+from tutor.core.registry.api import (
+    NotFound,
+    RegistryClient,
+    RegistryError,
+    Unauthorized,
+)
+from tutor.core.target import InvalidName, RegistryKind, Target, learner_names, parse_reference
 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
 _CLIENT_LIFETIME = 60.0  # seconds: bearer tokens of Docker Hub and Quay expire after a few minutes
-_INDEX_KEY = "manifests"
 _PODMAN_EVENT_RETRIES, _PODMAN_EVENT_DELAY = 4, 0.2
 _USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{user}/"),
               RegistryKind.QUAY: ("https://quay.io", "/api/v1/users/{user}")}
@@ -88,9 +92,7 @@ class _Probe:
     def _fetch_remote(self) -> RemoteImage:
         client = self.ctx.client(self.credential())
         target = self.ctx.target
-        digest, body, media_type = client.manifest(target.api_path, target.tag)
-        if _INDEX_KEY in body:
-            digest, body, media_type = client.manifest(target.api_path, pick_platform(body[_INDEX_KEY]))
+        digest, body, media_type = client.image_manifest(target.api_path, target.tag)
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
         return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,
@@ -128,17 +130,10 @@ def _short(image_id: str) -> str:
     return image_id.split(":", 1)[-1][:12]
 
 
-def _names(ctx: LabContext) -> dict[str, str]:
-    target = ctx.target
-    return {"cli": ctx.engine.kind, "image": target.image, "repository": target.repository,
-            "remote_ref": target.remote_ref, "user": target.user,
-            "registry": "docker.io" if target.registry == DOCKER_HUB else target.registry}
-
-
 def _result(ctx: LabContext, step: str, status: Status, detail: str, hint: str | None = None,
             key: str | None = None, facts: dict[str, str] | None = None, **values: str) -> CheckResult:
     """A verdict with its texts in the context's language, filled with the learner's names."""
-    names = _names(ctx) | values
+    names = learner_names(ctx.target, ctx.engine.kind) | values
     explained = explanation(key, ctx.target, ctx.engine.kind, ctx.lang) if key else None
     return CheckResult(step, status, _text(ctx, detail).format(**names),
                        _text(ctx, hint).format(**names) if hint else None, explained, facts or {})
