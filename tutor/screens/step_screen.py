@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -231,7 +231,7 @@ class StepScreen(TutorScreen[None]):
             stopped = self.stop_requested.is_set()
             self.post_message(CommandFinished(mask_secrets(" && ".join(lines)), failed or stopped, stopped))
 
-    def _run_one(self, stream: Iterator[events.Event]) -> bool:
+    def _run_one(self, stream: Generator[events.Event, None, None]) -> bool:
         """Post one command's events until it ends or Stop is pressed; True when it failed.
 
         Closing the stream closes the engine's HTTP response, so the engine ends the transfer too.
@@ -245,7 +245,7 @@ class StepScreen(TutorScreen[None]):
                 self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
                                   else CommandOutput(event))
         finally:
-            stream.close()  # type: ignore[attr-defined]
+            stream.close()
         return failed
 
     def action_stop(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
 
 from tutor.core.engine.credentials import CredentialsError
 from tutor.core.engine.gateway import EngineError, EngineUnavailable
@@ -311,7 +311,7 @@ def _check_printable(program: str, action: str, words: list[str]) -> None:
 
 
 # -- running ---------------------------------------------------------------------------------
-def run_command(line: str, session: Session) -> Iterator[Event]:
+def run_command(line: str, session: Session) -> Generator[Event, None, None]:
     """Run one line as events; learner mistakes end in CommandFailed, never in an exception."""
     if not line.strip():
         return
