@@ -89,7 +89,7 @@ class _Probe:
         target = self.ctx.target
         digest, body, media_type = client.manifest(target.api_path, target.tag)
         if _INDEX_KEY in body:
-            digest, body, media_type = client.manifest(target.api_path, pick_platform(body[_INDEX_KEY]))
+            digest, body, media_type = client.manifest(target.api_path, pick_platform(body))
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
         return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,
