@@ -83,6 +83,9 @@ def test_another_users_namespace_is_denied_and_explained(hub_registry: HubRegist
     assert pushed.returncode != 0 and "denied" in pushed.stderr
     explained = explain(pushed.stderr, Target(hub_registry.address, user))
     assert explained is not None and explained.key == "denied"
+    # The same answer from Docker Hub may also mean that the free private repositories are used up.
+    on_hub = explain(pushed.stderr, Target("docker.io", user), lang="de")
+    assert on_hub is not None and on_hub.key == "hub_denied" and "privat" in on_hub.why
 
 
 def test_a_wrong_stored_password_is_not_logged_in_never_a_crash(hub_registry: HubRegistry,

@@ -57,13 +57,17 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
     Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
           "login", {"*": _LOGIN}),
-    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally",
+                         r"tag does not exist: "),  # the containerd store's wording
           "tag", {"*": _TAG}),
     Entry("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
                         r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
     Entry("invalid_reference", (r"invalid reference format", r"is not a valid image name",
                                 r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
           "tag", {"*": _TAG}),
+    Entry("partial_index", (r"missing content: content digest", r"not all of them are available locally",
+                            r"no matching manifest for"),
+          "image", {"*": "{cli} build -t {image} ."}),
     Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
           "login", {"*": _LOGIN}),
     Entry("wrong_password", (r"incorrect username or password", r"invalid username/password",
@@ -77,11 +81,16 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
                            r"repository does not exist", r"pull access denied"),
           "push", {"*": _PUSH}),
-    Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
+    Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN",
+                               r"failed to resolve reference .*: not found"),  # the containerd store
           "push", {"*": _PUSH}),
     Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
                      r"insufficient_scope", r"not authorized"),
           "tag", {"*": _TAG}),
+    # Docker Hub says only "denied" when a free plan's private repositories are used up, too.
+    Entry("hub_denied", (), "tag", {"*": _TAG}),
+    # Not an error: what the tutor says before a first push to Docker Hub (docker/cli#4977).
+    Entry("hub_public", (), "push", {"*": _PUSH}),
     Entry("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
           "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to /etc/docker/daemon.json, "
                               "then: sudo systemctl restart docker",
@@ -164,7 +173,9 @@ def explain(message: str, target: Target | None = None, engine_kind: str = "dock
     engine_kind = engine_kind if engine_kind in ("docker", "podman") else "docker"
     for item in CATALOGUE:
         if item.matches(message, engine_kind):
-            return explanation(item.key, target, engine_kind, lang)
+            hub = target is not None and target.registry == DOCKER_HUB
+            return explanation("hub_denied" if hub and item.key == "denied" else item.key, target,
+                               engine_kind, lang)
     return None
 
 
@@ -278,6 +289,35 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "de": ("Die Registry hat den Zugriff auf dieses Repository verweigert.",
                "Du darfst nur in deinen eigenen Namensraum pushen: der Name muss mit deinem "
                "Benutzernamen beginnen, wie in {repository}."),
+    },
+    "partial_index": {
+        "en": ("The image is an index, and part of it is missing here.",
+               "An index lists one image per platform (and BuildKit adds build attestations); an engine "
+               "keeps only the part for its own platform, so it cannot push the whole index again, and "
+               "an index without an image for your platform cannot be pulled. Build {image} yourself."),
+        "de": ("Das Image ist ein Index, und ein Teil davon fehlt hier.",
+               "Ein Index listet ein Image pro Plattform (und BuildKit fügt Build-Attestierungen hinzu); "
+               "eine Engine behält nur den Teil für ihre eigene Plattform, kann also nicht den ganzen "
+               "Index wieder pushen, und einen Index ohne Image für deine Plattform nicht pullen. "
+               "Baue {image} selbst."),
+    },
+    "hub_denied": {
+        "en": ("Docker Hub denied the push to {repository}.",
+               "Either the name is not in your namespace (it must start with {user}/), or the "
+               "repository would be private and your free plan's private repositories are used up: "
+               "make one public or delete one on hub.docker.com, then push again."),
+        "de": ("Docker Hub hat den Push nach {repository} verweigert.",
+               "Entweder liegt der Name nicht in deinem Namensraum (er muss mit {user}/ beginnen), oder "
+               "das Repository wäre privat und die privaten Repositories deines kostenlosen Plans sind "
+               "aufgebraucht: mach eines öffentlich oder lösche eines auf hub.docker.com und pushe erneut."),
+    },
+    "hub_public": {
+        "en": ("Your first push creates {repository} on Docker Hub, and it will be public.",
+               "Docker Hub creates a repository on its first push, visible to everyone by default; "
+               "push nothing secret, or create the repository as private on hub.docker.com first."),
+        "de": ("Dein erster Push legt {repository} auf Docker Hub an, und es wird öffentlich.",
+               "Docker Hub legt ein Repository beim ersten Push an, standardmäßig für alle sichtbar; "
+               "pushe nichts Geheimes, oder lege das Repository vorher auf hub.docker.com als privat an."),
     },
     "http_registry": {
         "en": ("The registry speaks plain HTTP, but the engine insists on HTTPS.",
