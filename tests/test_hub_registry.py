@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import HELLO_IMAGE
 from tests.hub_fixtures import HubRegistry
-from tests.lab_support import Lab, failures
+from tests.lab_support import Lab, failures, remove_names
 from tutor.core.engine.gateway import Engine
-from tutor.core.events import Status
+from tutor.core.events import Notice, Status
 from tutor.core.explainer import explain
 from tutor.core.lab.checks import run_all, run_check
 from tutor.core.registry.api import RegistryClient, TooManyRequests, Unauthorized
@@ -139,3 +139,23 @@ def test_the_lab_on_the_token_registry_through_the_tutor(hub_registry: HubRegist
         assert all("authorization" not in record.headers for record in hub_registry.cdn_records())
     finally:
         lab.cleanup()
+
+
+def test_a_first_push_to_docker_hub_says_the_repository_will_be_public(gateway: Engine, hello_image: str,
+                                                                       registry: object) -> None:
+    """Before pushing to docker.io the tutor warns that a new repository is public (docker/cli#4977).
+
+    Offline, Docker Hub cannot confirm that the repository exists, so the notice comes first.
+    """
+    lab = Lab(gateway, registry, "alice", "unused")  # type: ignore[arg-type]
+    lab.target = Target("docker.io", "alice")
+    lab.session.target = lab.target
+    name = "alice/" + HELLO_IMAGE
+    assert lab.run(f"docker tag {HELLO_IMAGE} {name}") == []
+    try:
+        events = lab.run(f"docker push {name}")
+        assert isinstance(events[0], Notice) and events[0].level == "warning"
+        assert "will be public" in events[0].text and "alice/python-hello-world" in events[0].text
+        assert failures(events)  # no internet here: the push itself cannot succeed
+    finally:
+        remove_names(gateway, [name])

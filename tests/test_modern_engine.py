@@ -29,6 +29,7 @@ from tutor.core.explainer import explain
 from tutor.core.lab.checks import run_check
 from tutor.core.registry.api import MANIFEST_TYPES, RegistryClient, is_attestation, is_index
 from tutor.core.target import Target
+from tutor.widgets.registry_view import registry_lines
 
 DONE, TODO = Status.DONE, Status.TODO
 pytest_plugins = ("tests.lab_fixtures",)  # the gateway on the system's classic-store Docker
@@ -124,6 +125,8 @@ def test_buildkit_index_with_attestation_passes_verify(modern_gateway: Engine, r
         remote = client.remote_image(lab.target.api_path, "latest", modern_gateway.platform)
         assert remote.index_digest == image_id and remote.digest_named(image_id) == "index"
         assert remote.layers and remote.created
+        shown = registry_lines(remote, image_id, None)
+        assert shown[0].startswith("✓") and any("is the index digest" in line for line in shown)
         verify = run_check("verify", lab.context())
         assert verify.status is DONE and verify.facts["local_is"] == "index", verify
     finally:
