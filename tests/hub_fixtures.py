@@ -96,6 +96,7 @@ class HubState:
     rate_limited: bool = False
     cdn_requests: list[Recorded] = field(default_factory=list)
     token_requests: list[Recorded] = field(default_factory=list)
+    refresh_tokens: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def grant(self, user: str | None, scopes: list[str]) -> list[dict[str, Any]]:
@@ -145,22 +146,47 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _TokenHandler(_Handler):
+    """GET with Basic credentials (the docker daemon, the tutor), or the OAuth2 POST form that
+    containerd uses (grant_type=password or refresh_token), as Docker Hub's auth service accepts."""
+
     def do_GET(self) -> None:
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+        self._answer(_basic_user(self.headers.get("Authorization", ""), self.state.users),
+                     query.get("scope", []), refresh=False)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        grant = form.get("grant_type", [""])[0]
+        user: str | bool | None = False
+        if grant == "password":
+            name, password = form.get("username", [""])[0], form.get("password", [""])[0]
+            ok = name in self.state.users and secrets.compare_digest(self.state.users[name], password)
+            user = name if ok else False
+        elif grant == "refresh_token":
+            user = self.state.refresh_tokens.get(form.get("refresh_token", [""])[0], False)
+        scopes = [scope for value in form.get("scope", []) for scope in value.split(" ")]
+        self._answer(user, scopes, refresh=True)
+
+    def _answer(self, user: str | bool | None, scopes: list[str], refresh: bool) -> None:
         state = self.state
         with state.lock:
             state.token_requests.append(self._record())
         if state.rate_limited:
             self._json(429, _TOO_MANY)
             return
-        query = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
-        user = _basic_user(self.headers.get("Authorization", ""), state.users)
         if user is False:
             self._json(401, {"details": "incorrect username or password"})
             return
-        access = state.grant(user if isinstance(user, str) else None, query.get("scope", []))
-        token = state.signer.token(user if isinstance(user, str) else "", access, state.token_lifetime)
-        self._json(200, {"token": token, "access_token": token, "expires_in": state.token_lifetime,
-                         "issued_at": datetime.datetime.now(datetime.timezone.utc).isoformat()})
+        name = user if isinstance(user, str) else None
+        token = state.signer.token(name or "", state.grant(name, scopes), state.token_lifetime)
+        body: dict[str, Any] = {"token": token, "access_token": token, "expires_in": state.token_lifetime,
+                                "issued_at": datetime.datetime.now(datetime.timezone.utc).isoformat()}
+        if refresh and name is not None:
+            body["refresh_token"] = secrets.token_hex(16)
+            with state.lock:
+                state.refresh_tokens[body["refresh_token"]] = name
+        self._json(200, body)
 
 
 class _CdnHandler(_Handler):

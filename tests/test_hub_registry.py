@@ -159,3 +159,31 @@ def test_a_first_push_to_docker_hub_says_the_repository_will_be_public(gateway: 
         assert failures(events)  # no internet here: the push itself cannot succeed
     finally:
         remove_names(gateway, [name])
+
+
+def test_the_lab_in_docker_26s_own_terminal_on_the_token_registry(
+        hub_registry: HubRegistry, hub_account: tuple[str, str], modern_cli: Cli, modern_gateway: Engine,
+        modern_hello_image: str) -> None:
+    """Docker 26 (containerd store) pushes and pulls through tokens and the CDN; every check is done,
+    and the CDN's own record shows blob downloads from the engine without any Authorization."""
+    user, password = hub_account
+    started = time.time_ns()
+    lab = Lab(modern_gateway, hub_registry, user, password)  # type: ignore[arg-type]
+    try:
+        assert modern_cli("login", hub_registry.address, "-u", user, "--password-stdin",
+                          stdin=password).returncode == 0
+        assert modern_cli("tag", HELLO_IMAGE, lab.target.repository).returncode == 0
+        assert lab.status("push") is Status.TODO
+        assert modern_cli("push", lab.target.repository).returncode == 0
+        assert modern_cli("rmi", lab.target.remote_ref).returncode == 0
+        before = len(hub_registry.cdn_records())
+        pulled = modern_cli("pull", lab.target.repository)
+        assert pulled.returncode == 0, pulled.stderr
+        statuses = lab.statuses(started)
+        assert all(statuses[step] is Status.DONE for step in ("login", "tag", "push", "verify", "pull")), \
+            statuses
+        records = hub_registry.cdn_records()
+        assert len(records) > before  # the pull's blobs really came from the CDN
+        assert all("authorization" not in record.headers for record in records)
+    finally:
+        lab.cleanup()

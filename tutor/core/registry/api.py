@@ -281,11 +281,10 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 
 def _reason(error: requests.RequestException) -> str:
-    """The innermost cause, which names the trouble (refused, timed out, certificate)."""
-    cause: BaseException = error
-    while cause.__context__ is not None and not isinstance(cause, OSError | ValueError):
-        cause = cause.__context__
-    return str(cause or error)
+    """The cause that names the trouble (refused, timed out, certificate), without urllib3's wrapping."""
+    cause: object = error.args[0] if error.args else error
+    cause = getattr(cause, "reason", None) or cause
+    return re.sub(r"^(<[^>]*>|\w+\([^)]*\)): ", "", str(cause)) or type(error).__name__
 
 
 def is_index(media_type: str, body: dict[str, Any]) -> bool:
