@@ -153,8 +153,9 @@ def modern_cli(modern_daemon: ModernDaemon,
     if not plugin.exists():
         plugin.symlink_to(BUILDX)
 
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, stdin: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(DOCKER_CLI), *args], input=stdin, capture_output=True, text=True,
-                              timeout=180, env=modern_daemon.env(str(config)))
+                              timeout=180, env=modern_daemon.env(str(config)) | (env or {}))
 
     return run

@@ -134,8 +134,9 @@ def test_buildkit_index_with_attestation_passes_verify(modern_gateway: Engine, r
         remove_names(modern_gateway, [name])
 
 
-def publish_index(registry: RegistryUnderTest, user: str, password: str, repository: str) -> str:
-    """Put an OCI index naming repository:latest's manifest (linux/amd64) under the tag; its digest."""
+def publish_index(registry: RegistryUnderTest, user: str, password: str, repository: str,
+                  architecture: str = "amd64") -> str:
+    """Put an OCI index naming repository:latest's manifest (as linux/ARCH) under the tag; its digest."""
     manifest = requests.get(f"{registry.url}/v2/{repository}/manifests/latest", auth=(user, password),
                             headers={"Accept": MANIFEST_TYPES}, timeout=30)
     assert manifest.status_code == 200, manifest.text
@@ -143,7 +144,7 @@ def publish_index(registry: RegistryUnderTest, user: str, password: str, reposit
              "manifests": [{"mediaType": manifest.headers["Content-Type"],
                             "digest": manifest.headers["Docker-Content-Digest"],
                             "size": len(manifest.content),
-                            "platform": {"os": "linux", "architecture": "amd64"}}]}
+                            "platform": {"os": "linux", "architecture": architecture}}]}
     response = requests.put(f"{registry.url}/v2/{repository}/manifests/latest", auth=(user, password),
                             data=json.dumps(index).encode(), timeout=30,
                             headers={"Content-Type": "application/vnd.oci.image.index.v1+json"})
@@ -166,26 +167,43 @@ def pull_through_index(cli: Cli, registry: RegistryUnderTest, user: str, passwor
     return index_digest
 
 
-def test_an_image_pulled_through_an_index_in_the_learners_own_terminal(
-        modern_gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str], modern_cli: Cli,
-        modern_hello_image: str) -> None:
-    """The source came from a pull of an index (its ID is the index digest); the lab typed in
-    Docker 26's own CLI reaches every check, none early."""
+def terminal_source(kind: str, cli: Cli, registry: RegistryUnderTest, account: tuple[str, str],
+                    folder: Path) -> tuple[str, str]:
+    """The learner's source image made in their own terminal: (name, which digest its ID is)."""
+    name = f"tutor-{kind}-" + secrets.token_hex(4)
+    if kind == "legacy":
+        _write_context(folder, 0, 0)
+        built = cli("build", "-q", "-t", name, str(folder), env={"DOCKER_BUILDKIT": "0"})
+        assert built.returncode == 0, built.stderr
+        return name, "manifest"
+    if kind == "buildkit":
+        buildkit_image(cli, folder, name)
+        return name, "index"
+    index_digest = pull_through_index(cli, registry, *account, name)
+    assert cli("image", "inspect", "--format", "{{.Id}}", name).stdout.strip() == index_digest
+    return name, "index"
+
+
+@pytest.mark.parametrize("kind", ["legacy", "buildkit", "pulled-index"])
+def test_the_lab_in_the_learners_own_terminal(kind: str, modern_gateway: Engine,
+                                              registry: RegistryUnderTest, account: tuple[str, str],
+                                              modern_cli: Cli, tmp_path: Path) -> None:
+    """Built by the legacy builder, by BuildKit, or pulled through an index: the lab typed in
+    Docker 26's own CLI reaches every check, and none before its step."""
     user, password = account
-    source = "tutor-idx-" + secrets.token_hex(4)
-    index_digest = pull_through_index(modern_cli, registry, user, password, source)
+    source, local_is = terminal_source(kind, modern_cli, registry, account, tmp_path / "src")
     lab = Lab(modern_gateway, registry, user, password, image=source)
     try:
-        local = modern_gateway.image(source)
-        assert local is not None and local.id == index_digest != modern_hello_image
         started = time.time_ns()
+        assert modern_cli("login", registry.address, "-u", user, "--password-stdin",
+                          stdin=password).returncode == 0
         assert lab.status("tag") is TODO
         assert modern_cli("tag", source, lab.target.repository).returncode == 0
-        assert (lab.status("tag"), lab.status("push")) == (DONE, TODO)
+        assert (lab.status("tag"), lab.status("push"), lab.status("verify")) == (DONE, TODO, TODO)
         pushed = modern_cli("push", lab.target.repository)
         assert pushed.returncode == 0, pushed.stderr
         verify = run_check("verify", lab.context())
-        assert verify.status is DONE and verify.facts["local_is"] == "index", verify
+        assert verify.status is DONE and verify.facts["local_is"] == local_is, verify
         assert lab.status("pull", started) is TODO
         assert modern_cli("rmi", lab.target.remote_ref).returncode == 0
         assert modern_cli("pull", lab.target.repository).returncode == 0
@@ -231,3 +249,25 @@ def test_lessons_test_passes_on_the_containerd_store(registry: RegistryUnderTest
     assert code == 0, out
     assert "ok    en/docker verify: the check passes after the solution" in out.out
     assert "ok    en/docker pull: the check passes after the solution" in out.out
+
+
+def test_an_index_without_the_engines_platform_is_unknown_and_explained(
+        modern_lab: Lab, modern_cli: Cli) -> None:
+    """A tag whose index holds only linux/arm64: the engine refuses the pull, and push and verify say
+    unknown with the partial-index explanation instead of a false "another image" or "not pushed"."""
+    lab = modern_lab
+    assert not failures(lab.run(f"docker login {lab.registry.address} -u {lab.user}", lab.password))
+    assert lab.run(f"docker tag {HELLO_IMAGE} {lab.target.repository}") == []
+    assert not failures(lab.run(f"docker push {lab.target.repository}"))
+    publish_index(lab.registry, lab.user, lab.password, lab.target.api_path, architecture="arm64")
+    for step in ("push", "verify"):
+        result = run_check(step, lab.context())
+        assert result.status is Status.UNKNOWN, result
+        assert result.explanation is not None and result.explanation.key == "partial_index"
+        assert "linux/arm64" in result.detail
+    assert modern_cli("login", lab.registry.address, "-u", lab.user, "--password-stdin",
+                      stdin=lab.password).returncode == 0
+    pulled = modern_cli("pull", lab.target.repository)
+    assert pulled.returncode != 0
+    explained = explain(pulled.stderr, lab.target)
+    assert explained is not None and explained.key == "partial_index", pulled.stderr

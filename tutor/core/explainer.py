@@ -66,7 +66,7 @@ CATALOGUE: tuple[Entry, ...] = (
                                 r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
           "tag", {"*": _TAG}),
     Entry("partial_index", (r"missing content: content digest", r"not all of them are available locally",
-                            r"no matching manifest for"),
+                            r"no matching manifest for", r"no match for platform"),
           "image", {"*": "{cli} build -t {image} ."}),
     Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
           "login", {"*": _LOGIN}),

@@ -17,7 +17,7 @@ from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, Lo
 from tutor.core.events import CheckResult, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import current_language
-from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, Unauthorized
+from tutor.core.registry.api import NotFound, PlatformMissing, RegistryClient, RegistryError, Unauthorized
 from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
@@ -248,6 +248,8 @@ def _remote(ctx: LabContext, probe: _Probe, step: str) -> RemoteImage | CheckRes
     """The pushed image, or the result that says why there is none to look at."""
     try:
         return probe.remote()
+    except PlatformMissing as error:  # served, but not for this engine: the explainer's partial index
+        return _unknown(ctx, step, error)
     except NotFound:
         return _result(ctx, step, Status.TODO, "{registry} does not serve {remote_ref} yet",
                        "{cli} push {repository}")

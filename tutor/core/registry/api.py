@@ -57,6 +57,10 @@ class NotFound(RegistryError):
     """The repository, tag or blob does not exist."""
 
 
+class PlatformMissing(NotFound):
+    """The tag names an index without an image for the engine's platform (a partial index)."""
+
+
 class TooManyRequests(RegistryError):
     """The registry's rate limit (Docker Hub's pull limit): toomanyrequests, try later or log in."""
 
@@ -310,8 +314,8 @@ def platform_text(entry: dict[str, Any]) -> str:
 def pick_platform(index: dict[str, Any], platform: str = DEFAULT_PLATFORM) -> str:
     """The digest of the index's image for platform (os/arch[/variant]), never an attestation.
 
-    An index without an image for the platform (a partial index) raises NotFound naming what
-    it does hold, as the engine refuses to pull it.
+    An index without an image for the platform (a partial index) raises PlatformMissing naming
+    what it does hold, as the engine refuses to pull it.
     """
     wanted = platform.split("/")
     images = [entry for entry in index.get("manifests") or [] if not is_attestation(entry)]
@@ -320,5 +324,5 @@ def pick_platform(index: dict[str, Any], platform: str = DEFAULT_PLATFORM) -> st
         if have[:2] == wanted[:2] and (len(wanted) < 3 or len(have) < 3 or have[2] == wanted[2]):
             return str(entry["digest"])
     listed = ", ".join(platform_text(entry) for entry in images) or "no image at all"
-    raise NotFound(f"no matching manifest for {platform} in the index (it holds: {listed})", 404,
-                   "MANIFEST_UNKNOWN")
+    raise PlatformMissing(f"no matching manifest for {platform} in the index (it holds: {listed})", 404,
+                          "MANIFEST_UNKNOWN")
