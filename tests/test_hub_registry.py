@@ -115,6 +115,11 @@ def test_toomanyrequests_is_recognised(hub_registry: HubRegistry, hub_account: t
     explained = explain(str(raised.value))
     assert explained is not None and explained.key == "rate_limit"
     client.close()
+    assert docker_cli("rmi", f"{hub_registry.address}/{user}/{HELLO_IMAGE}").returncode == 0
+    pulled = docker_cli("pull", f"{hub_registry.address}/{user}/{HELLO_IMAGE}")
+    assert pulled.returncode != 0
+    explained = explain(pulled.stderr)
+    assert explained is not None and explained.key == "rate_limit", pulled.stderr
 
 
 def test_the_lab_on_the_token_registry_through_the_tutor(hub_registry: HubRegistry,
