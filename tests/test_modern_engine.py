@@ -120,7 +120,7 @@ def test_buildkit_index_with_attestation_passes_verify(modern_gateway: Engine, r
         assert not failures(lab.run(f"docker push {lab.target.repository}"))
         client = RegistryClient(registry.url, *account)
         digest, body, media_type = client.manifest(lab.target.api_path, "latest")
-        assert digest == image_id and is_index(media_type, body)
+        assert digest == image_id and is_index(body, media_type)
         assert any(is_attestation(entry) for entry in body["manifests"])
         remote = client.remote_image(lab.target.api_path, "latest", modern_gateway.platform)
         assert remote.index_digest == image_id and remote.digest_named(image_id) == "index"

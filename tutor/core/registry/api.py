@@ -36,6 +36,11 @@ _MAX_REDIRECTS = 5
 DEFAULT_PLATFORM = "linux/amd64"
 
 
+def is_index(body: dict[str, Any], media_type: str) -> bool:
+    """True for an image index or manifest list: it names a manifest per platform, not layers."""
+    return media_type in _INDEX_TYPES or ("manifests" in body and "config" not in body)
+
+
 class RegistryError(Exception):
     """The registry answered with an error, or could not be reached."""
 
@@ -247,14 +252,23 @@ class RegistryClient:
         data: dict[str, Any] = json.loads(response.body)
         return data
 
+    def image_manifest(self, repository: str, reference: str,
+                       platform: str = DEFAULT_PLATFORM) -> tuple[str, dict[str, Any], str]:
+        """One image's manifest for a tag or digest, following an index to platform's image."""
+        return self._platform_manifest(repository, reference, platform)[1:]
+
+    def _platform_manifest(self, repository: str, reference: str,
+                           platform: str) -> tuple[str, str, dict[str, Any], str]:
+        """(index digest or "", manifest digest, manifest, media type) for the platform."""
+        digest, body, media_type = self.manifest(repository, reference)
+        if not is_index(body, media_type):
+            return "", digest, body, media_type
+        return (digest, *self.manifest(repository, pick_platform(body, platform)))
+
     def remote_image(self, repository: str, tag: str, platform: str = DEFAULT_PLATFORM,
                      with_tags: bool = True) -> RemoteImage:
         """What the registry holds for repository:tag; an index is followed to platform's image."""
-        digest, body, media_type = self.manifest(repository, tag)
-        index_digest = ""
-        if is_index(media_type, body):
-            index_digest = digest
-            digest, body, media_type = self.manifest(repository, pick_platform(body, platform))
+        index_digest, digest, body, media_type = self._platform_manifest(repository, tag, platform)
         config_digest = body["config"]["digest"]
         config = self.blob_json(repository, config_digest)
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
@@ -289,11 +303,6 @@ def _reason(error: requests.RequestException) -> str:
     cause: object = error.args[0] if error.args else error
     cause = getattr(cause, "reason", None) or cause
     return re.sub(r"^(<[^>]*>|\w+\([^)]*\)): ", "", str(cause)) or type(error).__name__
-
-
-def is_index(media_type: str, body: dict[str, Any]) -> bool:
-    """True for an image index or manifest list (the one rule for what an index is)."""
-    return media_type in _INDEX_TYPES or ("manifests" in body and "config" not in body)
 
 
 def is_attestation(entry: dict[str, Any]) -> bool:
