@@ -37,10 +37,31 @@ class Bed:
     created_tags: list[str] = field(default_factory=list)
     registries: list[Registry] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)
+    daemon: Any = None
+    """The Docker 26 daemon (containerd image store) the bench started, or None for the system's."""
 
     @classmethod
-    def open(cls) -> Bed:
-        """Isolate HOME/DOCKER_CONFIG/XDG in a temp dir and connect to the daemon."""
+    def open(cls, modern: bool = False) -> Bed:
+        """Isolate HOME/DOCKER_CONFIG/XDG in a temp dir and connect to the daemon (modern: Docker 26)."""
+        daemon = start_modern() if modern else None
+        try:
+            bed = cls._open()
+        except BaseException:
+            if daemon is not None:
+                daemon.stop()
+            raise
+        bed.daemon = daemon
+        return bed
+
+    @property
+    def engine_name(self) -> str:
+        """Which engine the figures ran on, for the table's heading."""
+        version = self.client.version()
+        store = "containerd image store" if self.daemon is not None else "its own image store"
+        return f"Docker {version.get('Version', '?')} ({store})"
+
+    @classmethod
+    def _open(cls) -> Bed:
         if not BUSYBOX.exists():
             raise BenchSetupError("static busybox is missing (apt-get install busybox-static)")
         if registry_server.find_binary() is None:
@@ -117,7 +138,28 @@ class Bed:
         for registry in list(self.registries):
             self.drop_registry(registry)
         self.client.close()
+        if self.daemon is not None:
+            self.daemon.stop()
+            shutil.rmtree(self.daemon.folder, ignore_errors=True)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_modern() -> Any:
+    """Start Docker 26 with the containerd image store (as the tests' fixture does) and aim
+    this process and its children at it: DOCKER_HOST for the SDK, its CLI first in PATH."""
+    import pytest
+
+    from tests import modern_fixtures
+
+    folder = Path(tempfile.mkdtemp(prefix="rt-bench-", dir="/tmp"))  # containerd's socket paths are short
+    try:
+        daemon = modern_fixtures.start_modern_daemon(folder)
+    except pytest.skip.Exception as why:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise BenchSetupError(f"{why} (or run without --modern)") from None
+    os.environ.update(DOCKER_HOST=daemon.url,
+                      PATH=f"{modern_fixtures.MODERN_ROOT}/usr/bin:{os.environ.get('PATH', '/usr/bin:/bin')}")
+    return daemon
 
 
 def isolate(root: Path) -> None:

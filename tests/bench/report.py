@@ -68,6 +68,6 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines + (["", *notes] if notes else []))
 
 
-def to_json(rows: list[Row]) -> str:
+def to_json(rows: list[Row], engine: str = "") -> str:
     """The rows as JSON, for scripts and the smoke test."""
-    return json.dumps({"rows": [asdict(row) for row in rows]}, indent=2)
+    return json.dumps({"engine": engine, "rows": [asdict(row) for row in rows]}, indent=2)

@@ -11,8 +11,9 @@ from tests.bench.settings import Settings
 from tests.bench.spawn import run_json
 from tests.bench.tutor_child import require_app
 
-FIGURE = "smoothness (longest loop stall)"
-TARGET = "< 50 ms"
+FIGURE = "longest event-loop stall, 30-layer push"
+TARGET = "< 33 ms (two frames)"
+LIMIT_MS = 33
 
 
 def measure(bed: Bed, settings: Settings) -> list[Row]:
@@ -39,4 +40,4 @@ def measure(bed: Bed, settings: Settings) -> list[Row]:
             f" baseline = the same app idle while the docker CLI pushes the same image (same machine load);"
             f" longest single callback in main-thread CPU: {result['cpu_ms']:.0f} ms pushing,"
             f" {result['idle_cpu_ms']:.0f} ms idle")
-    return [Row(FIGURE, stall, "ms", TARGET, stall < 50, float(result["idle_stall_ms"]), None, note)]
+    return [Row(FIGURE, stall, "ms", TARGET, stall < LIMIT_MS, float(result["idle_stall_ms"]), None, note)]

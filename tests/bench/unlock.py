@@ -20,8 +20,9 @@ from tests.bench.settings import Settings
 from tests.bench.spawn import run_json
 from tests.bench.tutor_child import require_app
 
-FIGURE = "unlock latency (watch mode)"
-TARGET = "< 500 ms"
+FIGURE = "watch mode: CLI -> step shown done"
+TARGET = "< 60 ms"
+LIMIT_MS = 60
 GUARD_SECONDS = 20.0
 STEPS = ("tag", "push")
 
@@ -120,6 +121,6 @@ def measure(bed: Bed, settings: Settings) -> list[Row]:
         measured, baseline = median(app[step]), median(core[step])
         note = ("app runs " + " ".join(f"{v:.0f}" for v in app[step]) + " ms; core alone "
                 + " ".join(f"{v:.0f}" for v in core[step]) + " ms")
-        rows.append(Row(f"{FIGURE}: {step}", measured, "ms", TARGET, measured < 500, baseline,
+        rows.append(Row(f"{FIGURE} (docker {step})", measured, "ms", TARGET, measured < LIMIT_MS, baseline,
                         ratio(measured, baseline), note))
     return rows
