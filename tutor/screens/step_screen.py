@@ -96,6 +96,7 @@ class StepScreen(TutorScreen[None]):
         self.hints_shown = 0
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
+        self.recheck_wanted = False
         offer = step_actions.main_offer(self.step.id, lab.target)
         self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
@@ -315,6 +316,9 @@ class StepScreen(TutorScreen[None]):
                 self.query_one(StepList).show_states(self._states(), self.index)
             return
         self.checking = False
+        if self.recheck_wanted:
+            self.recheck_wanted = False
+            self.action_check()
         newly_done = self.lab.record(result)
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
@@ -360,8 +364,11 @@ class StepScreen(TutorScreen[None]):
                 self.progress_shown = False
 
     def lab_changed(self) -> None:
-        """Watch mode: something changed outside the tutor; check again unless busy."""
-        if not self.running and not self.checking:
+        """Watch mode: something changed outside the tutor; check again now, or once the check running
+        ends (it may have looked before the change); a running command is checked when it ends anyway."""
+        if self.checking:
+            self.recheck_wanted = True
+        elif not self.running:
             self.action_check()
 
     # -- hints, solution, skip, next ----------------------------------------------------------

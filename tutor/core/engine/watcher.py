@@ -3,8 +3,8 @@
 Two sources feed one stream of Change values: the engine's image events (tag, push, pull,
 delete), read in a background thread from `Engine.watch`, and the credential files that
 `docker login` / `podman login` write, compared by a cheap stat (mtime, size, inode) a few
-times a second. A burst (a push sends many events; a login rewrites a file) becomes one
-Change per source.
+times a second. The first event of a burst is reported at once; the rest of the burst (a push
+sends several events, a login rewrites a file) follows as one more Change per source.
 """
 
 from __future__ import annotations
@@ -109,6 +109,15 @@ def _drain(inbox: queue.Queue[str], first: str | None, deadline: float) -> list[
     return details
 
 
+def _changes(engine_details: list[str], file_details: list[str]) -> Iterator[Change]:
+    """At most one Change per source for what was collected."""
+    noticed = time.time_ns()
+    if engine_details:
+        yield Change("engine", _summary(engine_details), noticed, tuple(engine_details))
+    if file_details:
+        yield Change("file", _summary(file_details), noticed, tuple(file_details))
+
+
 def _summary(details: list[str]) -> str:
     unique = list(dict.fromkeys(details))
     if len(unique) <= 3:
@@ -144,12 +153,10 @@ def _watch(engine: Watchable | None, files: _FileWatch, stop: threading.Event,
             file_details = files.changed()
             if first is None and not file_details:
                 continue
-            engine_details = _drain(inbox, first, time.monotonic() + settle_seconds)
-            file_details += files.changed()
-            noticed = time.time_ns()
-            if engine_details:
-                yield Change("engine", _summary(engine_details), noticed, tuple(engine_details))
-            if file_details:
-                yield Change("file", _summary(file_details), noticed, tuple(file_details))
+            # The first event of a burst goes out at once (a tag is one event: its step can unlock now);
+            # the rest of the burst, if any, follows as one more Change once it has settled.
+            started = time.monotonic()
+            yield from _changes(_drain(inbox, first, started), file_details)
+            yield from _changes(_drain(inbox, None, started + settle_seconds), files.changed())
     finally:
         halt.set()
