@@ -7,6 +7,7 @@ line, fenced ```docker / ```podman commands, and `### Hints`, `### Solution`, `#
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -125,7 +126,7 @@ def parse_lesson(text: str, path: Path) -> Lesson:
     """Parse lesson TEXT read from PATH (the language is PATH's folder unless the front matter says)."""
     lines = text.splitlines()
     meta, body_start = _front_matter(lines, path)
-    tokens = MarkdownIt("commonmark").parse(text)
+    tokens = _markdown().parse(text)
     headings = _step_headings(tokens, body_start)
     if not headings:
         raise LessonError(path, 1, "no '## Step: <id> — <title>' heading; a lesson needs steps")
@@ -187,6 +188,12 @@ def _strip_title(intro: str) -> str:
     return intro
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """One CommonMark parser for every lesson part (building one costs more than parsing a step)."""
+    return MarkdownIt("commonmark")
+
+
 @dataclass
 class _Section:
     """A run of a step's source lines: its text, its tokens and the 1-based number of its first line."""
@@ -196,7 +203,7 @@ class _Section:
 
     @property
     def tokens(self) -> list[Token]:
-        return MarkdownIt("commonmark").parse("\n".join(self.source))
+        return _markdown().parse("\n".join(self.source))
 
 
 def _parse_step(lines: list[str], start: int, end: int, step_id: str, title: str, path: Path) -> Step:
@@ -311,7 +318,7 @@ def _mistakes(section: _Section, path: Path) -> tuple[WrongAttempt, ...]:
 def _keep_engine(markdown: str, engine: str) -> str:
     lines = markdown.splitlines()
     drop: set[int] = set()
-    for token in MarkdownIt("commonmark").parse(markdown):
+    for token in _markdown().parse(markdown):
         info = token.info.split()[0] if token.type == "fence" and token.info.split() else ""
         if token.map and info in ENGINES:
             if info != engine:
