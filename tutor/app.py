@@ -15,7 +15,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker, get_current_worker
 
 from tutor.core.events import Status
@@ -35,6 +35,7 @@ from tutor.screens.messages import (
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import WelcomeScreen
+from tutor.widgets.keys_footer import KeysFooter
 
 if TYPE_CHECKING:
     from tutor.core.engine.credentials import CredentialStore
@@ -71,7 +72,7 @@ class TutorApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(_("Looking for Docker or Podman…"), id="connecting")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         """Ask what is missing, or go straight to the engine when the command line said it all."""

@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import var
-from textual.widgets import Footer, Header, Markdown, Static
+from textual.widgets import Header, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.core import events
@@ -44,6 +44,7 @@ from tutor.screens.messages import (
 )
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
+from tutor.widgets.keys_footer import KeysFooter
 from tutor.widgets.offers import Offers
 from tutor.widgets.output_log import OutputLog
 from tutor.widgets.push_progress import PushProgress
@@ -130,7 +131,7 @@ class StepScreen(TutorScreen[None]):
                 yield Offers(step_actions.offers_for(self.step.id, self.lab.target), id="step-actions")
                 yield PushProgress(id="push-progress")
                 yield OutputLog(id="output")
-        yield Footer()
+        yield KeysFooter()
 
     def _lesson_markdown(self) -> str:
         body = fill(self.step.body_for(self.lab.engine.kind), self.values)
