@@ -259,7 +259,9 @@ class StepScreen(TutorScreen[None]):
             self.query_one(OutputLog).write_line(_("Stopping…"))
 
     def watch_running(self, running: bool) -> None:
-        """Once nothing runs, nothing can be stopped."""
+        """Once nothing runs, nothing can be stopped. While a command runs the cursor holds still: its
+        blink, far above the progress and output, made every frame repaint the screen in between."""
+        self.query_one(CommandBox).cursor_blink = not running
         if not running:
             self.stoppable = False
 

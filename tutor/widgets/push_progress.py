@@ -11,7 +11,10 @@ from textual.widgets import Label, ProgressBar, Static
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
 
-FLUSH_SECONDS = 1 / 20
+FLUSH_SECONDS = 1 / 10
+"""How often the panel redraws at most: each redraw is a screen frame, wherever the news came from."""
+TOTAL_STEPS = 200
+"""The total bar moves in steps of 1/TOTAL_STEPS (finer than its half blocks and whole percent)."""
 DONE_WORDS = ("pushed", "layer already exists", "pull complete", "already exists", "mounted from")
 ID_WIDTH = 14
 STATUS_WIDTH = 22
@@ -92,33 +95,48 @@ class PushProgress(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
         self._plain_shown: list[str] = []
+        self._total_shown: tuple[int, int] | None = None
         self._flush_due = False
+        self._total_bar: ProgressBar | None = None
+        self._lines = Static("", id="layer-lines", markup=False)
         self.border_title = _("Layers")
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="total-row"):
-            yield Label(_("Total"), id="total-label")
-            yield ProgressBar(total=None, show_eta=False, id="total-bar")
-        with VerticalScroll(id="layer-rows"):
-            yield Static("", id="layer-lines", markup=False)
+        """Nothing until the first transfer: most steps never show the panel (see _build)."""
+        return iter(())
+
+    def _build(self) -> ProgressBar:
+        """Mount the total bar and the layer lines once, when the first transfer starts."""
+        if self._total_bar is None:
+            self._total_bar = ProgressBar(total=None, show_eta=False, id="total-bar")
+            self.mount(Horizontal(Label(_("Total"), id="total-label"), self._total_bar, id="total-row"),
+                       VerticalScroll(self._lines, id="layer-rows"))
+        return self._total_bar
 
     def start(self, indeterminate: bool = False) -> None:
-        """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer lines."""
+        """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer lines.
+
+        Only an indeterminate transfer gets the bouncing bar: it repaints at 60 frames a second, so
+        the others start at 0 % and move when the engine first says how many bytes there are.
+        """
         self._layers.clear()
         self._plain_shown = []
-        self.query_one("#layer-lines", Static).update("")
-        self.query_one("#total-bar", ProgressBar).update(total=None, progress=0)
+        self._lines.update("")
+        self._total_shown = None if indeterminate else (0, TOTAL_STEPS)
+        self._build().update(total=None if indeterminate else TOTAL_STEPS, progress=0)
         self.set_class(indeterminate, "-indeterminate")
         self.display = True
 
     def finish(self) -> None:
         """Fill the total bar: the transfer ended."""
+        self._build()
         self.flush()
-        self.query_one("#total-bar", ProgressBar).update(total=1, progress=1)
+        self._set_total(1, 1)
 
     def update_layer(self, layer: LayerProgressed) -> None:
         """Take a layer's news; the lines are redrawn at most FLUSH_SECONDS apart, however many layers."""
         self._layers[layer.layer_id] = layer
+        self._build()
         if not self._flush_due:
             self._flush_due = True
             self.set_timer(FLUSH_SECONDS, self.flush)
@@ -133,7 +151,7 @@ class PushProgress(Widget):
             grew = len(plain) != len(self._plain_shown)
             self._plain_shown = plain
             joined = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
-            self.query_one("#layer-lines", Static).update(joined, layout=grew)
+            self._lines.update(joined, layout=grew)
         self._show_total()
 
     def bar_width(self) -> int:
@@ -150,11 +168,17 @@ class PushProgress(Widget):
         total = sum(layer.total for layer in self._layers.values())
         done = sum(layer.total if is_complete(layer) else min(layer.current, layer.total)
                    for layer in self._layers.values())
-        bar = self.query_one("#total-bar", ProgressBar)
         if total:
-            bar.update(total=total, progress=done)
+            self._set_total(done, total)
         elif self._layers and all(is_complete(layer) for layer in self._layers.values()):
-            bar.update(total=1, progress=1)
+            self._set_total(1, 1)
+
+    def _set_total(self, done: int, total: int) -> None:
+        """Move the total bar only when it moves by a step one can see (each move repaints the bar)."""
+        shown = (round(done / total * TOTAL_STEPS), TOTAL_STEPS)
+        if shown != self._total_shown:
+            self._total_shown = shown
+            self._build().update(total=shown[1], progress=shown[0])
 
     def layer_text(self) -> str:
         """The layer lines as plain text (what the learner reads)."""
