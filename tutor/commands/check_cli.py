@@ -13,10 +13,8 @@ import sys
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.events import CheckResult, Status
-from tutor.core.explainer import explain
 from tutor.core.lab.checks import LabContext, run_all
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
-from tutor.core.shell.actions import format_table
 from tutor.core.target import Target
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
@@ -68,6 +66,8 @@ def as_json(results: list[CheckResult]) -> str:
 
 def as_table(results: list[CheckResult]) -> str:
     """A plain table that reads at 80 columns; the status has a word, not only a colour."""
+    from tutor.core.shell.actions import format_table  # the interpreter's table; JSON needs none of it
+
     rows = [("STEP", "STATUS", "DETAIL")]
     rows += [(r.step, _MARKS[r.status], r.detail) for r in results]
     lines = format_table(rows)
@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_failure(message: str, args: argparse.Namespace) -> None:
+    from tutor.core.explainer import explain  # only when nothing could run
+
     kind = args.engine if args.engine in ("docker", "podman") else "docker"
     explained = explain(message, None, kind, args.lang or "en")
     print(message, file=sys.stderr)

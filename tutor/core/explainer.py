@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tutor.core.events import Explanation
 from tutor.core.i18n import N_, translate
@@ -22,11 +23,11 @@ class Mistake:
     step: str | None
     fix: Mapping[str, str]
     engines: tuple[str, ...] = ("docker", "podman")
-    compiled: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        compiled = tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.patterns)
-        object.__setattr__(self, "compiled", compiled)
+    @functools.cached_property
+    def compiled(self) -> tuple[re.Pattern[str], ...]:
+        """The patterns, compiled on the first message (most runs, `check` among them, see none)."""
+        return tuple(re.compile(pattern, re.IGNORECASE) for pattern in self.patterns)
 
     def matches(self, message: str, engine_kind: str) -> bool:
         """True when the message is this mistake's, on this engine."""
