@@ -322,12 +322,19 @@ def _pulled_after_push(ctx: LabContext) -> bool:
     for attempt in range(attempts):
         now = time.time_ns()
         since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
-        pushed, pulled = _push_and_pull_times(ctx, ctx.engine.image_events(since, now))
+        events = ctx.engine.image_events(since, now, _event_names(ctx.target))
+        pushed, pulled = _push_and_pull_times(ctx, events)
         if pulled is not None and (pushed is None or pulled >= pushed):
             return True
         if attempt + 1 < attempts:
             time.sleep(_PODMAN_EVENT_DELAY)
     return False
+
+
+def _event_names(target: Target) -> tuple[str, ...]:
+    """The names the engine may give the lab's repository in its events (Docker Hub's short and long)."""
+    full = f"{target.registry}/{target.api_path}"
+    return (target.repository,) if full == target.repository else (target.repository, full)
 
 
 def _push_and_pull_times(ctx: LabContext, events: list[Any]) -> tuple[int | None, int | None]:
