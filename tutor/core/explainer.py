@@ -57,7 +57,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
     Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
           "login", {"*": _LOGIN}),
-    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally",
+                         r"tag does not exist: "),
           "tag", {"*": _TAG}),
     Entry("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
                         r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
@@ -77,6 +78,13 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
                            r"repository does not exist", r"pull access denied"),
           "push", {"*": _PUSH}),
+    # The deploy lab's mistakes: the first is recognised by its words, the others by the checks
+    # (a push of an unchanged image and a stale tag succeed) and by the pull of a digest.
+    Entry("no_build_folder", (r"unable to prepare context",), "v2_built",
+          {"*": "{cli} build -t {image_name}:v2 FOLDER"}),
+    Entry("unchanged_push", (), "v2_pushed", {"*": "{cli} tag {image_name}:v2 {repository}:v2"}),
+    Entry("tag_still_v1", (), "v2_tagged", {"*": "{cli} tag {image_name}:v2 {repository}:latest"}),
+    Entry("digest_elsewhere", (), "digest_pulled", {"*": "{cli} pull {repository}@sha256:..."}),
     Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
           "push", {"*": _PUSH}),
     Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
@@ -127,11 +135,11 @@ def names(target: Target | None, engine_kind: str) -> _Names:
                       image="python-hello-world", repository="REGISTRY/YOURNAME/python-hello-world",
                       remote_ref="REGISTRY/YOURNAME/python-hello-world:latest",
                       localhost_repository="localhost:PORT/YOURNAME/python-hello-world",
-                      api_base="https://REGISTRY")
+                      api_base="https://REGISTRY", image_name="python-hello-world")
     local = target.registry.replace("127.0.0.1", "localhost")
     return _Names(
         cli=engine_kind, variable=USER_VARIABLE, registry=target.registry, user=target.user,
-        image=target.image,
+        image=target.image, image_name=target.image_name,
         login_registry="docker.io" if target.registry == DOCKER_HUB else target.registry,
         repository=target.repository, remote_ref=target.remote_ref, api_base=target.api_base,
         localhost_repository=f"{local}/{target.api_path}",
@@ -263,6 +271,39 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                "Nothing has been pushed under that name, or the name is misspelled; push it first."),
         "de": ("Die Registry hat (noch) kein Repository {repository}.",
                "Unter diesem Namen wurde nichts gepusht, oder der Name ist vertippt; pushe es zuerst."),
+    },
+    "no_build_folder": {
+        "en": ("There is no folder to build at that path.",
+               "A build sends a folder (the build context) with its Dockerfile to the engine; the last "
+               "word of the command names that folder, here the lab's build folder."),
+        "de": ("Unter diesem Pfad gibt es keinen Ordner zum Bauen.",
+               "Ein Build schickt einen Ordner (den Build-Kontext) samt Dockerfile an die Engine; das "
+               "letzte Wort des Befehls nennt diesen Ordner, hier den Build-Ordner des Labs."),
+    },
+    "unchanged_push": {
+        "en": ("The push sent nothing new: that tag holds version 1 unchanged.",
+               "A registry stores layers by their content's hash, so an image it already has costs no "
+               "upload and gets the same digest. Build after changing the file, tag that build, push it."),
+        "de": ("Der Push hat nichts Neues geschickt: dieser Tag enthält unverändert Version 1.",
+               "Eine Registry speichert Layer nach dem Hash ihres Inhalts; ein Image, das sie schon hat, "
+               "kostet keinen Upload und bekommt denselben Digest. Bau nach der Änderung neu, tagge "
+               "diesen Build und pushe ihn."),
+    },
+    "tag_still_v1": {
+        "en": ("A tag still points at version 1.",
+               "A tag is only a name that you move on purpose: {cli} tag points it at another image, "
+               "and the registry learns of it only when you push that name again."),
+        "de": ("Ein Tag zeigt noch auf Version 1.",
+               "Ein Tag ist nur ein Name, den du bewusst umhängst: {cli} tag zeigt ihn auf ein anderes "
+               "Image, und die Registry erfährt davon erst, wenn du diesen Namen wieder pushst."),
+    },
+    "digest_elsewhere": {
+        "en": ("That repository has no manifest with this digest.",
+               "A digest names one manifest inside one repository; the same digest under another name "
+               "is unknown there. Pull {repository}@ with the digest its push printed."),
+        "de": ("Dieses Repository hat kein Manifest mit diesem Digest.",
+               "Ein Digest benennt ein Manifest in einem Repository; unter einem anderen Namen ist "
+               "derselbe Digest unbekannt. Pulle {repository}@ mit dem Digest, den sein Push gezeigt hat."),
     },
     "manifest_unknown": {
         "en": ("The registry has no image with that tag.",
