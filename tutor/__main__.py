@@ -16,6 +16,8 @@ def _target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=["auto", "docker", "podman"],
                         help="which container engine to use (default: auto)")
     parser.add_argument("--lang", choices=["en", "de"], help="language of lessons and screens")
+    parser.add_argument("--lesson", metavar="ID",
+                        help="which lab (default: push-to-registry; see: registry-tutor lessons list)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
@@ -63,11 +64,24 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
         raise CheckFailed(str(error)) from error
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
-        return run_all(ctx)
+        steps = lesson_steps(getattr(args, "lesson", None))
+        results = run_all(ctx, tuple(dict.fromkeys(step.check for step in steps)))
+        by_check = {result.step: result for result in results}
+        return [replace(by_check[step.check], step=step.id) for step in steps]
     except CredentialsError as error:
         raise CheckFailed(str(error)) from error
     finally:
         engine.close()
+
+
+def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:
+    """The steps of the lab to check (push-to-registry unless --lesson names another)."""
+    from tutor.core.lessons.model import DEFAULT_LESSON, LessonError, load_lesson
+
+    try:
+        return load_lesson(lesson_id or DEFAULT_LESSON).steps
+    except (LessonError, FileNotFoundError) as error:
+        raise CheckFailed(str(error)) from error
 
 
 def exit_code(results: list[CheckResult]) -> int:
@@ -78,7 +92,7 @@ def exit_code(results: list[CheckResult]) -> int:
 
 
 def as_json(results: list[CheckResult]) -> str:
-    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]}."""
+    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]} (id: the lesson's step id)."""
     steps = [{"id": r.step, "status": r.status.value, "detail": r.detail, "hint": r.hint} for r in results]
     return json.dumps({"steps": steps}, indent=2)
 

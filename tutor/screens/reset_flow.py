@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.i18n import _
-from tutor.core.lab.progress import ProgressKey
 from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
-from tutor.core.lab.session import LESSON_ID
 from tutor.screens.confirm_modal import ConfirmModal
 
 if TYPE_CHECKING:
@@ -57,7 +55,7 @@ def done(app: TutorApp, lines: list[str]) -> None:
     lab: Any = app.lab
     if lab is None or lab.store is None:
         return
-    lab.progress = lab.store.load(ProgressKey(lab.target.registry, lab.target.user, LESSON_ID))
+    lab.progress = lab.store.load(lab.progress_key())
     lab.results.clear()
     app.notify("\n".join(lines), title=_("Reset"), timeout=15)
     app.show_step(0)

@@ -8,7 +8,8 @@ from typing import Any
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.i18n import _, current_language
 from tutor.core.lab.progress import ProgressStore
-from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lab.session import Lab, LabOptions
+from tutor.core.lessons.files import copy_files
 from tutor.core.lessons.model import LessonError, load_lesson
 from tutor.core.shell.interpreter import Session
 from tutor.core.target import PRACTICE, InvalidName, Target, normalize_registry, validate_user
@@ -52,9 +53,24 @@ def build_lab(app: Any, engine: Any) -> Lab:
     target, practice = make_target(app.options, app.practice)
     try:
         credentials = app.credentials or CredentialStore(engine.kind)
-        lesson = load_lesson(LESSON_ID, current_language())
+        lesson = load_lesson(getattr(app.options, "lesson", None) or LabOptions.lesson, current_language())
     except (CredentialsError, LessonError, FileNotFoundError) as error:
         raise SetupFailed(str(error)) from error
     session = Session(engine, target, credentials, app.ask_password, lang=current_language())
-    return Lab(engine, target, credentials, lesson, session, practice,
-               store=app.store if app.store is not None else ProgressStore())
+    lab = Lab(engine, target, credentials, lesson, session, practice,
+              store=app.store if app.store is not None else ProgressStore())
+    prepare_files(lab)
+    return lab
+
+
+def prepare_files(lab: Lab) -> None:
+    """Copy the lesson's editable files for the learner once (later edits stay); SetupFailed if it cannot."""
+    folder = lab.files_folder
+    if folder is None:
+        return
+    try:
+        copy_files(lab.lesson, lab.values(), folder)
+    except OSError as error:
+        raise SetupFailed(_("The lab's build folder cannot be written to {folder}: {error}. Set "
+                            "REGISTRY_TUTOR_WORKDIR to a folder you can write.").format(
+                                folder=folder, error=error)) from error
