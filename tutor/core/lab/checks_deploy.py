@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from tutor.core.events import CheckResult, Status
+from tutor.core.i18n import N_
 from tutor.core.lab.checks import (
     _PODMAN_EVENT_DELAY,
     _PODMAN_EVENT_RETRIES,
@@ -93,31 +94,34 @@ def check_v1(ctx: LabContext, probe: _Probe) -> CheckResult:
     source = _local_id(ctx, probe, ctx.target.image)
     remote = remote_tag(ctx, probe, V1)
     if remote is None:
-        hint = "{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}"
-        return _say(ctx, step, Status.TODO, "{registry} does not serve {v1_ref} yet", hint)
+        hint = N_("{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}")
+        return _say(ctx, step, Status.TODO, N_("{registry} does not serve {v1_ref} yet"), hint)
     if source is not None and remote.config != source:
-        return _say(ctx, step, Status.TODO, "The registry's {v1_ref} is another image than {image}",
-                    "{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}")
-    return _say(ctx, step, Status.DONE, "{registry} serves {v1_ref} ({digest}…)", digest=remote.digest[:19])
+        return _say(ctx, step, Status.TODO, N_("The registry's {v1_ref} is another image than {image}"),
+                    N_("{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}"))
+    return _say(ctx, step, Status.DONE, N_("{registry} serves {v1_ref} ({digest}…)"),
+                digest=remote.digest[:19])
 
 
 def check_built(ctx: LabContext, probe: _Probe) -> CheckResult:
     """IMAGE_NAME:v2 was built FROM the lab's image and adds at least one layer."""
     step = "v2_built"
-    build_hint = "Change the file in the lab's folder, then: {cli} build -t {built} FOLDER"
+    build_hint = N_("Change the file in the lab's folder, then: {cli} build -t {built} FOLDER")
     built, base = _layers(ctx, probe, built_name(ctx)), _layers(ctx, probe, ctx.target.image)
     if built is None:
-        return _say(ctx, step, Status.TODO, "There is no local image {built} yet", build_hint)
+        return _say(ctx, step, Status.TODO, N_("There is no local image {built} yet"), build_hint)
     if base is None:
-        return _say(ctx, step, Status.UNKNOWN, "{image} is gone, so the tutor cannot compare {built} with it",
-                    "{cli} pull {v1_ref}, then {cli} tag {v1_ref} {image}")
+        return _say(ctx, step, Status.UNKNOWN,
+                    N_("{image} is gone, so the tutor cannot compare {built} with it"),
+                    N_("{cli} pull {v1_ref}, then {cli} tag {v1_ref} {image}"))
     if built == base:
-        return _say(ctx, step, Status.TODO, "{built} has exactly the layers of {image}: nothing was built",
+        return _say(ctx, step, Status.TODO,
+                    N_("{built} has exactly the layers of {image}: nothing was built"),
                     build_hint, "unchanged_push")
     if built[:len(base)] != base:
-        return _say(ctx, step, Status.TODO, "{built} is not built FROM {image}: its base layers differ",
-                    "Build from the lab's folder, whose Dockerfile starts FROM {image}")
-    return _say(ctx, step, Status.DONE, "{built} is {image} plus {count} new layer(s)",
+        return _say(ctx, step, Status.TODO, N_("{built} is not built FROM {image}: its base layers differ"),
+                    N_("Build from the lab's folder, whose Dockerfile starts FROM {image}"))
+    return _say(ctx, step, Status.DONE, N_("{built} is {image} plus {count} new layer(s)"),
                 count=str(len(built) - len(base)))
 
 
@@ -126,21 +130,22 @@ def check_tagged(ctx: LabContext, probe: _Probe) -> CheckResult:
     step = "v2_tagged"
     built = _local_id(ctx, probe, built_name(ctx))
     if built is None:
-        return _say(ctx, step, Status.TODO, "There is no local image {built} to tag",
-                    "Build it first (step 2)")
+        return _say(ctx, step, Status.TODO, N_("There is no local image {built} to tag"),
+                    N_("Build it first (step 2)"))
     old = _local_id(ctx, probe, ctx.target.image)
     for reference in (_ref(ctx, V2), _ref(ctx, LATEST)):
         current = _local_id(ctx, probe, reference)
         hint = "{cli} tag {built} " + reference
         if current is None:
-            return _say(ctx, step, Status.TODO, "No local image is named {name} yet", hint, name=reference)
+            return _say(ctx, step, Status.TODO, N_("No local image is named {name} yet"),
+                        hint, name=reference)
         if current != built and current == old:
-            return _say(ctx, step, Status.TODO, "{name} still names version 1", hint, "tag_still_v1",
+            return _say(ctx, step, Status.TODO, N_("{name} still names version 1"), hint, "tag_still_v1",
                         name=reference)
         if current != built:
-            return _say(ctx, step, Status.TODO, "{name} names another image than {built}", hint,
+            return _say(ctx, step, Status.TODO, N_("{name} names another image than {built}"), hint,
                         name=reference)
-    return _say(ctx, step, Status.DONE, "{v2_ref} and {latest_ref} name your new build ({id})",
+    return _say(ctx, step, Status.DONE, N_("{v2_ref} and {latest_ref} name your new build ({id})"),
                 id=_short(built))
 
 
@@ -149,20 +154,23 @@ def check_pushed(ctx: LabContext, probe: _Probe) -> CheckResult:
     step = "v2_pushed"
     v1, v2 = remote_tag(ctx, probe, V1), remote_tag(ctx, probe, V2)
     if v2 is None:
-        return _say(ctx, step, Status.TODO, "{registry} does not serve {v2_ref} yet", "{cli} push {v2_ref}")
+        return _say(ctx, step, Status.TODO, N_("{registry} does not serve {v2_ref} yet"),
+                    "{cli} push {v2_ref}")
     if v1 is None:
-        return _say(ctx, step, Status.TODO, "{registry} no longer serves {v1_ref} to compare with",
+        return _say(ctx, step, Status.TODO, N_("{registry} no longer serves {v1_ref} to compare with"),
                     "{cli} push {v1_ref}")
     if v2.digest == v1.digest:
-        return _say(ctx, step, Status.TODO, "{v2_ref} in the registry is version 1 unchanged",
-                    "{cli} tag {built} {v2_ref}, then {cli} push {v2_ref}", "unchanged_push")
+        return _say(ctx, step, Status.TODO, N_("{v2_ref} in the registry is version 1 unchanged"),
+                    N_("{cli} tag {built} {v2_ref}, then {cli} push {v2_ref}"), "unchanged_push")
     shared = [layer for layer in v2.layers if layer in v1.layers]
     if len(shared) < len(v1.layers):
-        return _say(ctx, step, Status.TODO, "{v2_ref} does not build on {v1_ref}: they share no base layers",
-                    "{cli} tag {built} {v2_ref}, then {cli} push {v2_ref}")
+        return _say(ctx, step, Status.TODO,
+                    N_("{v2_ref} does not build on {v1_ref}: they share no base layers"),
+                    N_("{cli} tag {built} {v2_ref}, then {cli} push {v2_ref}"))
     new = len(v2.layers) - len(shared)
     facts = {"shared_layers": str(len(shared)), "new_layers": str(new), "v2_digest": v2.digest}
-    return _say(ctx, step, Status.DONE, "{v2_ref} reuses {shared} layer(s) of v1 and adds {new}", facts=facts,
+    return _say(ctx, step, Status.DONE, N_("{v2_ref} reuses {shared} layer(s) of v1 and adds {new}"),
+                facts=facts,
                 shared=str(len(shared)), new=str(new))
 
 
@@ -171,25 +179,25 @@ def check_versions(ctx: LabContext, probe: _Probe) -> CheckResult:
     step = "versions"
     v1, v2, latest = (remote_tag(ctx, probe, tag) for tag in (V1, V2, LATEST))
     if v1 is None or v2 is None:
-        return _say(ctx, step, Status.TODO, "{registry} does not serve both {v1_ref} and {v2_ref}",
-                    "{cli} push {v1_ref}, {cli} push {v2_ref}")
+        return _say(ctx, step, Status.TODO, N_("{registry} does not serve both {v1_ref} and {v2_ref}"),
+                    N_("{cli} push {v1_ref}, {cli} push {v2_ref}"))
     facts = {"repository": ctx.target.repository, "v1_digest": v1.digest, "v2_digest": v2.digest,
              "latest_digest": latest.digest if latest else "",
              "shared_layers": str(len([layer for layer in v2.layers if layer in v1.layers]))}
     if v1.digest == v2.digest:
-        return _say(ctx, step, Status.TODO, "{v1_ref} and {v2_ref} are the same manifest", None,
+        return _say(ctx, step, Status.TODO, N_("{v1_ref} and {v2_ref} are the same manifest"), None,
                     "unchanged_push", facts)
     if latest is None:
-        return _say(ctx, step, Status.TODO, "{registry} does not serve {latest_ref}",
-                    "{cli} push {latest_ref}",
+        return _say(ctx, step, Status.TODO, N_("{registry} does not serve {latest_ref}"),
+                    N_("{cli} push {latest_ref}"),
                     facts=facts)
     if latest.digest == v1.digest:
-        return _say(ctx, step, Status.TODO, "{latest_ref} in the registry still names version 1",
-                    "{cli} tag {built} {latest_ref}, then {cli} push {latest_ref}", "tag_still_v1", facts)
+        return _say(ctx, step, Status.TODO, N_("{latest_ref} in the registry still names version 1"),
+                    N_("{cli} tag {built} {latest_ref}, then {cli} push {latest_ref}"), "tag_still_v1", facts)
     if latest.digest != v2.digest:
-        return _say(ctx, step, Status.TODO, "{latest_ref} names neither v1 nor v2",
-                    "{cli} tag {built} {latest_ref}, then {cli} push {latest_ref}", facts=facts)
-    return _say(ctx, step, Status.DONE, "v1 {d1}… and v2 {d2}… differ, share their base, and latest = v2",
+        return _say(ctx, step, Status.TODO, N_("{latest_ref} names neither v1 nor v2"),
+                    N_("{cli} tag {built} {latest_ref}, then {cli} push {latest_ref}"), facts=facts)
+    return _say(ctx, step, Status.DONE, N_("v1 {d1}… and v2 {d2}… differ, share their base, and latest = v2"),
                 facts=facts, d1=v1.digest[7:19], d2=v2.digest[7:19])
 
 
@@ -202,11 +210,11 @@ def check_digest_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     for attempt in range(attempts):
         digest = _pulled_digest(ctx, served)
         if digest is not None:
-            return _say(ctx, step, Status.DONE, "You pulled {repository}@{digest}…", digest=digest[:19])
+            return _say(ctx, step, Status.DONE, N_("You pulled {repository}@{digest}…"), digest=digest[:19])
         if attempt + 1 < attempts:
             time.sleep(_PODMAN_EVENT_DELAY)
-    return _say(ctx, step, Status.TODO, "No pull of {repository} by digest yet",
-                "{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)")
+    return _say(ctx, step, Status.TODO, N_("No pull of {repository} by digest yet"),
+                N_("{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)"))
 
 
 def _pulled_digest(ctx: LabContext, served: set[str]) -> str | None:
@@ -234,62 +242,4 @@ def _parsed(name: str) -> Reference | None:
 CHECKS: dict[str, CheckFunction] = {
     "v1_pushed": check_v1, "v2_built": check_built, "v2_tagged": check_tagged, "v2_pushed": check_pushed,
     "versions": check_versions, "digest_pulled": check_digest_pull,
-}
-
-# The checks' texts in German, keyed by their English templates.
-GERMAN: dict[str, str] = {
-    "{registry} does not serve {v1_ref} yet": "{registry} bietet {v1_ref} noch nicht an",
-    "{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}":
-        "{cli} tag {image} {v1_ref}, dann {cli} push {v1_ref}",
-    "The registry's {v1_ref} is another image than {image}":
-        "{v1_ref} in der Registry ist ein anderes Image als {image}",
-    "{registry} serves {v1_ref} ({digest}…)": "{registry} bietet {v1_ref} an ({digest}…)",
-    "Change the file in the lab's folder, then: {cli} build -t {built} FOLDER":
-        "Ändere die Datei im Ordner des Labs, dann: {cli} build -t {built} ORDNER",
-    "There is no local image {built} yet": "Es gibt noch kein lokales Image {built}",
-    "{image} is gone, so the tutor cannot compare {built} with it":
-        "{image} ist weg, darum kann der Tutor {built} nicht damit vergleichen",
-    "{cli} pull {v1_ref}, then {cli} tag {v1_ref} {image}":
-        "{cli} pull {v1_ref}, dann {cli} tag {v1_ref} {image}",
-    "{built} has exactly the layers of {image}: nothing was built":
-        "{built} hat genau die Layer von {image}: es wurde nichts gebaut",
-    "{built} is not built FROM {image}: its base layers differ":
-        "{built} ist nicht FROM {image} gebaut: seine Basis-Layer sind andere",
-    "Build from the lab's folder, whose Dockerfile starts FROM {image}":
-        "Baue aus dem Ordner des Labs, dessen Dockerfile mit FROM {image} beginnt",
-    "{built} is {image} plus {count} new layer(s)": "{built} ist {image} plus {count} neue(r) Layer",
-    "There is no local image {built} to tag": "Es gibt kein lokales Image {built} zum Taggen",
-    "Build it first (step 2)": "Bau es zuerst (Schritt 2)",
-    "No local image is named {name} yet": "Noch heißt kein lokales Image {name}",
-    "{name} still names version 1": "{name} benennt noch Version 1",
-    "{name} names another image than {built}": "{name} benennt ein anderes Image als {built}",
-    "{v2_ref} and {latest_ref} name your new build ({id})":
-        "{v2_ref} und {latest_ref} benennen deinen neuen Build ({id})",
-    "{registry} does not serve {v2_ref} yet": "{registry} bietet {v2_ref} noch nicht an",
-    "{registry} no longer serves {v1_ref} to compare with":
-        "{registry} bietet {v1_ref} zum Vergleichen nicht mehr an",
-    "{v2_ref} in the registry is version 1 unchanged": "{v2_ref} in der Registry ist unverändert Version 1",
-    "{cli} tag {built} {v2_ref}, then {cli} push {v2_ref}":
-        "{cli} tag {built} {v2_ref}, dann {cli} push {v2_ref}",
-    "{v2_ref} does not build on {v1_ref}: they share no base layers":
-        "{v2_ref} baut nicht auf {v1_ref} auf: sie teilen keine Basis-Layer",
-    "{v2_ref} reuses {shared} layer(s) of v1 and adds {new}":
-        "{v2_ref} nutzt {shared} Layer von v1 wieder und fügt {new} hinzu",
-    "{registry} does not serve both {v1_ref} and {v2_ref}":
-        "{registry} bietet nicht beide an, {v1_ref} und {v2_ref}",
-    "{cli} push {v1_ref}, {cli} push {v2_ref}": "{cli} push {v1_ref}, {cli} push {v2_ref}",
-    "{v1_ref} and {v2_ref} are the same manifest": "{v1_ref} und {v2_ref} sind dasselbe Manifest",
-    "{registry} does not serve {latest_ref}": "{registry} bietet {latest_ref} nicht an",
-    "{cli} push {latest_ref}": "{cli} push {latest_ref}",
-    "{latest_ref} in the registry still names version 1":
-        "{latest_ref} in der Registry benennt noch Version 1",
-    "{cli} tag {built} {latest_ref}, then {cli} push {latest_ref}":
-        "{cli} tag {built} {latest_ref}, dann {cli} push {latest_ref}",
-    "{latest_ref} names neither v1 nor v2": "{latest_ref} benennt weder v1 noch v2",
-    "v1 {d1}… and v2 {d2}… differ, share their base, and latest = v2":
-        "v1 {d1}… und v2 {d2}… unterscheiden sich, teilen ihre Basis, und latest = v2",
-    "You pulled {repository}@{digest}…": "Du hast {repository}@{digest}… gepullt",
-    "No pull of {repository} by digest yet": "Noch kein Pull von {repository} per Digest",
-    "{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)":
-        "{cli} pull {repository}@sha256:… (der Digest von v2, den der vorige Schritt zeigt)",
 }

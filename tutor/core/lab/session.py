@@ -6,15 +6,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import _, current_language
-from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.progress import CreatedKind, LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.lessons.files import files_folder
 from tutor.core.lessons.model import DEFAULT_LESSON, fill, lesson_values
 from tutor.core.target import Target
+
+if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.engine.gateway import Engine
+    from tutor.core.lab.checks import LabContext
+    from tutor.core.lab.resolve import Accounts
+    from tutor.core.lessons.model import Created, Lesson, Step
+    from tutor.core.shell.interpreter import Session
 
 LESSON_ID = DEFAULT_LESSON  # the lab the tutor starts with when none is chosen
 
@@ -31,7 +40,7 @@ class StepState(Enum):
 SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
 
 
-def short_title(step: Any) -> str:
+def short_title(step: Step) -> str:
     """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
     return str(getattr(step, "short_title", "") or step.title)
 
@@ -47,12 +56,12 @@ def state_word(state: StepState) -> str:
 class Lab:
     """One learner's lab: the core objects it runs on and how far the learner got."""
 
-    engine: Any
+    engine: Engine
     target: Target
-    credentials: Any
-    lesson: Any
-    session: Any
-    practice: Any = None
+    credentials: CredentialStore
+    lesson: Lesson
+    session: Session
+    practice: Accounts | None = None
     store: ProgressStore | None = None
     started_nano: int = field(default_factory=time.time_ns)
     results: dict[str, CheckResult] = field(default_factory=dict)
@@ -61,7 +70,7 @@ class Lab:
     on_save_error: Callable[[str], None] | None = None
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
-    _context: Any = field(default=None, init=False, repr=False)
+    _context: LabContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
@@ -72,7 +81,7 @@ class Lab:
         return ProgressKey(self.target.registry, self.target.user, self.lesson.id)
 
     @property
-    def files_folder(self) -> Any:
+    def files_folder(self) -> Path | None:
         """Where the lesson's editable files are copied for the learner (None when it has none)."""
         return files_folder(self.lesson)
 
@@ -82,7 +91,7 @@ class Lab:
         return lesson_values(self.target, self.engine.kind, self.files_folder or "", facts)
 
     @property
-    def steps(self) -> list[Any]:
+    def steps(self) -> list[Step]:
         """The lesson's steps in order."""
         return list(self.lesson.steps)
 
@@ -106,10 +115,6 @@ class Lab:
         found = self.progress.first_unfinished(ids) if self.progress else ids[0]
         return ids.index(found) if found is not None else len(ids)
 
-    def is_finished(self) -> bool:
-        """True when every step is done or skipped."""
-        return self.first_open() >= len(self.steps)
-
     def record(self, result: CheckResult) -> bool:
         """Keep a check's verdict; mark its steps done when it passed. True when one newly became done."""
         self.results[result.step] = result
@@ -121,13 +126,14 @@ class Lab:
             newly = newly or self.progress.state(step.id) != "done"
             self.progress.mark_done(step.id, facts)
             for created in step.creates:
-                self.progress.record_created(created.kind, self._created_value(created))
+                kind = cast("CreatedKind", created.kind)  # lessons lint admits only the known kinds
+                self.progress.record_created(kind, self._created_value(created))
             if newly and step.exports_user:
                 self.set_user_variable()
         self.save()
         return newly
 
-    def context(self) -> Any:
+    def context(self) -> LabContext:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
         from tutor.core.lab.checks import LabContext
 
@@ -161,7 +167,7 @@ class Lab:
         self.target = target
         self.session.target = target
 
-    def _created_value(self, created: Any) -> str:
+    def _created_value(self, created: Created) -> str:
         return self.target.auth_key if created.kind == "login" else fill(created.name, self.values())
 
     def skip(self, index: int) -> None:

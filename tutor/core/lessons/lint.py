@@ -30,19 +30,17 @@ from tutor.core.lessons.model import (
     StepMeta,
     fill,
     join,
+    lesson_values,
     placeholders_in,
     read_metadata,
 )
 from tutor.core.lessons.prose import LessonProse, parse_prose_file
 from tutor.core.resources import data_dir
 from tutor.core.shell.interpreter import CommandError, parse_command
+from tutor.core.target import Target
 
-SAMPLE_VALUES = {"user": "alice", "registry": "localhost:5000", "image": "python-hello-world",
-                 "image_name": "python-hello-world", "tag": "latest",
-                 "repository": "localhost:5000/alice/python-hello-world",
-                 "remote_ref": "localhost:5000/alice/python-hello-world:latest", "engine": "docker",
-                 "login_registry": "localhost:5000", "build_dir": "/home/alice/registry-tutor/lab",
-                 "v1_digest": "sha256:" + "1" * 64, "v2_digest": "sha256:" + "2" * 64}
+SAMPLE_VALUES = lesson_values(Target("localhost:5000", "alice"), "docker", "/home/alice/registry-tutor/lab",
+                              {"v1_digest": "sha256:" + "1" * 64, "v2_digest": "sha256:" + "2" * 64})
 
 
 @dataclass(frozen=True, order=True)

@@ -24,7 +24,7 @@ from tutor.core.lessons.prose import (
     parse_prose_file,
 )
 from tutor.core.resources import data_dir
-from tutor.core.target import DOCKER_HUB, Target
+from tutor.core.target import Target, learner_names
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -418,16 +418,7 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 def lesson_values(target: Target, engine_kind: str, build_dir: Path | str = "",
                   facts: Mapping[str, object] | None = None) -> dict[str, str]:
     """The placeholder values for TARGET and ENGINE_KIND ('docker' or 'podman'), and FACTS found so far."""
-    known = {name: str(value) for name, value in (facts or {}).items() if name in FACT_PLACEHOLDERS and value}
-    return known | {
-        "user": target.user,
-        "registry": target.registry,
-        "image": target.image,
-        "image_name": target.image_name,
-        "tag": target.tag,
-        "repository": target.repository,
-        "remote_ref": target.remote_ref,
-        "engine": engine_kind,
-        "login_registry": DOCKER_HUB if target.registry == DOCKER_HUB else target.registry,
-        "build_dir": str(build_dir),
-    }
+    found = {name: str(value) for name, value in (facts or {}).items() if name in FACT_PLACEHOLDERS and value}
+    names = learner_names(target, engine_kind) | found
+    names |= {"image_name": target.image_name, "build_dir": str(build_dir)}
+    return {name: names[name] for name in PLACEHOLDERS if name in names}
