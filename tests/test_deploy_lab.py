@@ -13,6 +13,7 @@ from tutor.app import TutorApp
 from tutor.core.lab.session import StepState
 from tutor.core.registry.api import RegistryClient
 from tutor.screens.finish_screen import FinishScreen
+from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
@@ -99,9 +100,9 @@ async def test_the_whole_lab_through_the_command_box(
         await type_command(pilot, f"docker push {remote}:latest")
         await wait_until(pilot, lambda: done(app, "versions"))
         await settle(pilot)
-        while not isinstance(app.screen, StepScreen):  # the registry view opens on the first pass
-            await pilot.press("escape")
-            await settle(pilot)
+        assert isinstance(app.screen, RegistryScreen)  # the lesson opens the registry view on the first pass
+        await pilot.press("escape")
+        await settle(pilot)
 
         await advance(pilot, "by-digest")
         digest = digest_of(registry, user, password, "v2")
@@ -174,3 +175,72 @@ async def test_the_whole_lab_in_the_learners_own_terminal(
         digest = digest_of(registry, user, password, "v2")
         assert docker_cli("pull", f"{remote}@{digest}").returncode == 0
         await wait_until(pilot, lambda: done(app, "by-digest"))
+
+
+async def test_the_welcome_form_offers_both_labs_in_english_and_german(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """The lab choice lists every lesson by its title in the form's language; the choice starts that lab."""
+    from textual.widgets import Input, Select
+
+    from tests.app_helpers import FixturePractice
+    from tutor.core.i18n import set_language
+    from tutor.core.lab.progress import ProgressStore
+    from tutor.core.lab.session import LabOptions
+    from tutor.screens.welcome_screen import OTHER, WelcomeScreen
+
+    user, _password = account
+    app = TutorApp(LabOptions(engine="docker", lang="en"), watch=False, practice=FixturePractice(registry),
+                   store=ProgressStore(tmp_path / "progress.json"))
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, WelcomeScreen)
+            labs = app.screen.query_one("#lesson", Select)
+            assert [str(prompt) for prompt, _value in labs._options] == [
+                "Push your image to a registry", "Deploy a change"]
+            app.screen.query_one("#language", Select).value = "de"
+            await settle(pilot)
+            labs = app.screen.query_one("#lesson", Select)
+            assert [str(prompt) for prompt, _value in labs._options] == [
+                "Dein Image in eine Registry pushen", "Eine Änderung ausliefern"]
+            labs.value = LESSON
+            app.screen.query_one("#registry", Select).value = OTHER
+            await pilot.pause()
+            app.screen.query_one("#address", Input).value = registry.address
+            app.screen.query_one("#user", Input).value = user
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, StepScreen) and app.screen.step.id == "v1"
+            assert app.lab is not None and app.lab.progress_key().lesson == LESSON
+            assert "Version 1" in str(app.screen.query_one("#lesson-text").source)  # type: ignore[attr-defined]
+    finally:
+        set_language("en")
+
+
+def test_no_lesson_step_id_is_written_into_the_ui() -> None:
+    """The screens and widgets read every step's metadata from the lesson, never by a step's id.
+
+    Allowed: a widget's own id= (the image field), and the CLI's words the learner typed (push, pull).
+    """
+    import ast
+
+    from tutor.core.lessons.model import list_lessons
+
+    step_ids = {step.id for lesson in list_lessons() for step in lesson.steps}
+    ui = Path(__file__).resolve().parent.parent / "tutor"
+    found = []
+    for path in sorted([*(ui / "screens").glob("*.py"), *(ui / "widgets").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "id":
+                allowed.add(id(node.value))
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id.endswith("_WORDS")
+                                                    for t in node.targets):
+                allowed.update(id(n) for n in ast.walk(node.value))
+            if isinstance(node, ast.Compare) and "words" in ast.unparse(node):
+                allowed.update(id(n) for n in ast.walk(node))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in step_ids and id(node) not in allowed:
+                found.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert found == []

@@ -16,6 +16,7 @@ from tutor.core.target import RegistryKind, Target
 from tutor.screens.messages import CommandFinished, CommandOutput, StepRequested
 
 if TYPE_CHECKING:
+    from tutor.core.lessons.model import Step
     from tutor.screens.step_screen import StepScreen
 
 SIGN_UP_PAGES = {RegistryKind.DOCKER_HUB: "https://hub.docker.com/signup",
@@ -27,6 +28,15 @@ MAIN_OFFERS = {"build-app": N_("Build app"), "create-account": N_("Create accoun
                "sign-up": N_("Sign-up page"), "run-pull": N_("Pull it back")}
 
 
+# Each offer's button text; the lesson says which offers a step makes (lesson.toml's `offers`).
+OFFER_LABELS = {"build-app": N_("Build the lab's hello-world app"),
+                "pick-image": N_("Use another local image…"), "create-account": N_("Create my account…"),
+                "sign-up": N_("Open the sign-up page"),
+                "registry-view": N_("Show the registry view (F5)"),
+                "run-pull": N_("Remove the local copy and pull it back for me")}
+STAYS_AFTER_DONE = ("registry-view",)
+
+
 def _offer(label: str, button_id: str, until_done: bool = True) -> Button:
     if button_id in MAIN_OFFERS:
         label = f"{OFFER_KEY.upper()} {label}"
@@ -35,14 +45,23 @@ def _offer(label: str, button_id: str, until_done: bool = True) -> Button:
     return Button(label, id=button_id, classes=" ".join(classes), compact=True)
 
 
-def main_offer(step_id: str, target: Target) -> str | None:
+def _applies(offer: str, target: Target) -> bool:
+    """Offers that only make sense for some registries: the practice account, a sign-up page."""
+    if offer == "create-account":
+        return target.kind is RegistryKind.PRACTICE
+    if offer == "sign-up":
+        return target.kind in SIGN_UP_PAGES
+    return offer in OFFER_LABELS
+
+
+def main_offer(step: Step, target: Target) -> str | None:
     """The id of the step's main offer (the one on F7), if it makes one."""
-    return next((button.id for button in buttons(step_id, target) if button.id in MAIN_OFFERS), None)
+    return next((offer for offer in step.offers if offer in MAIN_OFFERS and _applies(offer, target)), None)
 
 
-def offer_line(step_id: str, target: Target) -> str | None:
+def offer_line(step: Step, target: Target) -> str | None:
     """The verdict's pointer to the main offer, so "not done" also says what the tutor can do."""
-    offer = main_offer(step_id, target)
+    offer = main_offer(step, target)
     if offer == "create-account":
         return _("→ Or press F7 to create it here; you choose the password.")
     if offer is None:
@@ -50,32 +69,22 @@ def offer_line(step_id: str, target: Target) -> str | None:
     return _("→ Or press F7 ({label}): the tutor does it for you.").format(label=_(MAIN_OFFERS[offer]))
 
 
-def buttons(step_id: str, target: Target) -> list[Button]:
-    """The buttons a step offers; most only make sense until the step is done."""
-    if step_id == "image":
-        return [_offer(_("Build the lab's hello-world app"), "build-app"),
-                _offer(_("Use another local image…"), "pick-image")]
-    if step_id == "account" and target.kind is RegistryKind.PRACTICE:
-        return [_offer(_("Create my account…"), "create-account")]
-    if step_id == "account" and target.kind in SIGN_UP_PAGES:
-        return [_offer(_("Open the sign-up page"), "sign-up")]
-    if step_id == "verify":
-        return [_offer(_("Show the registry view (F5)"), "registry-view", until_done=False)]
-    if step_id == "pull":
-        return [_offer(_("Remove the local copy and pull it back for me"), "run-pull")]
-    return []
+def buttons(step: Step, target: Target) -> list[Button]:
+    """The buttons the lesson has the step offer; most only make sense until the step is done."""
+    return [_offer(_(OFFER_LABELS[offer]), offer, offer not in STAYS_AFTER_DONE)
+            for offer in step.offers if _applies(offer, target)]
 
 
 def after_check(screen: StepScreen, result: CheckResult) -> None:
-    """Hide offers once the step is done; open the registry view when verify passes the first time."""
+    """Hide offers once the step is done; open the registry view where the lesson says, the first time."""
     done = result.status is Status.DONE
     for button in screen.query(".until-done").results(Button):
         button.display = not done
-    offer_open = main_offer(screen.step.id, screen.lab.target) is not None and not done
+    offer_open = main_offer(screen.step, screen.lab.target) is not None and not done
     if offer_open != screen.offer_open:  # a footer rebuild costs a lot: only when F7 comes or goes
         screen.offer_open = offer_open
         screen.refresh_bindings()
-    if done and screen.step.id == "verify" and not screen.lab.registry_shown:
+    if done and screen.step.opens_registry_view and not screen.lab.registry_shown:
         screen.lab.registry_shown = True
         screen.action_registry()
 
@@ -157,7 +166,7 @@ def create_account(screen: StepScreen) -> None:
                     _("✓ Account {user} created on the practice registry.").format(user=account.user))))
             except Exception as error:
                 screen.post_message(CommandOutput(events.CommandFailed(str(error))))
-            screen.post_message(CommandFinished("account"))
+            screen.post_message(CommandFinished("create-account"))
 
         screen.run_worker(add, thread=True, exclusive=True, group="command", exit_on_error=False)
 

@@ -18,7 +18,7 @@ from tutor.core import events
 from tutor.core.events import Status
 from tutor.core.i18n import N_, _
 from tutor.core.lab.session import SIGNS, Lab, StepState, short_title, state_word
-from tutor.core.lessons.model import fill, lesson_values
+from tutor.core.lessons.model import fill
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
@@ -68,12 +68,12 @@ class StepScreen(TutorScreen[None]):
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
         self.stoppable = False  # a command from the box runs (offers like the build set only `running`)
-        self.offer_open = step_actions.main_offer(self.step.id, lab.target) is not None
+        self.offer_open = step_actions.main_offer(self.step, lab.target) is not None
         self.relocalize()
 
     def footer_keys(self) -> list[Binding]:
         """The step's main offer (if any) comes first, on F7, under its short name."""
-        offer = step_actions.main_offer(self.step.id, self.lab.target) if hasattr(self, "step") else None
+        offer = step_actions.main_offer(self.step, self.lab.target) if hasattr(self, "step") else None
         if offer is None:
             return self.KEYS
         return [Binding(step_actions.OFFER_KEY, "offer", step_actions.MAIN_OFFERS[offer]), *self.KEYS]
@@ -81,7 +81,7 @@ class StepScreen(TutorScreen[None]):
     @property
     def values(self) -> dict[str, str]:
         """The learner's names that fill the lesson's placeholders."""
-        return lesson_values(self.lab.target, self.lab.engine.kind)
+        return self.lab.values()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +98,7 @@ class StepScreen(TutorScreen[None]):
                     yield Static(_("… checking this step"), id="verdict", markup=False)
                     yield Static("", id="hints", markup=False)
                 with Horizontal(id="step-actions"):
-                    yield from step_actions.buttons(self.step.id, self.lab.target)
+                    yield from step_actions.buttons(self.step, self.lab.target)
                 yield PushProgress(id="push-progress")
                 yield OutputLog(id="output")
         yield Footer()
@@ -116,13 +116,11 @@ class StepScreen(TutorScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The registry view key shows from the push step on, where there is something to see."""
         if action == "registry":
-            return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
+            first = next((i for i, step in enumerate(self.lab.steps) if step.registry_view), None)
+            return first is None or first <= self.index
         if action == "offer":
             return self.offer_open
         return True
-
-    def _ids(self) -> list[str]:
-        return [step.id for step in self.lab.steps]
 
     def on_mount(self) -> None:
         """Focus the command box and check right after the first draw (the step may already be done)."""
@@ -162,7 +160,7 @@ class StepScreen(TutorScreen[None]):
         if not line:
             result = self.lab.results.get(self.step.check)
             if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED) or \
-                    (result is not None and confirmed_later(result)):
+                    (result is not None and confirmed_later(result, self.step)):
                 self.action_next()
             return
         if self.running:
@@ -285,8 +283,9 @@ class StepScreen(TutorScreen[None]):
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
         verdict = self.query_one("#verdict", Static)
-        offer = step_actions.offer_line(self.step.id, self.lab.target)
-        verdict.update(verdict_text(result, next_title, self.failure, offer, self._step_names()))
+        offer = step_actions.offer_line(self.step, self.lab.target)
+        verdict.update(verdict_text(result, next_title, self.failure, offer, self._step_names(),
+                                    confirmed_later(result, self.step)))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:
@@ -372,7 +371,8 @@ class StepScreen(TutorScreen[None]):
     def action_next(self) -> None:
         """Go to the next step once this one is done or skipped."""
         result = self.lab.results.get(self.step.check)
-        if result is not None and confirmed_later(result) and self.lab.state(self.index) is StepState.CURRENT:
+        later = result is not None and confirmed_later(result, self.step)
+        if later and self.lab.state(self.index) is StepState.CURRENT:
             self.lab.skip(self.index)  # marked "! skipped" until the login proves it, then ✓
         if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
@@ -401,7 +401,7 @@ class StepScreen(TutorScreen[None]):
 
     def action_offer(self) -> None:
         """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
-        offer = step_actions.main_offer(self.step.id, self.lab.target)
+        offer = step_actions.main_offer(self.step, self.lab.target)
         if offer is not None and self.offer_open:
             step_actions.pressed(self, offer)
 
