@@ -101,6 +101,10 @@ async def test_the_whole_lab_through_the_command_box(
         await wait_until(pilot, lambda: done(app, "versions"))
         await settle(pilot)
         assert isinstance(app.screen, RegistryScreen)  # the lesson opens the registry view on the first pass
+        view = str(app.screen.query_one("#registry-view").render())
+        v1, v2 = (digest_of(registry, user, password, tag)[:19] for tag in ("v1", "v2"))
+        assert f"latest  {v2}…" in view and f"v1      {v1}…" in view and f"v2      {v2}…" in view
+        assert "✓ the same image as your local one" in view
         await pilot.press("escape")
         await settle(pilot)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.widgets import Static
 
 from tutor.core.events import RemoteImage
@@ -18,8 +20,12 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
-def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | None) -> list[str]:
-    """The view's lines; the local image ID sits beside the config digest with a verdict sign."""
+def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | None,
+                   tag_digests: Mapping[str, str] | None = None) -> list[str]:
+    """The view's lines; the local image ID sits beside the config digest with a verdict sign.
+
+    TAG_DIGESTS (tag -> manifest digest) shows which tags name the same image, e.g. latest = v2.
+    """
     same = local_id is not None and local_id == remote.config_digest
     verdict = _("✓ the same image as your local one") if same else _("✗ not the image you have locally")
     lines = [
@@ -27,6 +33,7 @@ def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | Non
         "",
         f"{_('Repository')}: {remote.repository}",
         f"{_('Tags')}: {', '.join(remote.tags or (remote.tag,))}",
+        *_tag_lines(tag_digests or {}),
         f"{_('Manifest digest')}:",
         f"  {remote.manifest_digest}",
         f"{_('Size')}: {human_size(remote.size)}   {_('Layers')}: {len(remote.layers)}",
@@ -45,6 +52,15 @@ def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | Non
     return lines
 
 
+def _tag_lines(tag_digests: Mapping[str, str]) -> list[str]:
+    if len(tag_digests) < 2:
+        return []
+    width = max(len(tag) for tag in tag_digests)
+    lines = [_("Tags and their manifest digests (the same digest is the same image):")]
+    lines += [f"  {tag.ljust(width)}  {digest[:19]}…" for tag, digest in sorted(tag_digests.items())]
+    return lines
+
+
 class RegistryView(Static):
     """The repository's facts from the registry's own API, never from the local engine alone."""
 
@@ -52,9 +68,9 @@ class RegistryView(Static):
         super().__init__(_("Reading the registry…"), markup=False, **kwargs)  # type: ignore[arg-type]
 
     def show(self, remote: RemoteImage | None, local_id: str | None, web_url: str | None,
-             error: str | None = None) -> None:
+             error: str | None = None, tag_digests: Mapping[str, str] | None = None) -> None:
         """Show what the registry holds, or why it could not be read."""
         if remote is None:
             self.update("✗ " + (error or _("The registry holds no such image yet. Push it first.")))
             return
-        self.update("\n".join(registry_lines(remote, local_id, web_url)))
+        self.update("\n".join(registry_lines(remote, local_id, web_url, tag_digests)))
