@@ -39,3 +39,24 @@ def test_check_lesson_reports_the_deploy_labs_steps(registry: RegistryUnderTest,
     assert code == 1
     assert [step["id"] for step in steps] == ["v1", "change", "tags", "push-again", "versions", "by-digest"]
     assert steps[1]["status"] == "todo" and "python-hello-world:v2" in steps[1]["detail"]
+
+
+@pytest.mark.engine
+def test_reset_lesson_forgets_only_that_labs_progress(capsys: Capture) -> None:
+    """Two labs on one account: reset --lesson deploy-a-change leaves the first lab's progress alone."""
+    from tutor.core.lab.progress import ProgressKey, ProgressStore
+
+    store = ProgressStore()
+    for lesson, step in (("push-to-registry", "image"), ("deploy-a-change", "v1")):
+        progress = store.load(ProgressKey("localhost:5999", "alice", lesson))
+        progress.mark_done(step)
+        store.save(progress)
+    code = main(["reset", "--registry", "localhost:5999", "--user", "alice", "--engine", "docker",
+                 "--lesson", "deploy-a-change", "--yes"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Reset of lesson 'deploy-a-change' for alice at localhost:5999" in out
+    assert "push-to-registry" not in out
+    fresh = ProgressStore()
+    assert fresh.load(ProgressKey("localhost:5999", "alice", "deploy-a-change")).is_empty
+    assert fresh.load(ProgressKey("localhost:5999", "alice", "push-to-registry")).state("image") == "done"
