@@ -62,7 +62,7 @@ class RegistryScreen(TutorModal[None]):
         local_id = local.id if local is not None else None
         try:
             client = registry_client(target, self.lab.credentials)
-            remote = client.remote_image(target.api_path, target.tag)
+            remote = client.remote_image(target.api_path, target.tag, self.lab.engine.platform)
             digests = {tag: client.manifest(target.api_path, tag)[0] for tag in remote.tags} \
                 if len(remote.tags) > 1 else {}
         except (RegistryError, CredentialsError) as error:

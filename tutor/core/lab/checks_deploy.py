@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from tutor.core.events import CheckResult, Status
+from tutor.core.events import CheckResult, RemoteImage, Status
 from tutor.core.i18n import N_
 from tutor.core.lab.checks import (
     _PODMAN_EVENT_DELAY,
@@ -21,23 +21,37 @@ from tutor.core.lab.checks import (
     _result,
     _short,
 )
-from tutor.core.registry.api import NotFound, pick_platform
+from tutor.core.registry.api import NotFound
 from tutor.core.target import InvalidName, Reference, parse_reference
 
 V1, V2, LATEST = "v1", "v2", "latest"
-_INDEX_KEY = "manifests"
 
 
 @dataclass(frozen=True)
 class Tagged:
     """What the registry serves for one tag of the lab's repository."""
 
-    digest: str
-    """The manifest digest a pull by digest names."""
-    config: str
-    """The image's config digest (= its local image ID)."""
-    layers: tuple[str, ...]
-    """The layer blob digests, base first."""
+    image: RemoteImage
+    """The registry's facts for the tag (an index followed to the engine's platform)."""
+
+    @property
+    def digest(self) -> str:
+        """The digest the tag names: what a pull by digest gives."""
+        return self.image.tag_digest
+
+    @property
+    def digests(self) -> set[str]:
+        """Every digest a pull of this image by digest may name (its index's and its manifest's)."""
+        return {digest for digest in (self.image.index_digest, self.image.manifest_digest) if digest}
+
+    @property
+    def layers(self) -> tuple[str, ...]:
+        """The layer blob digests, base first."""
+        return tuple(layer.digest for layer in self.image.layers)
+
+    def is_local(self, local_id: str | None) -> bool:
+        """True when LOCAL_ID is this image (the config digest, or in the containerd store a manifest's)."""
+        return self.image.digest_named(local_id) is not None
 
 
 def built_name(ctx: LabContext) -> str:
@@ -64,13 +78,9 @@ def remote_tag(ctx: LabContext, probe: _Probe, tag: str) -> Tagged | None:
     def fetch() -> Tagged | None:
         client = ctx.client(probe.credential())
         try:
-            digest, body, _type = client.manifest(ctx.target.api_path, tag)
+            return Tagged(client.remote_image(ctx.target.api_path, tag, ctx.engine.platform, with_tags=False))
         except NotFound:
             return None
-        if _INDEX_KEY in body:
-            _digest, body, _type = client.manifest(ctx.target.api_path, pick_platform(body[_INDEX_KEY]))
-        layers = tuple(str(layer["digest"]) for layer in body.get("layers") or [])
-        return Tagged(digest, str(body["config"]["digest"]), layers)
 
     result: Tagged | None = probe._once(f"remote:{tag}", fetch)
     return result
@@ -96,7 +106,7 @@ def check_v1(ctx: LabContext, probe: _Probe) -> CheckResult:
     if remote is None:
         hint = N_("{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}")
         return _say(ctx, step, Status.TODO, N_("{registry} does not serve {v1_ref} yet"), hint)
-    if source is not None and remote.config != source:
+    if source is not None and not remote.is_local(source):
         return _say(ctx, step, Status.TODO, N_("The registry's {v1_ref} is another image than {image}"),
                     N_("{cli} tag {image} {v1_ref}, then {cli} push {v1_ref}"))
     return _say(ctx, step, Status.DONE, N_("{registry} serves {v1_ref} ({digest}…)"),
@@ -204,7 +214,8 @@ def check_versions(ctx: LabContext, probe: _Probe) -> CheckResult:
 def check_digest_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     """Since the lab started, the engine pulled the repository by one of its manifest digests."""
     step = "digest_pulled"
-    served = {tagged.digest for tagged in (remote_tag(ctx, probe, tag) for tag in (V1, V2, LATEST)) if tagged}
+    served = {digest for tagged in (remote_tag(ctx, probe, tag) for tag in (V1, V2, LATEST)) if tagged
+              for digest in tagged.digests}
     # Podman writes its event log a moment after the API call returns, so ask it again briefly.
     attempts = _PODMAN_EVENT_RETRIES if ctx.engine.kind == "podman" else 1
     for attempt in range(attempts):
