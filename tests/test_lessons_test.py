@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +161,17 @@ def test_the_practice_registry_creates_the_account_itself(hello_image: str, caps
         assert practice.users() == []
     finally:
         practice.stop()
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+@pytest.mark.parametrize("lesson", lesson_ids())
+def test_every_shipped_lesson_passes_on_the_containerd_store(lesson: str, registry: RegistryUnderTest,
+                                                             modern_daemon: Any, modern_hello_image: str,
+                                                             capsys: Capture) -> None:
+    """Docker 26 with the containerd image store: image IDs are manifest digests, the checks still hold."""
+    code = main(lessons_test(registry, lesson, "--engine", "docker", "--engine-url", modern_daemon.url,
+                             "--lang", "en"))
+    out = capsys.readouterr()
+    assert code == 0, out
+    assert_every_step_passed(out.out, lesson, "en", "docker")
