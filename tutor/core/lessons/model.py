@@ -173,16 +173,27 @@ class StepMeta:
     """One step as lesson.toml gives it, before it meets a language's prose."""
 
     id: str
+    """The step's id."""
     check: str
+    """The check's id ('' when lesson.toml names none: lint reports it)."""
     short: Mapping[str, str]
+    """Short titles per language."""
     solution: dict[str, tuple[str, ...]]
+    """Reference solution per engine."""
     terminal: frozenset[str]
+    """Solution commands for the learner's own terminal."""
     mistakes: tuple[WrongAttempt, ...]
+    """Known wrong attempts."""
     check_after: str | None
+    """An earlier step whose solution already makes the check pass."""
     creates: tuple[Created, ...]
+    """What the step leaves behind, for reset."""
     offers: tuple[str, ...]
+    """The offers' ids."""
     flags: Mapping[str, bool]
+    """registry_view, opens_registry_view, confirmed_later, exports_user."""
     line: int
+    """The line of its [[steps]] in lesson.toml."""
 
 
 @dataclass(frozen=True)
@@ -190,13 +201,21 @@ class LessonMeta:
     """A lesson.toml, read and validated."""
 
     id: str
+    """The lesson's id (its folder's name)."""
     order: int
+    """Its place among the lessons."""
     registries: tuple[str, ...]
+    """The registry kinds it suits."""
     files: str
+    """The asset folder copied for the learner, or ''."""
     prepare: dict[str, tuple[str, ...]]
+    """What `lessons test` runs first, per engine."""
     prepare_terminal: frozenset[str]
+    """The prepare commands for the learner's own terminal."""
     steps: tuple[StepMeta, ...]
+    """The steps in order."""
     path: Path
+    """The lesson.toml itself."""
 
 
 def lessons_root() -> Path:

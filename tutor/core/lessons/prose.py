@@ -57,9 +57,13 @@ class LessonProse:
     """A lesson's prose in one language."""
 
     title: str
+    """The `# heading`."""
     intro: str
+    """Everything before the first step."""
     steps: tuple[StepProse, ...]
+    """The steps' text in order."""
     path: Path
+    """The Markdown file."""
 
 
 def parse_prose_file(path: Path) -> LessonProse:
