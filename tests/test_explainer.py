@@ -19,7 +19,7 @@ from tests.lab_support import Lab, failures, only_failure, remove_names
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
 from tutor.core.i18n import translate
-from tutor.core.lab.checks import known_checks
+from tutor.core.lab.check_table import known_checks
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient
 from tutor.core.registry.server import ServerConfig

@@ -159,7 +159,7 @@ class TutorApp(App[int]):
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:
         """On resume, check the steps marked done against the real state again."""
-        from tutor.core.lab.checks import run_check
+        from tutor.core.lab.check_table import run_check
 
         for index, step in enumerate(lab.steps):
             if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":

@@ -16,7 +16,8 @@ from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import explain
-from tutor.core.lab.checks import LabContext, run_all
+from tutor.core.lab.check_table import run_all
+from tutor.core.lab.checks import LabContext
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.shell.actions import format_table
 from tutor.core.target import Target

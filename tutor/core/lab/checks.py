@@ -394,9 +394,3 @@ def run_all(ctx: LabContext, check_ids: tuple[str, ...] = CHECK_IDS) -> list[Che
     ordered += [check_id for check_id in check_ids if check_id not in ordered]
     results = {check_id: _run(check_id, ctx, probe) for check_id in ordered}
     return [results[check_id] for check_id in check_ids]
-
-
-# Other labs' checks live in their own modules and join the table here.
-from tutor.core.lab import checks_deploy  # noqa: E402
-
-register(checks_deploy.CHECKS)

@@ -12,7 +12,7 @@ from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.lab.session import Lab, LabOptions
 from tutor.core.lessons.files import copy_files
 from tutor.core.lessons.model import LessonError, load_lesson
-from tutor.core.shell.interpreter import Session
+from tutor.core.shell.session import Session
 
 
 class SetupFailed(Exception):

@@ -15,7 +15,7 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from tutor.core.explainer import CATALOGUE
-from tutor.core.lab.checks import known_checks
+from tutor.core.lab.check_table import known_checks
 from tutor.core.lessons.model import (
     CREATED_KINDS,
     ENGINES,

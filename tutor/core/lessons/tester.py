@@ -23,7 +23,8 @@ from pathlib import Path
 from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, Status
-from tutor.core.lab.checks import LabContext, run_all, run_check
+from tutor.core.lab.check_table import run_all, run_check
+from tutor.core.lab.checks import LabContext
 from tutor.core.lab.resolve import Accounts
 from tutor.core.lessons.files import copy_files
 from tutor.core.lessons.model import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
