@@ -30,6 +30,7 @@ import docker.types
 import docker.utils
 import requests
 
+from tutor.core.engine import podman_service
 from tutor.core.engine.streams import (
     EngineEvent,
     engine_event,
@@ -121,6 +122,12 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
     return list(dict.fromkeys(docker_urls + podman_sockets()))
 
 
+def _may_start_podman(base_url: str | None) -> bool:
+    """Start Podman's service only where no address was named (an address named is the user's choice)."""
+    named = base_url or os.environ.get("CONTAINER_HOST") or os.environ.get("DOCKER_HOST")
+    return not named and podman_service.can_start()
+
+
 def _detect_kind(version: dict[str, Any]) -> EngineKind:
     components = version.get("Components") or []
     names = {str(component.get("Name", "")) for component in components}
@@ -166,6 +173,7 @@ class Engine:
     def __init__(self, client: docker.DockerClient, info: EngineInfo) -> None:
         self.client = client
         self.info = info
+        self.notice: str | None = None  # one line for the learner: what connecting started
 
     @classmethod
     def connect(cls, kind: Literal["auto", "docker", "podman"] = "auto",
@@ -185,6 +193,10 @@ class Engine:
                 other = other or engine
             else:
                 return engine
+        if kind != "docker" and _may_start_podman(base_url):
+            started = cls._own_podman(tried)
+            if started is not None:
+                return started
         message = unavailable_message(kind, tried)
         if other is not None:
             other.close()
@@ -192,6 +204,21 @@ class Engine:
                 url=other.info.base_url, found=other.kind, kind=kind)
             message = f"{wrong}\n{message}"
         raise EngineUnavailable(message)
+
+    @classmethod
+    def _own_podman(cls, tried: list[str]) -> Engine | None:
+        """Podman's API service, started by the tutor since none answers (see podman_service)."""
+        try:
+            service, fresh = podman_service.start_for_tutor()
+        except (podman_service.PodmanServiceError, OSError) as error:
+            tried.append(f"podman system service ({error})")
+            return None
+        engine = cls._try(service.url)
+        if isinstance(engine, str):
+            tried.append(f"{service.url} ({engine})")
+            return None
+        engine.notice = podman_service.started_notice(service) if fresh else None
+        return engine
 
     @classmethod
     def _try(cls, url: str) -> Engine | str:
