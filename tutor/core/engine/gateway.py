@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -51,6 +52,8 @@ EngineKind = Literal["docker", "podman"]
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
+DOCKER_DESKTOP_PIPE = "npipe:////./pipe/docker_engine"  # Docker Desktop on Windows
+PODMAN_MACHINE_PIPE = "npipe:////./pipe/podman-machine-default"  # `podman machine start` on Windows
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
 _PORT_RETRIES = 25
@@ -88,7 +91,10 @@ class LocalImage:
 
 
 def podman_sockets() -> list[str]:
-    """Where Podman's Docker-compatible socket usually listens: the user's, then root's."""
+    """Where Podman's Docker-compatible socket usually listens: the user's, then root's (on
+    Windows: the default Podman machine's named pipe)."""
+    if sys.platform == "win32":
+        return [PODMAN_MACHINE_PIPE]
     paths = []
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
@@ -113,7 +119,7 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
         return [base_url]
     docker_host = os.environ.get("DOCKER_HOST") or _context_host()
     docker_urls = [docker_host] if docker_host else []
-    docker_urls.append(f"unix://{DOCKER_SOCKET}")
+    docker_urls.append(DOCKER_DESKTOP_PIPE if sys.platform == "win32" else f"unix://{DOCKER_SOCKET}")
     if kind == "docker":
         return docker_urls
     if kind == "podman":
