@@ -103,7 +103,7 @@ async def show_push(pilot: Pilot[Any]) -> None:
         progress.update_layer(LayerProgressed(layer, "Pushing" if current else "Waiting", current, 2_000_000))
     progress.flush()
     log = screen.query_one(OutputLog)
-    log.show_command("docker push localhost:5000/alice/python-hello-world")
+    log.show_event(OutputLine("$ docker push localhost:5000/alice/python-hello-world"))  # the app's echo
     log.show_event(OutputLine("The push refers to repository [localhost:5000/alice/python-hello-world]"))
     await pilot.pause()
 
@@ -161,7 +161,8 @@ def test_skip_confirmation(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_registry_view(snap_compare: Any, tmp_path: Path) -> None:
     """Verify passes: the registry view opens by itself; ✓ same image first, then tags, whole digests,
-    size, layers, the config digest above the local image ID, each digest on one line at 80 columns."""
+    size, layers, the config digest above the local image ID and the sentence saying which digest
+    that ID is, each digest on one line at 80 columns."""
 
     async def view(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -133,10 +133,6 @@ class OutputLog(Log):
         else:
             self.border_subtitle = _("↓ new output below (End)")
 
-    def show_command(self, line: str) -> None:
-        """Echo the command the learner typed, as a terminal would."""
-        self.write_line(f"$ {line}")
-
     def show_event(self, event: events.Event) -> None:
         """Append an event's lines."""
         for text in event_lines(event, self.step_names, self.current_step):
