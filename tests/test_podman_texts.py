@@ -4,6 +4,7 @@ lesson's examples, the hints and the solution of every step (a real Podman servi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,18 @@ from textual.widgets import Input, Markdown, Static
 from tests.app_helpers import FixturePractice, settle
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
+from tutor.core import i18n
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import LabOptions
 
 pytestmark = [pytest.mark.podman, pytest.mark.registry]
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards() -> Iterator[None]:
+    """The app switches the process's language; later tests expect English again."""
+    yield
+    i18n.set_language("en")
 
 DOCKER_COMMAND = re.compile(r"\bdocker\s+(?:login|logout|tag|push|pull|images?|rmi|build|run|ps|info)\b")
 
