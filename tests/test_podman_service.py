@@ -122,3 +122,21 @@ def test_check_with_engine_podman_needs_no_set_up(runtime_dir: Path, tmp_path: P
     assert '"id": "image"' in done.stdout
     socket = runtime_dir / "podman" / "podman.sock"
     assert not _answers(f"unix://{socket}")
+
+
+async def test_the_app_says_in_one_line_that_it_started_the_service(runtime_dir: Path,
+                                                                    tmp_path: Path) -> None:
+    """--engine podman with no socket: the lab opens on Podman and one notification says what started."""
+    from tests.app_helpers import settle
+    from tutor.app import TutorApp
+    from tutor.core.lab.progress import ProgressStore
+    from tutor.core.lab.session import LabOptions
+
+    options = LabOptions(registry="127.0.0.1:9", user="alice", engine="podman", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert app.lab is not None and app.lab.engine.kind == "podman"
+        notes = [str(note.message) for note in app._notifications]
+        said = [note for note in notes if "podman system service" in note]
+        assert len(said) == 1 and len(said[0].splitlines()) == 1
