@@ -154,3 +154,16 @@ def test_what_the_code_imports_is_declared() -> None:
                 for line in requires("registry-tutor") or [] if "extra ==" not in line}
     assert "requests" in declared
     assert "<8" in declared["docker"]  # the gateway uses the SDK's private parts: no major jump
+
+
+def test_podmans_login_file_is_found_without_a_user_id(monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
+    """Windows has no os.getuid and no runtime dir: Podman (its machine's client) keeps logins in
+    the user's config folder there."""
+    from tutor.core.engine.credentials import podman_auth_path
+
+    for name in ("REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delattr(os, "getuid")
+    assert podman_auth_path() == tmp_path / "config" / "containers" / "auth.json"
