@@ -22,7 +22,10 @@ def test_lessons_list_shows_both_labs_with_their_steps_in_german(capsys: Capture
 
 
 def test_an_unknown_lesson_is_refused_before_the_app_starts(capsys: Capture) -> None:
-    assert main(["--lesson", "deploy-a-chnage", "--lang", "en"]) == 2
+    from tutor.__main__ import build_parser
+    from tutor.app import run_app
+
+    assert run_app(build_parser().parse_args(["--lesson", "deploy-a-chnage", "--lang", "en"])) == 2
     err = capsys.readouterr().err
     assert "There is no lesson 'deploy-a-chnage'. The lessons are: push-to-registry, deploy-a-change" in err
 

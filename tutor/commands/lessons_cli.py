@@ -7,20 +7,33 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tutor.commands import command_parser
+
 if TYPE_CHECKING:
     from tutor.core.lessons.tester import LessonTestOptions
 
 
 def add_parser(sub: Any) -> None:
     """Register `lessons` and its actions."""
-    lessons = sub.add_parser("lessons", help="list, lint or test lessons")
+    lessons = command_parser(sub, "lessons", help="list, lint or test lessons",
+                             exit_codes="0 the lessons are fine, 1 a problem was found, 2 the command "
+                                        "cannot run (a missing file or option).",
+                             example="registry-tutor lessons lint")
     actions = lessons.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="the lessons and their steps")
+    listing = command_parser(actions, "list", help="the lessons and their steps",
+                             exit_codes="0 listed, 1 a lesson cannot be read (run lessons lint).",
+                             example="registry-tutor lessons list --lang de")
     listing.add_argument("--lang", choices=["en", "de"], help="the language of the titles")
     listing.add_argument("--lessons-dir", help="the lessons folder (default: the shipped lessons)")
-    lint = actions.add_parser("lint", help="check lesson files for mistakes")
+    lint = command_parser(actions, "lint", help="check lesson files for mistakes",
+                          exit_codes="0 well formed, 1 problems (each printed as file:line: message), "
+                                     "2 a path does not exist.",
+                          example="registry-tutor lessons lint lessons/deploy-a-change")
     lint.add_argument("paths", nargs="*")
-    test = actions.add_parser("test", help="run each step's solution against a real registry")
+    test = command_parser(actions, "test", help="run each step's solution against a real registry",
+                          exit_codes="0 every check failed before and passed after its solution, "
+                                     "1 a check or solution misbehaved, 2 the options are incomplete.",
+                          example="registry-tutor lessons test deploy-a-change --registry practice")
     test.add_argument("lesson", nargs="?", help="a lesson id (default: every lesson)")
     test.add_argument("--registry", required=True,
                       help="HOST:PORT of a registry, or 'practice' (started if needed)")
