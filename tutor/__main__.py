@@ -36,10 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(reset)
     reset.add_argument("--yes", action="store_true", help="do not ask before undoing")
 
-    from tutor.commands import lessons_cli, practice_cli
+    from tutor.commands import lessons_cli, practice_cli, serve
 
     practice_cli.add_parser(sub)
     lessons_cli.add_parser(sub)
+    _target_options(serve.add_parser(sub))
     return parser
 
 
@@ -63,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tutor.commands import lessons_cli
 
             return lessons_cli.run(args)
+        if args.command == "serve":
+            from tutor.commands import serve
+
+            return serve.run(args)
         from tutor.app import run_app
 
         return run_app(args)
