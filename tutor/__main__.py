@@ -36,11 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     _target_options(reset)
     reset.add_argument("--yes", action="store_true", help="do not ask before undoing")
 
-    from tutor.commands import lessons_cli, practice_cli, serve
+    from tutor.commands import demo, lessons_cli, practice_cli, serve
 
     practice_cli.add_parser(sub)
     lessons_cli.add_parser(sub)
     _target_options(serve.add_parser(sub))
+    _target_options(demo.add_parser(sub))
     return parser
 
 
@@ -64,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tutor.commands import lessons_cli
 
             return lessons_cli.run(args)
+        if args.command == "demo":
+            from tutor.commands import demo
+
+            return demo.run(args)
         if args.command == "serve":
             from tutor.commands import serve
 
