@@ -28,7 +28,7 @@ from tutor.core.events import Status
 from tutor.core.i18n import N_, _
 from tutor.core.lab.demo import DemoCommand, DemoCursor, DemoStep, Phase, keystroke_delays
 from tutor.core.lab.session import SIGNS, short_title
-from tutor.screens.messages import CheckFinished, CommandFinished
+from tutor.screens.messages import CheckFinished, CommandFinished, StepRequested
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.command_box import CommandBox
@@ -201,7 +201,7 @@ class PresenterStepScreen(StepScreen):
         if self._busy() or self.index == 0:
             return
         self._cancel_timer()
-        self.app.call_later(self.app.show_step, self.index - 1)  # type: ignore[attr-defined]
+        self.post_message(StepRequested(self.index - 1))
 
     def action_demo_replay(self) -> None:
         """R: type this step's commands again (each one is safe to repeat)."""
