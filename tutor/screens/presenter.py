@@ -31,6 +31,7 @@ from tutor.core.lab.session import SIGNS, short_title
 from tutor.screens.messages import CheckFinished, CommandFinished, StepRequested
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
+from tutor.screens.verdict import advice
 from tutor.widgets.command_box import CommandBox
 
 # Time for the audience to read a command's output before the next one is typed.
@@ -60,7 +61,7 @@ class PresenterStepScreen(StepScreen):
         super().__init__(lab, index)
         demo = self.demo
         self.cursor = DemoCursor(demo.plan[index])
-        self.phase = Phase.WAITING
+        self.phase = Phase.STARTING
         self.paused = False
         self.typed = ""
         self.pending: list[float] = []
@@ -161,12 +162,23 @@ class PresenterStepScreen(StepScreen):
         command = self.current
         if command is not None and command.mistake:
             self.phase = Phase.WAITING
+            self._show_diagnosis()
             self._status(_("a mistake on purpose: read the diagnosis, then Space for the right command"))
             return
         if self.last_failed and message.result.status is not Status.DONE:
             self._wait()  # an unplanned failure: the presenter decides (R replays, Esc takes over)
             return
         self.timer = self.set_timer(READ_PAUSE, self._type_next)
+
+    def _show_diagnosis(self) -> None:
+        """The explainer's diagnosis of the wrong attempt in the verdict, even where the step holds."""
+        if self.failure is None:
+            return
+        lines = [f"✗ {self.failure.what}", *advice(self.failure, self.step.id, self._step_names())]
+        verdict = self.query_one("#verdict", Static)
+        verdict.update("\n".join(lines))
+        verdict.set_class(False, "-done")
+        verdict.set_class(True, "-todo")
 
     def _wait(self) -> None:
         """The step is played: say which keys do what; autoplay moves on by itself."""
@@ -179,7 +191,7 @@ class PresenterStepScreen(StepScreen):
 
     # -- the presenter's keys -------------------------------------------------------------------
     def _busy(self) -> bool:
-        if self.phase in (Phase.TYPING, Phase.RUNNING) or self.running or self.checking:
+        if self.phase in (Phase.STARTING, Phase.TYPING, Phase.RUNNING) or self.running or self.checking:
             self.notify(_("The demo is still playing this step; P pauses the typing, Esc takes over."))
             return True
         return False

@@ -107,6 +107,7 @@ def new_demo_password() -> str:
 class Phase(Enum):
     """Where the demo stands at the step on screen."""
 
+    STARTING = "starting"  # the step is being drawn and checked for the first time
     TYPING = "typing"      # keystrokes go into the command box
     RUNNING = "running"    # the command runs and the step's check follows
     WAITING = "waiting"    # the step is played: the presenter decides what comes next
@@ -174,5 +175,7 @@ class Demo:
 def recreate_account(practice: Any, user: str, password: str) -> None:
     """The demo account on the practice registry, anew with this run's password."""
     if practice.has_user(user):
-        practice.remove_user(user)
+        remove = getattr(practice, "remove_user", None)  # the practice registry refuses to overwrite
+        if remove is not None:
+            remove(user)
     practice.add_user(user, password)
