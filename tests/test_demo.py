@@ -12,6 +12,7 @@ from typing import Any
 
 import docker
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 
 from tests.app_helpers import FixturePractice, output_text, text_of, wait_until
@@ -43,7 +44,7 @@ def demo_app(registry: RegistryUnderTest, tmp_path: Path, lang: str = "en", **de
                         store=ProgressStore(tmp_path / "progress.json"))
 
 
-def screen_text(app: PresenterApp) -> str:
+def screen_text(app: App[Any]) -> str:
     """Every character on the terminal now (a dialog on top: the dialog's screen)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
@@ -55,12 +56,9 @@ class Watch:
         self.app = app
         self.screens: list[str] = []
         self.secrets: set[str] = set()
-        self.prompts_seen = 0
 
     def look(self) -> None:
         self.screens.append(screen_text(self.app))
-        if isinstance(self.app.screen, FilledPasswordModal):
-            self.prompts_seen += 1
         if self.app._secret:
             self.secrets.add(self.app._secret)
 
@@ -131,14 +129,15 @@ async def run_demo(registry: RegistryUnderTest, tmp_path: Path, watch_all: list[
     return diagnoses
 
 
-def assert_secret_kept(watches: list[Watch], home: Path, docker_config: Path) -> None:
-    """The demo's passwords were never on a screen, and are in no file but the credential store."""
+def assert_secret_kept(watches: list[Watch], home: Path, docker_config: Path, *more: Path) -> None:
+    """The demo's passwords were never on a screen, and are in no file but the credential store
+    (HOME and the test's own folders: progress file, registry data, htpasswd)."""
     secrets = set().union(*(watch.secrets for watch in watches))
     assert secrets, "the demo never filled the password prompt"
     for watch in watches:
         for text in watch.screens:
             assert not any(secret in text for secret in secrets)
-    for path in home.rglob("*"):
+    for path in [found for folder in (home, *more) for found in folder.rglob("*")]:
         if path.is_file() and docker_config not in path.parents:
             data = path.read_bytes()
             assert not any(secret.encode() in data for secret in secrets), path
@@ -154,7 +153,7 @@ async def test_the_demo_plays_all_seven_steps_twice_with_space_only(
         assert await run_demo(registry, tmp_path, watches) == []
     repository = f"{DEMO_USER}/{HELLO_IMAGE}"
     assert registry_tags(registry, repository) == ["latest"]
-    assert_secret_kept(watches, isolated_home, isolated_home / ".docker")
+    assert_secret_kept(watches, isolated_home, isolated_home / ".docker", tmp_path)
     assert len(set().union(*(w.secrets for w in watches))) == 2, "each demo makes a new password"
 
 
@@ -166,7 +165,7 @@ async def test_the_demo_plays_german_then_english_with_mistakes_first(
     assert len(diagnoses) == 4  # image, tag, push and pull list mistakes for Docker
     assert all(text.startswith("✗") for text in diagnoses), diagnoses
     assert await run_demo(clean_demo_names, tmp_path, watches, lang="en", show_mistakes=True) != diagnoses
-    assert_secret_kept(watches, isolated_home, isolated_home / ".docker")
+    assert_secret_kept(watches, isolated_home, isolated_home / ".docker", tmp_path)
 
 
 async def test_left_goes_back_r_replays_and_esc_takes_over(
@@ -229,3 +228,52 @@ def test_typing_has_a_steady_human_rhythm() -> None:
     assert delays[7] > delays[1] == pytest.approx(0.1)
     with pytest.raises(ValueError, match="above 0"):
         keystroke_delays("x", 0)
+
+
+async def test_autoplay_moves_on_by_itself(clean_demo_names: RegistryUnderTest, hello_image: str,
+                                           tmp_path: Path) -> None:
+    """--autoplay: no key pressed at all, and the demo still reaches the summary, every check real."""
+    app = demo_app(clean_demo_names, tmp_path, autoplay=0.1)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, FinishScreen), 120)
+        assert app.lab is not None
+        assert all(app.lab.state(i).value == "done" for i in range(7))
+        await pilot.press("ctrl+q")  # after the summary screen is mounted, as a presenter would
+
+
+async def test_on_another_registry_the_password_is_asked_once_and_masked(
+        clean_demo_names: RegistryUnderTest, hello_image: str, tmp_path: Path, isolated_home: Path) -> None:
+    """Not the practice registry: the demo asks for the account's password once, before the first step."""
+    registry = clean_demo_names
+    user, password = registry.new_account()
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en")
+    app = PresenterApp(options, Demo(typing_speed=FAST), store=ProgressStore(tmp_path / "progress.json"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal)
+                         and bool(app.screen.query("#password-input")), 60)
+        assert not isinstance(app.screen, FilledPasswordModal)
+        assert step_screen(app) is None  # asked before the first step
+        app.screen.query_one("#password-input").value = password  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        for index in range(3):  # image, account (the login proves it), login
+            await wait_until(pilot, lambda i=index: waiting(app, i), 90)
+            assert password not in screen_text(app)
+            await pilot.press("space")
+        await wait_until(pilot, lambda: waiting(app, 3), 90)
+        assert app.lab is not None and app.lab.state(2).value == "done"
+    for path in [found for folder in (isolated_home, tmp_path) for found in folder.rglob("*")]:
+        if path.is_file() and (isolated_home / ".docker") not in path.parents:
+            assert password.encode() not in path.read_bytes(), path
+
+
+async def test_the_filled_prompt_shows_only_dots() -> None:
+    """The demo types the password into the masked prompt: each keystroke a dot, never the secret."""
+    secret = "s3cret-" + "x" * 20
+    answers: list[str | None] = []
+    app: App[None] = App()
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(FilledPasswordModal("Password for demo:", secret, 20), answers.append)
+        await wait_until(pilot, lambda: "•••" in screen_text(app), 30)
+        assert secret[:3] not in screen_text(app)
+        await wait_until(pilot, lambda: bool(answers), 30)
+    assert answers == [secret]

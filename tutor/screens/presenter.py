@@ -31,7 +31,7 @@ from tutor.core.lab.session import SIGNS, short_title
 from tutor.screens.messages import CheckFinished, CommandFinished, StepRequested
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
-from tutor.screens.verdict import advice
+from tutor.screens.verdict import advice, confirmed_later
 from tutor.widgets.command_box import CommandBox
 
 # Time for the audience to read a command's output before the next one is typed.
@@ -183,7 +183,9 @@ class PresenterStepScreen(StepScreen):
     def _wait(self) -> None:
         """The step is played: say which keys do what; autoplay moves on by itself."""
         self.phase = Phase.WAITING
-        done = self.lab.state(self.index).value in ("done", "skipped")
+        result = self.lab.results.get(self.step.check)
+        done = self.lab.state(self.index).value in ("done", "skipped") or (
+            result is not None and confirmed_later(result))  # a login later proves the account
         self._status(_("Space/→ next · ← back · R replay · Esc take over") if done
                      else _("not done yet: R replays, Esc lets you type"))
         if done and self.cursor.finished and self.demo.autoplay:
