@@ -57,6 +57,9 @@ class PresenterStepScreen(StepScreen):
         *[replace(binding, show=False) for binding in StepScreen.KEYS if "escape" not in binding.key],
     ]
 
+    # Nothing takes the focus by itself: a focused scroll area would eat ← and →.
+    AUTO_FOCUS = None
+
     def __init__(self, lab: Any, index: int) -> None:
         super().__init__(lab, index)
         demo = self.demo
@@ -90,6 +93,7 @@ class PresenterStepScreen(StepScreen):
         self.call_after_refresh(self._start)
 
     def _start(self) -> None:
+        self.set_focus(None)
         if self.demo.take_play(self.index):
             self._type_next()
         else:
@@ -116,7 +120,7 @@ class PresenterStepScreen(StepScreen):
         self.phase = Phase.TYPING
         box = self.query_one(CommandBox)
         box.value = ""
-        self._status(_("typing… (P pauses, Esc takes over)"))
+        self._status(_("typing… P pauses"))
         self._schedule()
 
     def _schedule(self) -> None:
@@ -163,7 +167,7 @@ class PresenterStepScreen(StepScreen):
         if command is not None and command.mistake:
             self.phase = Phase.WAITING
             self._show_diagnosis()
-            self._status(_("a mistake on purpose: read the diagnosis, then Space for the right command"))
+            self._status(_("✗ on purpose · Space: the right command"))
             return
         if self.last_failed and message.result.status is not Status.DONE:
             self._wait()  # an unplanned failure: the presenter decides (R replays, Esc takes over)
@@ -186,8 +190,8 @@ class PresenterStepScreen(StepScreen):
         result = self.lab.results.get(self.step.check)
         done = self.lab.state(self.index).value in ("done", "skipped") or (
             result is not None and confirmed_later(result))  # a login later proves the account
-        self._status(_("Space/→ next · ← back · R replay · Esc take over") if done
-                     else _("not done yet: R replays, Esc lets you type"))
+        self._status(_("✓ Space: next step") if done
+                     else _("not done · R: again, Esc: type yourself"))
         if done and self.cursor.finished and self.demo.autoplay:
             self.timer = self.set_timer(self.demo.autoplay, self.action_demo_next)
 
@@ -231,9 +235,9 @@ class PresenterStepScreen(StepScreen):
         self.paused = not self.paused
         if self.paused:
             self._cancel_timer()
-            self._status(_("typing paused: P goes on"))
+            self._status(_("paused · P: go on"))
         else:
-            self._status(_("typing… (P pauses, Esc takes over)"))
+            self._status(_("typing… P pauses"))
             self._schedule()
 
     def action_demo_take_over(self) -> None:
@@ -250,7 +254,7 @@ class PresenterStepScreen(StepScreen):
         box.can_focus = True
         box.focus()
         box.cursor_position = len(box.value)
-        self._status(_("you have the keyboard: Ctrl+N goes on, and the demo plays the next step"))
+        self._status(_("your keyboard · Ctrl+N: next step"))
 
     def action_next(self) -> None:
         """The learner's Ctrl+N also hands the next step back to the demo."""
