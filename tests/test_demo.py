@@ -28,10 +28,10 @@ from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import LabOptions
 from tutor.core.lessons.model import load_lesson
 from tutor.core.target import Target
+from tutor.presenter_app import PresenterApp
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.presenter import FilledPasswordModal, PresenterStepScreen
-from tutor.screens.presenter_app import PresenterApp
 
 SIZE = (80, 24)  # the presenter layout must read at 80x24
 FAST = 400.0  # characters per second: every keystroke still goes through the command box

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return BAD_OPTIONS
     if options.registry in (None, PRACTICE):
         options = replace(options, registry=None, user=options.user or DEMO_USER)
-    from tutor.screens.presenter_app import PresenterApp
+    from tutor.presenter_app import PresenterApp
 
     demo = Demo(typing_speed=args.typing_speed, autoplay=args.autoplay, show_mistakes=args.show_mistakes)
     return PresenterApp(options, demo).run() or 0

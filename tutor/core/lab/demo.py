@@ -13,12 +13,14 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore
-from tutor.core.lab.reset import ResetResult, apply_reset, plan_reset
 from tutor.core.lessons.model import Step, fill, lesson_values
 from tutor.core.target import Target
+
+if TYPE_CHECKING:  # `registry-tutor --help` reads this module's defaults without the engine's code
+    from tutor.core.lab.progress import LessonProgress, ProgressStore
+    from tutor.core.lab.reset import ResetResult
 
 DEMO_USER = "tutor-demo"
 DEFAULT_TYPING_SPEED = 12.0  # characters per second: a calm typist, readable from the back row
@@ -146,6 +148,9 @@ def clean_last_demo(engine: Any, target: Target, credentials: Any, store: Progre
     Only the demo account's own progress entry is read, so a learner's lab on the same machine is
     never touched. Returns the fresh progress entry and what was undone.
     """
+    from tutor.core.lab.progress import ProgressKey
+    from tutor.core.lab.reset import apply_reset, plan_reset
+
     progress = store.load(ProgressKey(target.registry, target.user, lesson_id))
     plan = plan_reset(engine, target, credentials, progress)
     results = apply_reset(plan, engine, target, credentials, store) if not plan.is_empty else []

@@ -1,4 +1,8 @@
-"""The presenter mode's app: the tutor, aimed at the demo account, playing the lab by itself."""
+"""The presenter mode's app: the tutor, aimed at the demo account, playing the lab by itself.
+
+It sits on top of the UI's layers (app, screens, widgets) like the entry point: a TutorApp with
+the presenter's step screen and the demo's preparation. `registry-tutor demo` starts it.
+"""
 
 from __future__ import annotations
 
