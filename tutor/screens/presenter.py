@@ -38,11 +38,6 @@ from tutor.widgets.command_box import CommandBox
 READ_PAUSE = 1.2
 
 
-def typing_delays(line: str, speed: float) -> list[float]:
-    """The core's keystroke rhythm for LINE."""
-    return keystroke_delays(line, speed)
-
-
 class PresenterStepScreen(StepScreen):
     """A StepScreen that the demo plays: visible typing, real runs, real checks, presenter's keys."""
 
@@ -116,7 +111,7 @@ class PresenterStepScreen(StepScreen):
             self._wait()
             return
         self.current, self.typed = command, ""
-        self.pending = typing_delays(command.line, self.demo.typing_speed)
+        self.pending = keystroke_delays(command.line, self.demo.typing_speed)
         self.phase = Phase.TYPING
         box = self.query_one(CommandBox)
         box.value = ""
@@ -273,7 +268,7 @@ class FilledPasswordModal(PasswordModal):
     def __init__(self, prompt: str, secret: str, speed: float) -> None:
         super().__init__(prompt)
         self._secret = secret
-        self._delays = typing_delays(secret, speed)
+        self._delays = keystroke_delays(secret, speed)
         self._typed = 0
 
     def on_mount(self) -> None:
