@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
+from tutor.commands import command_parser, target_parent
 from tutor.core.i18n import _, set_language
 from tutor.core.lab.demo import DEFAULT_TYPING_SPEED, DEMO_USER, Demo
 from tutor.core.target import PRACTICE
@@ -18,13 +19,16 @@ BAD_OPTIONS = 2
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register `demo`; the caller adds the target options (--registry, --user, ...)."""
-    demo = sub.add_parser(
-        "demo", help="presenter mode: the tutor plays the lab itself, step by step",
+    """Register `demo` (it takes the target options: --registry, --user, --engine, --lang, ...)."""
+    demo = command_parser(
+        sub, "demo", parents=[target_parent()],
+        help="presenter mode: the tutor plays the lab itself, step by step",
         description="The tutor types each step's command at a human pace, runs it for real and waits: "
-                    "Space or Right next, Left back, R replay, P pause typing, Esc take over.",
-        epilog=f"On the practice registry the demo uses its own account, {DEMO_USER}, with a new random "
-               "password that is never shown; on another registry it asks for the password once.")
+                    "Space or Right next, Left back, R replay, P pause typing, Esc take over. On the "
+                    f"practice registry it uses its own account, {DEMO_USER}, with a new random password "
+                    "that is never shown; on another registry it asks for the password once.",
+        exit_codes="0 done, 1 the demo could not log in, 2 wrong options.",
+        example="registry-tutor demo --registry practice --lang de --show-mistakes")
     demo.add_argument("--typing-speed", type=float, default=DEFAULT_TYPING_SPEED, metavar="CPS",
                       help=f"characters per second (default {DEFAULT_TYPING_SPEED:g})")
     demo.add_argument("--autoplay", type=float, default=None, metavar="SECONDS",

@@ -11,6 +11,7 @@ Exit codes: 0 stopped with Ctrl+C, 1 the server could not start, 2 the options a
 from __future__ import annotations
 
 import argparse
+import asyncio
 import ipaddress
 import shlex
 import sys
@@ -18,6 +19,7 @@ import webbrowser
 from collections.abc import Sequence
 from typing import Any
 
+from tutor.commands import command_parser, target_parent
 from tutor.core.i18n import _, current_language, detect_language, set_language
 from tutor.core.resources import data_dir
 
@@ -28,12 +30,14 @@ PASSED_ON = ("registry", "user", "image", "engine", "lang")
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
-    """Register `serve`; the caller adds the target options (--registry, --user, ...)."""
-    serve = sub.add_parser(
-        "serve", help="run the tutor in a browser tab (loopback only)",
-        description="Serve the tutor in a browser tab: every tab runs its own tutor on this machine.",
-        epilog="Exit codes: 0 stopped, 1 the server could not start, 2 wrong options. It listens on "
-               "this machine's loopback address only: a browser tab drives your engine with your logins.")
+    """Register `serve` (it takes the target options, and hands them to every tab's tutor)."""
+    serve = command_parser(
+        sub, "serve", parents=[target_parent()], help="run the tutor in a browser tab (loopback only)",
+        description="Serve the tutor in a browser tab: every tab runs its own tutor on this machine, "
+                    "with your engine and your logins, so it listens on loopback only.",
+        exit_codes="0 stopped with Ctrl+C, 1 the server could not start, 2 wrong options "
+                   "(such as a --host that is not loopback).",
+        example="registry-tutor serve --registry practice --user alice --open")
     serve.add_argument("--host", default="127.0.0.1",
                        help="loopback address to listen on (default 127.0.0.1; others are refused)")
     serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
@@ -89,13 +93,23 @@ def make_server(args: argparse.Namespace) -> Any:
             return context
 
         async def on_startup(self, app: Any) -> None:
+            # aiohttp binds the port after its start-up hooks: announce the page once it answers.
+            self.announcing = asyncio.get_running_loop().create_task(self._announce())
+
+        async def _announce(self) -> None:
+            while True:
+                try:
+                    _reader, writer = await asyncio.open_connection(self.host, self.port)
+                except OSError:
+                    await asyncio.sleep(0.05)
+                    continue
+                writer.close()
+                break
             print(_("registry-tutor is served on {url}: open it in a browser on this machine.")
                   .format(url=url))
             print(_("Every tab runs its own tutor. Ctrl+C stops the server."), flush=True)
             if args.open:
-                import asyncio
-
-                asyncio.get_running_loop().call_later(0.5, webbrowser.open, url)
+                await asyncio.to_thread(webbrowser.open, url)
 
     # The command runs through a shell (textual-serve's choice): every part is quoted.
     return TutorServer(shlex.join(tutor_command(args)), host=args.host.strip("[]"), port=args.port,
