@@ -48,8 +48,23 @@ def _merge_target_options(parser: argparse.ArgumentParser, args: argparse.Namesp
             setattr(args, name, before)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command line: the tutor itself and its headless subcommands."""
+def named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ARGV names (skipping the values of the tutor's own options), or None."""
+    takes_value = {f"--{name}" for name in TARGET_OPTIONS}
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line: the tutor itself and its headless subcommands (with ONLY, just that
+    one: `check` need not import what `serve` or `demo` need to describe their options)."""
     parser = _Parser(prog="registry-tutor",
                      description="Learn to push your image to a container registry, step by step.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -61,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         action.dest = _BEFORE + action.dest
         parser._add_action(action)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser)
-    for module in COMMANDS.values():
-        importlib.import_module(module).add_parser(sub)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(module).add_parser(sub)
     return parser
 
 
@@ -95,7 +111,8 @@ def _run(args: argparse.Namespace) -> Any:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run registry-tutor; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(named_command(words)).parse_args(words)
     try:
         return int(_run(args))
     except KeyboardInterrupt:

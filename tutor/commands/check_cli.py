@@ -74,10 +74,10 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
 
 def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:
     """The steps of the lab to check (push-to-registry unless --lesson names another)."""
-    from tutor.core.lessons.model import DEFAULT_LESSON, LessonError, load_lesson
+    from tutor.core.lessons.model import DEFAULT_LESSON, LessonError, load_metadata
 
     try:
-        return load_lesson(lesson_id or DEFAULT_LESSON).steps
+        return load_metadata(lesson_id or DEFAULT_LESSON).steps  # ids and checks: no prose to parse
     except (LessonError, FileNotFoundError) as error:
         raise CheckFailed(str(error)) from error
 

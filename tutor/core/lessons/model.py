@@ -247,16 +247,22 @@ def _order_of(path: Path) -> int:
         return 1000
 
 
-def load_lesson(lesson_id: str = DEFAULT_LESSON, lang: str = "en", root: Path | None = None) -> Lesson:
-    """Load LESSON_ID in LANG, falling back to English when it is not translated."""
+def load_metadata(lesson_id: str = DEFAULT_LESSON, root: Path | None = None) -> LessonMeta:
+    """LESSON_ID's lesson.toml alone (its steps and checks, no prose: what `check` needs)."""
     folder = lesson_folder(lesson_id, root)
     if not (folder / METADATA).exists():
         known = ", ".join(lesson_ids(root)) or "none"
         raise FileNotFoundError(f"no lesson '{lesson_id}' (no {folder / METADATA}); the lessons are: {known}")
+    return read_metadata(folder / METADATA)
+
+
+def load_lesson(lesson_id: str = DEFAULT_LESSON, lang: str = "en", root: Path | None = None) -> Lesson:
+    """Load LESSON_ID in LANG, falling back to English when it is not translated."""
+    meta = load_metadata(lesson_id, root)
     path = lesson_path(lesson_id, lang, root)
     if not path.exists():
         path = lesson_path(lesson_id, "en", root)
-    return join(read_metadata(folder / METADATA), parse_prose_file(path), path.stem)
+    return join(meta, parse_prose_file(path), path.stem)
 
 
 def list_lessons(lang: str = "en", root: Path | None = None) -> list[Lesson]:
