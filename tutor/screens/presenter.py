@@ -184,7 +184,7 @@ class PresenterStepScreen(StepScreen):
         self.phase = Phase.WAITING
         result = self.lab.results.get(self.step.check)
         done = self.lab.state(self.index).value in ("done", "skipped") or (
-            result is not None and confirmed_later(result))  # a login later proves the account
+            result is not None and confirmed_later(result, self.step))  # a login later proves the account
         self._status(_("✓ Space: next step") if done
                      else _("not done · R: again, Esc: type yourself"))
         if done and self.cursor.finished and self.demo.autoplay:
