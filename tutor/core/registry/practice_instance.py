@@ -1,0 +1,73 @@
+"""Which practice registry runs on this machine, whatever data dir started it.
+
+`practice start --data DIR` writes a small record into the user's state dir (platformdirs
+user_state_dir('registry-tutor')/practice-running.json): the data dir, port, pid or container,
+and the addresses. Every later action without --data (status, users, add-user, board, stop, the
+TUI, `check`) reads it, so they all act on the registry that really runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+RUNNING_FILE = "practice-running.json"
+
+
+@dataclass(frozen=True)
+class RunningInstance:
+    """The practice registry started last on this machine, as its start recorded it."""
+
+    data_dir: str
+    port: int
+    address: str
+    pid: int | None = None
+    container: str | None = None
+    web_url: str | None = None
+
+
+def running_file() -> Path:
+    """Where the record lives (the user's state dir, not any data dir)."""
+    return Path(platformdirs.user_state_dir("registry-tutor")) / RUNNING_FILE
+
+
+def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON to a temp file beside path (mode 0600) and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def record(instance: RunningInstance) -> None:
+    """Remember the registry that was just started."""
+    write_json_atomically(running_file(), {"version": 1, **asdict(instance)})
+
+
+def recorded() -> RunningInstance | None:
+    """The recorded instance, or None when none is recorded or the record is unreadable."""
+    try:
+        data = json.loads(running_file().read_text(encoding="utf-8"))
+        return RunningInstance(str(data["data_dir"]), int(data["port"]), str(data["address"]),
+                               data.get("pid"), data.get("container"), data.get("web_url"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def forget(data_dir: Path) -> None:
+    """Drop the record if it names data_dir (a record of another data dir stays)."""
+    found = recorded()
+    if found is not None and Path(found.data_dir) == data_dir:
+        running_file().unlink(missing_ok=True)
