@@ -449,6 +449,14 @@ class PracticeRegistry:
 
         return class_rows(load(events_path(self.data_dir)), self.users())
 
+    def web_page(self, repository: str) -> str | None:
+        """The companion's page of USER/IMAGE while it runs (a file read, no network), else None."""
+        state = self._state()
+        url = state.get("web_url")
+        if not isinstance(url, str) or not companion.alive(state.get("companion_pid"), self.data_dir):
+            return None
+        return f"{url}/r/{repository}"
+
     def seed_account(self) -> tuple[str, str]:
         """The account `practice seed` pushes with: the tutor's hidden admin account."""
         return ADMIN_USER, self._ensure_admin()
