@@ -44,8 +44,8 @@ async def test_board_shows_every_account_and_a_fresh_push(
         rows = {row[0]: row for row in _cells(app.query_one(DataTable))}
         summary = str(app.query_one("#board-summary", Static).render())
     assert rows[pusher][1].startswith("✓") and rows[pusher][2].startswith("✓")  # logged in, pushed
-    assert rows[pusher][3].startswith("…") and rows[pusher][5] == "verified"
-    assert rows[idle][1].startswith("…") and rows[idle][5] == "logged in"
+    assert rows[pusher][3].startswith("…") and rows[pusher][5] == "verify"
+    assert rows[idle][1].startswith("…") and rows[idle][5] == "log in"
     assert running.address in summary and "2 accounts, 1 pushed" in summary
 
 
@@ -65,6 +65,6 @@ def test_cells_and_plain_text_say_done_now_and_the_error_in_words() -> None:
                    last_error="login_failed", error_at="2026-01-01T11:59:40+00:00")
     cells = board_cells(row)
     assert cells[0] == "ada" and cells[1].startswith("✓ ") and cells[2] == "… now" and cells[3] == "–"
-    assert cells[5] == "pushed" and "Wrong password" in cells[-1]
+    assert cells[5] == "push" and "Wrong password" in cells[-1]
     text = plain_board([row])
     assert text.splitlines()[0].startswith("Account") and "ada" in text.splitlines()[1]

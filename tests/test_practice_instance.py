@@ -63,7 +63,11 @@ def test_every_action_without_data_acts_on_the_registry_started_with_data(cli: R
     pid = PracticeRegistry(data).status().pid
     stopped = cli("stop")
     assert stopped.code == 0 and "Stopped" in stopped.out
-    assert not port_answers("127.0.0.1", port) and recorded() is None
+    left = recorded()
+    assert not port_answers("127.0.0.1", port) and left and left.pid is None and left.container is None
+    again = cli("start")  # a plain start brings the same class back
+    assert again.code == 0 and f"localhost:{port}" in again.out
+    assert PracticeRegistry().data_dir == data and PracticeRegistry(data).status().running
     assert pid and subprocess.run(["kill", "-0", str(pid)], capture_output=True).returncode != 0
 
 

@@ -14,7 +14,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 from tutor.core.i18n import _
 from tutor.core.registry.api import RegistryError
 from tutor.core.registry.companion.pages import clock
-from tutor.core.registry.companion.progress import STEP_NAMES, STEPS, ClassRow, elapsed, error_words
+from tutor.core.registry.companion.progress import (
+    STEP_NAMES,
+    STEP_TASKS,
+    STEPS,
+    ClassRow,
+    elapsed,
+    error_words,
+)
 from tutor.core.registry.practice import PracticeError, PracticeRegistry
 
 REFRESH_SECONDS = 0.5  # reads the events file, which the registry's companion keeps current
@@ -34,7 +41,7 @@ def board_cells(row: ClassRow) -> tuple[str, ...]:
             steps.append("✓ " + clock(row.done[step]))
         else:
             steps.append("… " + _("now") if step == row.current_step else "–")
-    current = _(STEP_NAMES[row.current_step]) if row.current_step else _("every step done")
+    current = _(STEP_TASKS[row.current_step]) if row.current_step else _("every step done")
     error = ""
     if row.last_error:
         error = "✗ " + _(error_words(row.last_error)).format(code=row.last_error)

@@ -101,7 +101,8 @@ def default_data_dir() -> Path:
 
 
 def current_data_dir() -> Path:
-    """The data dir of the practice registry started last (if it still exists), else the default."""
+    """The data dir of the practice registry started last (running or stopped, if it still
+    exists), else the default."""
     found = practice_instance.recorded()
     if found is not None and (Path(found.data_dir) / "state.json").exists():
         return Path(found.data_dir)
@@ -314,14 +315,14 @@ class PracticeRegistry:
         with self._locked():
             state = self._state()
             if not state:
-                practice_instance.forget(self.data_dir)
+                practice_instance.mark_stopped(self.data_dir)
                 return False
             stopped = self._alive(state)
             self._halt(state)
             # the next start reuses the ports
             practice_instance.write_json_atomically(self.state_file, {
                 "version": 1, "port": self._state_config(state).port, "web_port": state.get("web_port")})
-            practice_instance.forget(self.data_dir)
+            practice_instance.mark_stopped(self.data_dir)
             return stopped
 
     def last_port(self) -> int | None:

@@ -3,7 +3,8 @@
 `practice start --data DIR` writes a small record into the user's state dir (platformdirs
 user_state_dir('registry-tutor')/practice-running.json): the data dir, port, pid or container,
 and the addresses. Every later action without --data (status, users, add-user, board, stop, the
-TUI, `check`) reads it, so they all act on the registry that really runs.
+TUI, `check`) reads it, so they all act on the registry that really runs; after a stop it still
+names the data dir, so a plain `practice start` brings the same class back.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ def recorded() -> RunningInstance | None:
         return None
 
 
-def forget(data_dir: Path) -> None:
-    """Drop the record if it names data_dir (a record of another data dir stays)."""
+def mark_stopped(data_dir: Path) -> None:
+    """Note that the recorded registry of data_dir stopped; its data dir stays the one to start next."""
     found = recorded()
     if found is not None and Path(found.data_dir) == data_dir:
-        running_file().unlink(missing_ok=True)
+        record(RunningInstance(found.data_dir, found.port, found.address, web_url=found.web_url))

@@ -6,7 +6,14 @@ import datetime
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.i18n import N_
-from tutor.core.registry.companion.progress import STEP_NAMES, STEPS, ClassRow, elapsed, error_words
+from tutor.core.registry.companion.progress import (
+    STEP_NAMES,
+    STEP_TASKS,
+    STEPS,
+    ClassRow,
+    elapsed,
+    error_words,
+)
 from tutor.core.registry.companion.repository import human_size
 from tutor.core.registry.companion.words import translator
 
@@ -48,7 +55,8 @@ def context(companion: Companion, lang: str) -> dict[str, Any]:
     settings = companion.settings
     return {
         "t": t, "lang": lang, "address": settings.address, "steps": STEPS[1:],
-        "step_name": lambda step: t(STEP_NAMES[step]) if step else t("every step done"),
+        "step_name": lambda step: t(STEP_NAMES[step]),
+        "task_name": lambda step: t(STEP_TASKS[step]) if step else t("every step done"),
         "clock": clock, "elapsed": elapsed, "size": human_size,
         "error_text": lambda row: _error_text(t, row),
         "short": lambda digest: (digest or "").removeprefix("sha256:")[:12],

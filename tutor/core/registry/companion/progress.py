@@ -11,7 +11,9 @@ from tutor.core.registry.companion.events import Event
 
 STEPS = ("account", "login", "push", "verify", "pull")
 STEP_NAMES = {"account": N_("account"), "login": N_("logged in"), "push": N_("pushed"),
-              "verify": N_("verified"), "pull": N_("pulled")}
+              "verify": N_("verified"), "pull": N_("pulled")}  # column titles: what is done
+STEP_TASKS = {"account": N_("make the account"), "login": N_("log in"), "push": N_("push"),
+              "verify": N_("verify"), "pull": N_("pull")}  # what an account is doing now
 # What a student should read for each error the registry reports (its codes, in lower case words).
 ERROR_WORDS = {
     "login_failed": N_("Wrong password or account name at login."),
