@@ -170,34 +170,6 @@ def test_a_killed_companion_alone_comes_back_on_start(running: Practice, engine:
     assert "push" in row(url, user)["done"]
 
 
-def test_thirty_accounts_pushing_at_once_are_all_counted(running: Practice, engine: docker.DockerClient,
-                                                        hello_image: str) -> None:
-    """30 accounts push at the same time: the board shows all 30 and the events file has 30 pushes."""
-    accounts = [running.add_user() for _ in range(30)]
-    failures: list[BaseException] = []
-
-    def push(user: str, password: str) -> None:
-        try:
-            push_hello(engine, running.address, user, password)
-        except BaseException as error:  # collected and reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=push, args=account) for account in accounts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert not failures, failures
-    url, users = web(running), {user for user, _ in accounts}
-
-    def pushed() -> set[str]:
-        return {item["user"] for item in board(url)["rows"] if "push" in item["done"]}
-
-    wait_until("all 30 pushes on the board", lambda: pushed() >= users)
-    events = store.load(store.events_path(running.data))
-    assert sorted(event.user or "" for event in events if event.kind == "push") == sorted(users)
-
-
 def test_seed_copies_a_local_image_for_students(running: Practice, engine: docker.DockerClient,
                                                 tmp_path: Path, docker_cli: Cli) -> None:
     """`practice seed IMAGE` pushes a local FROM-scratch image; a student can pull it by the printed name."""

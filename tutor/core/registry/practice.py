@@ -158,7 +158,7 @@ class PracticeRegistry:
             return practice_container.is_running(container)
         return pid_serves(state["pid"], self._state_config(state).config_file)
 
-    def _halt(self, state: dict[str, Any]) -> None:
+    def _halt(self, state: dict[str, Any], keep_companion: bool = False) -> None:
         """Stop what state names and wait until its port is closed; a dead container is removed too."""
         config = self._state_config(state)
         container, pid = _container_of(state), state.get("pid")
@@ -172,7 +172,8 @@ class PracticeRegistry:
         if (container is not None or pid is not None) and not wait_port_closed(config.host, config.port):
             raise PracticeError(f"the practice registry at {config.address} did not stop; "
                                 "stop it by hand (kill its process) and try again")
-        companion.stop(state.get("companion_pid"), self.data_dir, companion_settings.load(self.data_dir))
+        if not keep_companion:
+            companion.stop(state.get("companion_pid"), self.data_dir, companion_settings.load(self.data_dir))
 
     def _state_config(self, state: dict[str, Any]) -> ServerConfig:
         return self._config(str(state.get("host", "127.0.0.1")), int(state.get("port", DEFAULT_PORT)),
@@ -234,9 +235,24 @@ class PracticeRegistry:
             current = self.status()
             if current.running:
                 return self._keep_companion(current)
+            survivor = None
             if state := self._state():
-                self._halt(state)  # a dead registry's companion must not keep the old ports
-            return self._start_both(host, port, tls, web_port, lang)
+                # A registry that died while its companion lives: keep the companion (browsers stay
+                # connected) when the new registry takes the old one's place; otherwise stop it too.
+                survivor = self._surviving_companion(state, host, port, tls)
+                self._halt(state, keep_companion=survivor is not None)
+            return self._start_both(host, port, tls, web_port, lang, survivor)
+
+    def _surviving_companion(self, state: dict[str, Any], host: str, port: int | None,
+                             tls: bool) -> tuple[int, CompanionSettings] | None:
+        """The live companion of a dead registry and its settings, if the new start fits them."""
+        settings, pid = companion_settings.load(self.data_dir), state.get("companion_pid")
+        if settings is None or not isinstance(pid, int) or not companion.alive(pid, self.data_dir):
+            return None
+        old = self._state_config(state)
+        if settings.web_host != host or bool(settings.tls_cert) != tls or port not in (None, old.port):
+            return None
+        return pid, settings
 
     def _refuse_a_second_one(self) -> None:
         """Only one practice registry per machine: name the one that runs from another data dir."""
@@ -250,23 +266,29 @@ class PracticeRegistry:
                 f"data dir {running.data_dir}; use it (leave out --data, or --data {running.data_dir}), "
                 "or stop it first: registry-tutor practice stop")
 
-    def _start_both(self, host: str, port: int | None, tls: bool, web_port: int | None,
-                    lang: str) -> PracticeStatus:
+    def _start_both(self, host: str, port: int | None, tls: bool, web_port: int | None, lang: str,
+                    survivor: tuple[int, CompanionSettings] | None = None) -> PracticeStatus:
+        if survivor is not None:  # the old registry's place: its port, the companion's webhook
+            port = int(survivor[1].registry_url.rsplit(":", 1)[1])
         try:
             chosen = self._choose_port(host, port)
-            web = self._choose_web_port(host, chosen, web_port)
+            web = survivor[1].web_port if survivor else self._choose_web_port(host, chosen, web_port)
         except HostRefused as error:
             raise PracticeError(str(error)) from error
         if tls:
             ensure_certificates(self.tls_dir, host)
         self._ensure_admin()
-        settings = self._companion_settings(host, chosen, tls, web, lang)
-        companion_pid = self._launch_companion(settings)
+        if survivor is not None:
+            companion_pid, settings = survivor
+        else:
+            settings = self._companion_settings(host, chosen, tls, web, lang)
+            companion_pid = self._launch_companion(settings)
         try:
             notify = Notify(settings.hook_url, settings.token)
             launched = self._launch(self._config(host, chosen, tls, notify))
         except BaseException:
-            companion.stop(companion_pid, self.data_dir, settings)
+            if survivor is None:
+                companion.stop(companion_pid, self.data_dir, settings)
             raise
         state = {"version": 1, **launched, "host": host, "port": chosen, "tls": tls, "web_port": web,
                  "web_url": settings.web_url, "companion_pid": companion_pid,
