@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.actions import SkipAction
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown, Static
@@ -22,7 +22,13 @@ from tutor.core.lessons.model import fill, lesson_values
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
+from tutor.screens.messages import (
+    CheckFinished,
+    CommandFinished,
+    CommandOutput,
+    LayerProgressed,
+    StepRequested,
+)
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
 from tutor.widgets.output_log import OutputLog
@@ -371,7 +377,7 @@ class StepScreen(TutorScreen[None]):
         if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
             return
-        self.app.call_later(self.app.show_step, self.index + 1)  # type: ignore[attr-defined]
+        self.post_message(StepRequested(self.index + 1))
 
     def action_scroll_lesson(self, direction: int) -> None:
         """Page through the lesson text without leaving the command box."""
@@ -387,10 +393,11 @@ class StepScreen(TutorScreen[None]):
 
         self.app.push_screen(RegistryScreen(self.lab))
 
-    def on_step_chosen(self, message: StepChosen) -> None:
+    def on_step_list_chosen(self, message: StepList.Chosen) -> None:
         """Jump to a step that is not locked."""
+        message.stop()
         if message.index != self.index and self.lab.state(message.index) is not StepState.LOCKED:
-            self.app.call_later(self.app.show_step, message.index)  # type: ignore[attr-defined]
+            self.post_message(StepRequested(message.index))
 
     def action_offer(self) -> None:
         """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
@@ -402,6 +409,17 @@ class StepScreen(TutorScreen[None]):
         """The step's own offers (build the app, create the account, ...)."""
         event.stop()
         step_actions.pressed(self, event.button.id or "")
+
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        """The step's own commands in the palette: check, hint, solution, skip, registry view."""
+        yield SystemCommand(_("Check this step"), _("Run the step's check against the real state"),
+                            self.action_check)
+        yield SystemCommand(_("Show a hint"), _("The next hint for this step"), self.action_hint)
+        yield SystemCommand(_("Show the solution"), _("The commands that solve this step"),
+                            self.action_solution)
+        yield SystemCommand(_("Skip this step"), _("Move on without it (asks first)"), self.action_skip)
+        yield SystemCommand(_("Open the registry view"), _("What the registry holds for your image"),
+                            self.action_registry)
 
     def show_lines(self, lines: list[Any]) -> None:
         """Write plain lines to the output (from the step's offered actions)."""

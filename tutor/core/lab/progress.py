@@ -15,7 +15,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,11 +24,13 @@ from typing import Any, Literal, cast, get_args
 
 import platformdirs
 
+from tutor.core.files import write_atomically
+
 SCHEMA_VERSION = 1
 APP_NAME = "registry-tutor"
 FILE_NAME = "progress.json"
 
-StepState = Literal["done", "skipped"]
+RecordedState = Literal["done", "skipped"]
 CreatedKind = Literal["tag", "login", "repository"]
 Fact = str | int | float | bool
 CREATED_KINDS: tuple[str, ...] = get_args(CreatedKind)
@@ -69,7 +70,7 @@ class ProgressKey:
 class StepRecord:
     """A finished step: done or skipped, and when (UTC, ISO 8601)."""
 
-    state: StepState
+    state: RecordedState
     at: str
 
 
@@ -96,7 +97,7 @@ class LessonProgress:
         if step not in self.steps:
             self.steps[step] = StepRecord("skipped", _now_text())
 
-    def state(self, step: str) -> StepState | None:
+    def state(self, step: str) -> RecordedState | None:
         """'done', 'skipped' or None when the step is not finished."""
         record = self.steps.get(step)
         return record.state if record else None
@@ -172,7 +173,7 @@ def _mapping(data: dict[str, Any], name: str) -> dict[str, Any]:
 def _step_record(raw: Any) -> StepRecord:
     if not isinstance(raw, dict) or raw.get("state") not in ("done", "skipped"):
         raise ValueError("bad step record")
-    return StepRecord(cast(StepState, raw["state"]), str(raw.get("at", "")))
+    return StepRecord(cast(RecordedState, raw["state"]), str(raw.get("at", "")))
 
 
 def _fact(value: Any) -> Fact:
@@ -283,23 +284,10 @@ class ProgressStore:
     # -- writing ---------------------------------------------------------------------------
     def _write(self, entries: dict[str, Any]) -> None:
         text = json.dumps({"version": SCHEMA_VERSION, "lessons": entries}, indent=2, sort_keys=True)
-        folder = self.path.parent
         try:
-            fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            write_atomically(self.path, text + "\n")
         except OSError as error:
             raise self._error(error) from error
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-            raise self._error(error) from error
-        _fsync_dir(folder)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -323,11 +311,3 @@ class ProgressStore:
             "that is) to keep it next time."
         )
 
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -6,13 +6,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import N_, _, current_language
 from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.target import Target
+
+if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.engine.gateway import Engine
+    from tutor.core.lab.checks import LabContext
+    from tutor.core.lab.resolve import Accounts
+    from tutor.core.lessons.model import Lesson, Step
+    from tutor.core.shell.interpreter import Session
 
 LESSON_ID = "push-to-registry"
 CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}
@@ -32,7 +40,7 @@ SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log
                 "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
 
 
-def short_title(step: Any) -> str:
+def short_title(step: Step) -> str:
     """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
     short = SHORT_TITLES.get(step.id)
     return _(short) if short else str(step.title)
@@ -49,12 +57,12 @@ def state_word(state: StepState) -> str:
 class Lab:
     """One learner's lab: the core objects it runs on and how far the learner got."""
 
-    engine: Any
+    engine: Engine
     target: Target
-    credentials: Any
-    lesson: Any
-    session: Any
-    practice: Any = None
+    credentials: CredentialStore
+    lesson: Lesson
+    session: Session
+    practice: Accounts | None = None
     store: ProgressStore | None = None
     started_nano: int = field(default_factory=time.time_ns)
     results: dict[str, CheckResult] = field(default_factory=dict)
@@ -63,7 +71,7 @@ class Lab:
     on_save_error: Callable[[str], None] | None = None
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
-    _context: Any = field(default=None, init=False, repr=False)
+    _context: LabContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
@@ -71,7 +79,7 @@ class Lab:
             self.progress = self.store.load(key)
 
     @property
-    def steps(self) -> list[Any]:
+    def steps(self) -> list[Step]:
         """The lesson's steps in order."""
         return list(self.lesson.steps)
 
@@ -95,10 +103,6 @@ class Lab:
         found = self.progress.first_unfinished(ids) if self.progress else ids[0]
         return ids.index(found) if found is not None else len(ids)
 
-    def is_finished(self) -> bool:
-        """True when every step is done or skipped."""
-        return self.first_open() >= len(self.steps)
-
     def record(self, result: CheckResult) -> bool:
         """Keep a check's verdict; mark the step done when it passed. True when it newly became done."""
         self.results[result.step] = result
@@ -115,7 +119,7 @@ class Lab:
             self.set_user_variable()
         return newly
 
-    def context(self) -> Any:
+    def context(self) -> LabContext:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
         from tutor.core.lab.checks import LabContext
 

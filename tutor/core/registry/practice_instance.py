@@ -10,13 +10,13 @@ names the data dir, so a plain `practice start` brings the same class back.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from tutor.core.files import write_atomically
 
 RUNNING_FILE = "practice-running.json"
 
@@ -39,17 +39,9 @@ def running_file() -> Path:
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write JSON to a temp file beside path (mode 0600) and rename it into place."""
+    """Write JSON to path at once (mode 0600), creating its folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, json.dumps(data, indent=2))
 
 
 def record(instance: RunningInstance) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
+from tutor.core.files import write_atomically
 from tutor.core.registry.companion.events import Event, new_id, normal_time, now_iso
 from tutor.core.registry.practice_accounts import ADMIN_USER
 
@@ -127,6 +127,4 @@ class LogFollower:
 
     def save(self) -> None:
         """Remember the position (atomically), after the lines' events are on disk."""
-        tmp = self.cursor_file.with_name(self.cursor_file.name + ".tmp")
-        tmp.write_text(json.dumps({"inode": self.inode, "offset": self.offset}))
-        os.replace(tmp, self.cursor_file)
+        write_atomically(self.cursor_file, json.dumps({"inode": self.inode, "offset": self.offset}))
