@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,8 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
-from tutor.core.registry import practice_images, practice_instance
-from tutor.core.registry import server as registry_server
+from tutor.core.registry import practice_images, practice_instance, practice_runner
 from tutor.core.registry.api import RegistryClient, RegistryError
 from tutor.core.registry.companion import launch as companion
 from tutor.core.registry.companion import settings as companion_settings
@@ -37,35 +35,25 @@ from tutor.core.registry.companion.events import record_account
 from tutor.core.registry.practice_accounts import ADMIN_USER, AccountRefused, Accounts
 from tutor.core.registry.practice_images import BoardRow
 from tutor.core.registry.practice_process import (
+    DEFAULT_PORT,
     HostRefused,
+    PracticeError,
+    PracticeUnreachable,
     check_host,
-    pid_serves,
+    choose_port,
+    choose_web_port,
     port_is_free,
-    terminate,
-    wait_port_closed,
 )
-from tutor.core.registry.server import Notify, RegistryServerError, ServerConfig
+from tutor.core.registry.server import Notify, ServerConfig
 from tutor.core.registry.tls import ensure_certificates, tls_files
 from tutor.core.target import InvalidName, validate_user
 
 if TYPE_CHECKING:
     from tutor.core.registry.companion.progress import ClassRow
     from tutor.core.registry.companion.settings import CompanionSettings
-    from tutor.core.registry.container import RunningContainer
 
-__all__ = ["ADMIN_USER", "BoardRow", "PracticeError", "PracticeRegistry", "PracticeStatus",
+__all__ = ["ADMIN_USER", "DEFAULT_PORT", "BoardRow", "PracticeError", "PracticeRegistry", "PracticeStatus",
            "PracticeUnreachable", "check_host", "port_is_free"]
-
-DEFAULT_PORT = 5000
-REGISTRY_IMAGE = "registry:2"  # run on the engine when no registry program is installed
-
-
-class PracticeError(RuntimeError):
-    """The practice registry refused or failed; the message says why and what to do."""
-
-
-class PracticeUnreachable(PracticeError):
-    """The practice registry is not running or does not answer."""
 
 
 @dataclass(frozen=True)
@@ -149,29 +137,14 @@ class PracticeRegistry:
     def _state(self) -> dict[str, Any]:
         """The running registry's state (pid or container, host, port, tls), or {} when none was started."""
         data = self._read_state_file()
-        return data if isinstance(data.get("pid"), int) or _container_of(data) else {}
+        return data if isinstance(data.get("pid"), int) or practice_runner.container_of(data) else {}
 
     def _alive(self, state: dict[str, Any]) -> bool:
-        container = _container_of(state)
-        if container is not None:
-            from tutor.core.registry import container as practice_container
-            return practice_container.is_running(container)
-        return pid_serves(state["pid"], self._state_config(state).config_file)
+        return practice_runner.is_alive(state, self._state_config(state))
 
     def _halt(self, state: dict[str, Any], keep_companion: bool = False) -> None:
-        """Stop what state names and wait until its port is closed; a dead container is removed too."""
-        config = self._state_config(state)
-        container, pid = _container_of(state), state.get("pid")
-        if container is not None:
-            from tutor.core.registry import container as practice_container
-            practice_container.stop(container)
-        elif isinstance(pid, int) and pid_serves(pid, config.config_file):
-            terminate(pid)
-        else:
-            pid = None  # nothing of ours ran: whoever holds the port now is not ours to wait for
-        if (container is not None or pid is not None) and not wait_port_closed(config.host, config.port):
-            raise PracticeError(f"the practice registry at {config.address} did not stop; "
-                                "stop it by hand (kill its process) and try again")
+        """Stop the registry (its port closed) and, unless kept, its companion."""
+        practice_runner.halt(state, self._state_config(state))
         if not keep_companion:
             companion.stop(state.get("companion_pid"), self.data_dir, companion_settings.load(self.data_dir))
 
@@ -239,20 +212,11 @@ class PracticeRegistry:
             if state := self._state():
                 # A registry that died while its companion lives: keep the companion (browsers stay
                 # connected) when the new registry takes the old one's place; otherwise stop it too.
-                survivor = self._surviving_companion(state, host, port, tls)
+                old = self._state_config(state)
+                survivor = companion.surviving(self.data_dir, state.get("companion_pid"), host, tls,
+                                               port in (None, old.port))
                 self._halt(state, keep_companion=survivor is not None)
             return self._start_both(host, port, tls, web_port, lang, survivor)
-
-    def _surviving_companion(self, state: dict[str, Any], host: str, port: int | None,
-                             tls: bool) -> tuple[int, CompanionSettings] | None:
-        """The live companion of a dead registry and its settings, if the new start fits them."""
-        settings, pid = companion_settings.load(self.data_dir), state.get("companion_pid")
-        if settings is None or not isinstance(pid, int) or not companion.alive(pid, self.data_dir):
-            return None
-        old = self._state_config(state)
-        if settings.web_host != host or bool(settings.tls_cert) != tls or port not in (None, old.port):
-            return None
-        return pid, settings
 
     def _refuse_a_second_one(self) -> None:
         """Only one practice registry per machine: name the one that runs from another data dir."""
@@ -271,8 +235,9 @@ class PracticeRegistry:
         if survivor is not None:  # the old registry's place: its port, the companion's webhook
             port = int(survivor[1].registry_url.rsplit(":", 1)[1])
         try:
-            chosen = self._choose_port(host, port)
-            web = survivor[1].web_port if survivor else self._choose_web_port(host, chosen, web_port)
+            chosen = choose_port(host, port, self.last_port())
+            web = survivor[1].web_port if survivor else choose_web_port(
+                host, chosen, web_port, self._read_state_file().get("web_port"))
         except HostRefused as error:
             raise PracticeError(str(error)) from error
         if tls:
@@ -281,11 +246,12 @@ class PracticeRegistry:
         if survivor is not None:
             companion_pid, settings = survivor
         else:
-            settings = self._companion_settings(host, chosen, tls, web, lang)
+            config, files = self._config(host, chosen, tls), tls_files(self.tls_dir)
+            settings = companion_settings.for_registry(config, web, lang, files if tls else None)
             companion_pid = self._launch_companion(settings)
         try:
             notify = Notify(settings.hook_url, settings.token)
-            launched = self._launch(self._config(host, chosen, tls, notify))
+            launched = practice_runner.launch(self._config(host, chosen, tls, notify))
         except BaseException:
             if survivor is None:
                 companion.stop(companion_pid, self.data_dir, settings)
@@ -298,16 +264,6 @@ class PracticeRegistry:
         practice_instance.record(practice_instance.RunningInstance(
             str(self.data_dir), chosen, status.address or "", status.pid, status.container, settings.web_url))
         return status
-
-    def _companion_settings(self, host: str, port: int, tls: bool, web_port: int,
-                            lang: str) -> CompanionSettings:
-        config = self._config(host, port, tls)
-        files = tls_files(self.tls_dir)
-        return companion_settings.CompanionSettings(
-            registry_url=config.url, address=config.address, web_host=host, web_port=web_port,
-            hook_port=registry_server.free_port("127.0.0.1"), token=secrets.token_urlsafe(24), lang=lang,
-            ca_file=str(files.ca_cert) if tls else None, tls_cert=str(files.server_cert) if tls else None,
-            tls_key=str(files.server_key) if tls else None)
 
     def _launch_companion(self, settings: CompanionSettings) -> int:
         try:
@@ -351,53 +307,6 @@ class PracticeRegistry:
         """The port the registry used last (running or not), which start prefers."""
         port = self._read_state_file().get("port")
         return port if isinstance(port, int) else None
-
-    def _choose_port(self, host: str, port: int | None) -> int:
-        if port is not None:
-            if not port_is_free(host, port):
-                raise PracticeError(f"port {port} on {host} is already in use; pick another with --port "
-                                    "or leave --port out to let the tutor choose")
-            return port
-        for candidate in (self.last_port(), DEFAULT_PORT):
-            if isinstance(candidate, int) and port_is_free(host, candidate):
-                return candidate
-        return registry_server.free_port(host)
-
-    def _choose_web_port(self, host: str, registry_port: int, web_port: int | None) -> int:
-        if web_port is not None:
-            if web_port == registry_port or not port_is_free(host, web_port):
-                raise PracticeError(f"port {web_port} on {host} is already in use; pick another with "
-                                    "--web-port or leave it out to let the tutor choose")
-            return web_port
-        last = self._read_state_file().get("web_port")
-        for candidate in (last, registry_port + 1):
-            if isinstance(candidate, int) and candidate != registry_port and candidate < 65536 \
-                    and port_is_free(host, candidate):
-                return candidate
-        while (found := registry_server.free_port(host)) == registry_port:
-            continue
-        return found
-
-    def _launch(self, config: ServerConfig) -> dict[str, Any]:
-        """Start the registry program, else the registry image; what state.json records of it."""
-        binary = registry_server.find_binary()
-        if binary is None:
-            return self._launch_container(config)
-        try:
-            return {"pid": registry_server.start_process(config, binary).pid}
-        except RegistryServerError as error:
-            log = config.log_file.read_text(errors="replace")[-600:] if config.log_file.exists() else ""
-            raise PracticeError(f"{error}\n{log}".strip()) from error
-
-    def _launch_container(self, config: ServerConfig) -> dict[str, Any]:
-        from tutor.core.registry import container as practice_container
-        try:
-            container = practice_container.launch(config, REGISTRY_IMAGE)
-        except RegistryServerError as error:
-            raise PracticeError(str(error)) from error
-        if container is None:
-            raise PracticeError(_no_registry_message())
-        return {"container": container.container_id, "engine": container.engine_url}
 
     # -- accounts ----------------------------------------------------------------------------
     @property
@@ -487,21 +396,3 @@ class PracticeRegistry:
     def board(self) -> list[BoardRow]:
         """One row per account and pushed image, and one for each account with nothing pushed."""
         return practice_images.image_rows(self._admin_client(), self.data_dir / "storage", self.users())
-
-
-def _container_of(state: dict[str, Any]) -> RunningContainer | None:
-    """The registry container a state names, if it names one."""
-    container, engine = state.get("container"), state.get("engine")
-    if not (isinstance(container, str) and container and isinstance(engine, str)):
-        return None
-    from tutor.core.registry.container import RunningContainer
-
-    return RunningContainer(container, engine)
-
-
-def _no_registry_message() -> str:
-    """Why nothing can be started, and how to get a registry program or image."""
-    return (f"no registry program found and no '{REGISTRY_IMAGE}' image in Docker or Podman. Either "
-            "install the registry program (Debian/Ubuntu: sudo apt-get install docker-registry), "
-            f"or load the image where you have internet (docker pull {REGISTRY_IMAGE}; or docker "
-            f"save {REGISTRY_IMAGE} on a machine that has it, then docker load here), and start again.")

@@ -10,9 +10,19 @@ import socket
 import time
 from pathlib import Path
 
+from tutor.core.registry.server import free_port
 from tutor.core.target import is_loopback
 
 STOP_SECONDS = 10.0
+DEFAULT_PORT = 5000
+
+
+class PracticeError(RuntimeError):
+    """The practice registry refused or failed; the message says why and what to do."""
+
+
+class PracticeUnreachable(PracticeError):
+    """The practice registry is not running or does not answer."""
 
 
 class HostRefused(ValueError):
@@ -50,6 +60,35 @@ def port_is_free(host: str, port: int) -> bool:
                                   "`ip addr` (or ipconfig) lists") from error
             return False
     return True
+
+
+def choose_port(host: str, port: int | None, last: int | None) -> int:
+    """The registry's port: an explicit one if free (else refused), else the last one or 5000, else any."""
+    if port is not None:
+        if not port_is_free(host, port):
+            raise PracticeError(f"port {port} on {host} is already in use; pick another with --port "
+                                "or leave --port out to let the tutor choose")
+        return port
+    for candidate in (last, DEFAULT_PORT):
+        if isinstance(candidate, int) and port_is_free(host, candidate):
+            return candidate
+    return free_port(host)
+
+
+def choose_web_port(host: str, registry_port: int, web_port: int | None, last: object) -> int:
+    """The web companion's port: an explicit free one, else the last one or the registry's + 1, else any."""
+    if web_port is not None:
+        if web_port == registry_port or not port_is_free(host, web_port):
+            raise PracticeError(f"port {web_port} on {host} is already in use; pick another with "
+                                "--web-port or leave it out to let the tutor choose")
+        return web_port
+    for candidate in (last, registry_port + 1):
+        if (isinstance(candidate, int) and candidate not in (registry_port, 65536)
+                and port_is_free(host, candidate)):
+            return candidate
+    while (found := free_port(host)) == registry_port:
+        continue
+    return found
 
 
 def port_answers(host: str, port: int) -> bool:

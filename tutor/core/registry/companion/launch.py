@@ -10,7 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from tutor.core.registry import server as registry_server
-from tutor.core.registry.companion.settings import CompanionSettings, save
+from tutor.core.registry.companion.settings import CompanionSettings, load, save
 from tutor.core.registry.practice_process import pid_gone, pid_serves, terminate, wait_port_closed
 
 READY_SECONDS = 20.0
@@ -73,3 +73,14 @@ def stop(pid: int | None, data_dir: Path, settings: CompanionSettings | None) ->
     if settings is not None:
         wait_port_closed(settings.web_host, settings.web_port)
         wait_port_closed("127.0.0.1", settings.hook_port)
+
+
+def surviving(data_dir: Path, pid: object, host: str, tls: bool,
+              same_port: bool) -> tuple[int, CompanionSettings] | None:
+    """The live companion of a dead registry and its settings, when the new start fits them."""
+    settings = load(data_dir)
+    if settings is None or not isinstance(pid, int) or not alive(pid, data_dir):
+        return None
+    if settings.web_host != host or bool(settings.tls_cert) != tls or not same_port:
+        return None
+    return pid, settings

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tutor.core.registry.practice_instance import write_json_atomically
+from tutor.core.registry.server import ServerConfig, free_port
+from tutor.core.registry.tls import TlsFiles
 
 SETTINGS_FILE = "companion.json"
 
@@ -55,3 +58,12 @@ def load(data_dir: Path) -> CompanionSettings | None:
         return CompanionSettings(**json.loads(settings_path(data_dir).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+
+
+def for_registry(config: ServerConfig, web_port: int, lang: str, tls: TlsFiles | None) -> CompanionSettings:
+    """Fresh settings beside the registry config describes: a new webhook port and token."""
+    return CompanionSettings(
+        registry_url=config.url, address=config.address, web_host=config.host, web_port=web_port,
+        hook_port=free_port("127.0.0.1"), token=secrets.token_urlsafe(24), lang=lang,
+        ca_file=str(tls.ca_cert) if tls else None, tls_cert=str(tls.server_cert) if tls else None,
+        tls_key=str(tls.server_key) if tls else None)
