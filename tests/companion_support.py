@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -39,3 +43,14 @@ def wait_until(what: str, condition: Callable[[], bool], deadline: float = DEADL
     while not condition():
         assert time.monotonic() < end, f"{what} did not happen within {deadline:.0f} s"
         time.sleep(0.05)
+
+
+def checked_digest_start(user: str) -> str:
+    """The manifest digest's start as `registry-tutor check --json` names it in the push step."""
+    command = ["check", "--registry", "practice", "--user", user, "--engine", "docker", "--json"]
+    checked = subprocess.run([sys.executable, "-m", "tutor", *command], capture_output=True, text=True,
+                             timeout=120, env=dict(os.environ))
+    pushed = next(step for step in json.loads(checked.stdout)["steps"] if step["id"] == "push")
+    found = re.findall(r"sha256:[0-9a-f]{12}", pushed["detail"])
+    assert found, pushed
+    return str(found[0])

@@ -7,8 +7,8 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
-import sys
 import threading
 import urllib.request
 from collections.abc import Callable
@@ -18,7 +18,7 @@ import docker
 import pytest
 
 from tests import test_practice
-from tests.companion_support import board, get, row, wait_until
+from tests.companion_support import board, checked_digest_start, get, row, wait_until
 from tests.conftest import HELLO_IMAGE, build_image
 from tests.test_practice import Practice, push_hello
 from tutor.core.registry.companion import events as store
@@ -86,14 +86,10 @@ def test_the_repository_page_shows_what_check_json_reports(running: Practice, en
     user, password = running.add_user()
     assert login(docker_cli, running, user, password)
     digest = push_hello(engine, running.address, user, password)
-    command = ["check", "--registry", "practice", "--user", user, "--engine", "docker", "--json"]
-    checked = subprocess.run([sys.executable, "-m", "tutor", *command], capture_output=True, text=True,
-                             timeout=120, env=dict(os.environ))
-    pushed = next(step for step in json.loads(checked.stdout)["steps"] if step["id"] == "push")
-    shown = re.findall(r"sha256:[0-9a-f]{12}", pushed["detail"])  # check names the digest's start
+    shown = checked_digest_start(user)
     status, page = get(f"{web(running)}/r/{user}/{HELLO_IMAGE}")
     on_page = re.findall(r'data-tag="latest">(sha256:[0-9a-f]{64})<', page)
-    assert status == 200 and on_page == [digest] and shown and on_page[0].startswith(shown[0])
+    assert status == 200 and on_page == [digest] and on_page[0].startswith(shown)
     assert "linux/amd64" in page and ("MB" in page or "kB" in page)
     assert f"docker pull {running.address}/{user}/{HELLO_IMAGE}:latest" in page
     assert f"podman pull {running.address}/{user}/{HELLO_IMAGE}:latest" in page
@@ -206,3 +202,26 @@ def test_every_template_text_is_in_the_catalog() -> None:
     for template in TEMPLATES.glob("*.html"):
         used |= set(re.findall(r't\("([^"]+)"\)', template.read_text()))
     assert used and used <= set(pages.PAGE_TEXTS)
+
+
+def test_with_tls_the_pages_are_https_with_the_tutors_ca(practice: Practice) -> None:
+    """--tls: the web companion serves HTTPS with the practice CA's certificate, and only that."""
+    assert practice.start("--tls").code == 0
+    status = practice.registry.status()
+    assert status.web_url and status.web_url.startswith("https://127.0.0.1:") and status.ca_file
+    trusted = ssl.create_default_context(cafile=status.ca_file)
+    with urllib.request.urlopen(status.web_url + "/board", timeout=10, context=trusted) as response:
+        assert response.status == 200
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(status.web_url + "/board", timeout=10)
+
+
+def test_the_registry_view_offers_the_companions_page(running: Practice, engine: docker.DockerClient,
+                                                      hello_image: str) -> None:
+    """web_page (what the tutor's registry view opens with its web-page key) is the repository page."""
+    user, password = running.add_user()
+    push_hello(engine, running.address, user, password)
+    page = running.registry.web_page(f"{user}/{HELLO_IMAGE}")
+    assert page == f"{web(running)}/r/{user}/{HELLO_IMAGE}" and get(page)[0] == 200
+    running.run("stop")
+    assert running.registry.web_page(f"{user}/{HELLO_IMAGE}") is None
