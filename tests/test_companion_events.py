@@ -85,6 +85,9 @@ def test_an_error_without_a_name_goes_to_the_account_working_from_that_address()
               store.Event("4", "refused", now, addr="10.0.0.9", error="tls")]
     rows = {row.user: row for row in class_rows(events, ["ada", "bob"])}
     assert rows["bob"].last_error == "tls" and rows["ada"].last_error is None
+    typo = store.Event("5", "login_failed", now, user="bbo", addr="10.0.0.9")  # a mistyped account name
+    rows = {row.user: row for row in class_rows([*events, typo], ["ada", "bob"])}
+    assert rows["bob"].last_error == "login_failed" and "bbo" not in rows
     assert rows["bob"].current_step == "push" and rows["ada"].current_step == "login"
 
 

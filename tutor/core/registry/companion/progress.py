@@ -78,15 +78,17 @@ def _apply(row: ClassRow, event: Event) -> None:
 
 
 def class_rows(events: Iterable[Event], users: Iterable[str]) -> list[ClassRow]:
-    """One row per account that exists, in name order; errors without a name go to the account
-    last seen working from the same address."""
+    """One row per account that exists, in name order; errors without a (known) name go to the
+    account last seen working from the same address."""
     rows = {user: ClassRow(user, {}) for user in users}
     by_addr: dict[str, str] = {}
     for event in events:
-        user = event.user or (by_addr.get(event.addr) if event.addr else None)
+        user = event.user
+        if user not in rows and event.kind in ("login_failed", "refused") and event.addr:
+            user = by_addr.get(event.addr)  # no name, or a mistyped one: the machine's account
         if event.kind == "account_removed" or user not in rows:
             continue
-        if event.user and event.addr and event.kind != "login_failed":
+        if event.user and event.addr and event.kind not in ("login_failed", "viewed"):
             by_addr[event.addr] = event.user
         _apply(rows[user], event)
     for row in rows.values():
