@@ -176,6 +176,7 @@ def test_seed_copies_a_local_image_for_students(running: Practice, engine: docke
         remote = f"{running.address}/tutor-seed-base:1"
         assert f"docker pull {remote}" in ran.out
         assert "tutor-seed-base" in running.registry.status().repositories
+        assert f"docker pull {remote}<" in get(web(running) + "/")[1]
         user, password = running.add_user()
         assert login(docker_cli, running, user, password)
         assert docker_cli("pull", remote).returncode == 0

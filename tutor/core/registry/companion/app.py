@@ -94,17 +94,28 @@ def _lang(request: web.Request) -> str:
                          companion.settings.lang)
 
 
+def _catalog(client: RegistryClient, users: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Every repository, and the tags of those no account owns (seeded base images)."""
+    catalog = client.catalog()
+    others: dict[str, list[str]] = {}
+    for repo in catalog:
+        if not any(repo.startswith(user + "/") for user in users):
+            with contextlib.suppress(NotFound):
+                others[repo] = client.tags(repo)
+    return catalog, others
+
+
 async def index(request: web.Request) -> web.Response:
     """The accounts and their repositories."""
     companion = request.app[COMPANION]
+    users = companion.accounts.users()
     try:
-        catalog = await asyncio.to_thread(lambda: companion.client().catalog())
+        catalog, others = await asyncio.to_thread(_catalog, companion.client(), users)
         problem = None
     except (RegistryError, OSError) as error:
-        catalog, problem = [], str(error)
-    owned = {user: [repo for repo in catalog if repo.startswith(user + "/")]
-             for user in companion.accounts.users()}
-    html = companion.render("index.html", _lang(request), owned=owned, problem=problem)
+        catalog, others, problem = [], {}, str(error)
+    owned = {user: [repo for repo in catalog if repo.startswith(user + "/")] for user in users}
+    html = companion.render("index.html", _lang(request), owned=owned, others=others, problem=problem)
     return web.Response(text=html, content_type="text/html")
 
 

@@ -36,6 +36,7 @@ PAGE_TEXTS = (
     N_("Account"), N_("On step"), N_("For"), N_("Last error"), N_("done"), N_("now"),
     N_("every step done"), N_("Live: updates as the registry reports pushes, pulls and errors."),
     N_("events"), N_("accounts"), N_("Log in with:"), N_("unknown time"),
+    N_("Other images (copied in by the instructor)"),
 )
 
 
