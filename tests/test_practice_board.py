@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import docker
@@ -9,7 +11,8 @@ from textual.widgets import DataTable, Static
 
 from tests import test_practice
 from tests.test_practice import Practice, push_hello
-from tutor.commands.board import BoardApp, board_cells, plain_board
+from tutor.commands.board import BoardApp
+from tutor.commands.board_text import board_cells, plain_board
 from tutor.core.registry.companion.progress import ClassRow
 from tutor.core.registry.practice import PracticeRegistry
 
@@ -68,3 +71,12 @@ def test_cells_and_plain_text_say_done_now_and_the_error_in_words() -> None:
     assert cells[5] == "push" and "Wrong password" in cells[-1]
     text = plain_board([row])
     assert text.splitlines()[0].startswith("Account") and "ada" in text.splitlines()[1]
+
+
+def test_the_plain_board_loads_no_textual(practice: Practice) -> None:
+    """`practice board --json` and the plain table are headless: Textual is never imported."""
+    probe = ("import sys; from tutor.__main__ import main; "
+             f"main(['practice', 'board', '--json', '--data', {str(practice.data)!r}]); "
+             "print('TEXTUAL' if 'textual' in sys.modules else 'NO-TEXTUAL')")
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert ran.stdout.strip().endswith("NO-TEXTUAL"), ran.stdout + ran.stderr

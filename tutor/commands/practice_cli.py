@@ -234,7 +234,7 @@ def _reset(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _board(registry: PracticeRegistry, args: argparse.Namespace) -> int:
-    from tutor.commands.board import plain_board
+    from tutor.commands.board_text import plain_board
 
     if args.json or not sys.stdout.isatty():
         status = registry.status()

@@ -11,19 +11,16 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from tutor.core.engine.gateway import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, _
-from tutor.core.registry.api import RegistryClient, RegistryUnreachable, Unauthorized
-from tutor.core.target import DOCKER_HUB, Target, normalize_registry, parse_reference
+from tutor.core.registry.api import RegistryClient, RegistryError, RegistryUnreachable, Unauthorized
+from tutor.core.shell.session import ParsedCommand, Session
+from tutor.core.target import DOCKER_HUB, DOCKER_HUB_API, Target, normalize_registry, parse_reference
 
-if TYPE_CHECKING:
-    from tutor.core.shell.interpreter import ParsedCommand, Session
-
-Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
+Handler = Callable[[ParsedCommand, Session], Iterator[Event]]
 _SHOWN_MAX, _SHOWN_HEAD = 60, 40  # a word longer than _SHOWN_MAX shows its first _SHOWN_HEAD chars
 _HUGE_WORD = re.compile(r"\S{200,}")  # longer than any digest, URL or name a message quotes itself
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")
@@ -192,10 +189,33 @@ def _transfer(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     reference = parsed.args[0]
     username, secret = _credentials(reference, session)
     method = session.engine.push if parsed.action == "push" else session.engine.pull
+    if parsed.action == "push":
+        yield from _hub_public_notice(reference, username, secret, session)
     for event in method(reference, username, secret, tls_verify=_tls_verify(parsed)):
         if isinstance(event, CommandFailed) and event.explanation is None:
             event = _transfer_failure(event.message, reference, username, session)
         yield event
+
+
+def _hub_public_notice(reference: str, username: str | None, secret: str | None,
+                       session: Session) -> Iterator[Event]:
+    """Before a first push to Docker Hub: the new repository will be public (docker/cli#4977).
+
+    Only a registry that shows the repository proves it exists; otherwise the notice is shown.
+    """
+    path = parse_reference(reference).path
+    if parse_reference(reference).registry != DOCKER_HUB:
+        return
+    client = RegistryClient(DOCKER_HUB_API, username, secret, timeout=3.0)
+    try:
+        client.tags(path)
+        return
+    except RegistryError:
+        pass
+    finally:
+        client.close()
+    explained = explanation("hub_public", session.target, session.engine.kind, session.lang)
+    yield Notice(f"{explained.what} {explained.why}", level="warning")
 
 
 def _tls_verify(parsed: ParsedCommand) -> bool | None:

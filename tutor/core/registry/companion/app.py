@@ -82,7 +82,7 @@ class Companion:
 
     def render(self, name: str, lang: str, **values: Any) -> str:
         """A template in lang, with the page helpers."""
-        return self.jinja.get_template(name).render(**pages.context(self, lang), **values)
+        return self.jinja.get_template(name).render(**pages.context(self.settings, lang), **values)
 
 
 COMPANION: web.AppKey[Companion] = web.AppKey("companion", Companion)

@@ -18,7 +18,7 @@ from tutor.core.registry.companion.repository import human_size
 from tutor.core.registry.companion.words import translator
 
 if TYPE_CHECKING:
-    from tutor.core.registry.companion.app import Companion
+    from tutor.core.registry.companion.settings import CompanionSettings
 
 # Every text of the templates, marked here so the catalog has them (templates call t("...")).
 PAGE_TEXTS = (
@@ -50,10 +50,9 @@ def clock(moment: str | None) -> str:
         return ""
 
 
-def context(companion: Companion, lang: str) -> dict[str, Any]:
+def context(settings: CompanionSettings, lang: str) -> dict[str, Any]:
     """The values every template can use."""
     t = translator(lang)
-    settings = companion.settings
     return {
         "t": t, "lang": lang, "address": settings.address, "steps": STEPS[1:],
         "step_name": lambda step: t(STEP_NAMES[step]),
