@@ -226,3 +226,29 @@ def test_the_registry_view_offers_the_companions_page(running: Practice, engine:
     assert page == f"{web(running)}/r/{user}/{HELLO_IMAGE}" and get(page)[0] == 200
     running.run("stop")
     assert running.registry.web_page(f"{user}/{HELLO_IMAGE}") is None
+
+
+def test_a_buildkit_index_shows_each_platform_and_marks_the_attestation(
+        running: Practice, modern_cli: Cli, tmp_path: Path) -> None:
+    """Docker 26 + BuildKit push an index: the page shows its digest, linux/amd64, and the
+    provenance entry as an attestation, not an image."""
+    user, password = running.add_user()
+    name = f"{running.address}/{user}/bk-app:v1"
+    context = tmp_path / "bk"
+    context.mkdir()
+    (context / "Dockerfile").write_text("FROM scratch\nCOPY note /note\n")
+    (context / "note").write_text("hello\n")
+    built = modern_cli("buildx", "build", "--provenance=mode=min", "-t", name, str(context))
+    assert built.returncode == 0, built.stderr
+    try:
+        assert modern_cli("login", "-u", user, "--password-stdin", running.address,
+                          stdin=password).returncode == 0
+        pushed = modern_cli("push", name)
+        assert pushed.returncode == 0, pushed.stderr
+        index_digest = modern_cli("image", "inspect", "--format", "{{.Id}}", name).stdout.strip()
+        status, page = get(f"{web(running)}/r/{user}/bk-app")
+        assert status == 200 and f'data-tag="v1">{index_digest}<' in page
+        assert '<tr class="image">' in page and "linux/amd64" in page
+        assert '<tr class="attestation">' in page and "attestation (not an image)" in page
+    finally:
+        modern_cli("rmi", name)

@@ -6,11 +6,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
-
-INDEX_TYPES = ("application/vnd.oci.image.index.v1+json",
-               "application/vnd.docker.distribution.manifest.list.v2+json")
-_ATTESTATION = "attestation-manifest"
+from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, is_attestation, is_index
 
 
 @dataclass(frozen=True)
@@ -36,10 +32,6 @@ class TagInfo:
     platforms: tuple[Platform, ...] = ()
     pushed_at: str | None = None
 
-    @property
-    def is_index(self) -> bool:
-        return self.media_type in INDEX_TYPES
-
 
 @dataclass
 class RepositoryPage:
@@ -61,7 +53,7 @@ def read_repository(client: RegistryClient, repository: str,
 
 def _tag(client: RegistryClient, repository: str, tag: str, pushed_at: str | None) -> TagInfo:
     digest, body, media_type = client.manifest(repository, tag)
-    if media_type not in INDEX_TYPES:
+    if not is_index(body, media_type):
         return TagInfo(tag, digest, media_type, (_image(client, repository, digest, body, None),), pushed_at)
     platforms = []
     for entry in body.get("manifests") or []:
@@ -75,10 +67,8 @@ def _image(client: RegistryClient, repository: str, digest: str, body: dict[str,
            entry: dict[str, Any] | None) -> Platform:
     layers = tuple((str(layer["digest"]), int(layer.get("size", 0))) for layer in body.get("layers") or [])
     size = sum(layer_size for _digest, layer_size in layers)
-    annotations = (entry or {}).get("annotations") or {}
     platform = (entry or {}).get("platform") or {}
-    attestation = annotations.get("vnd.docker.reference.type") == _ATTESTATION or (
-        platform.get("os") == "unknown" and platform.get("architecture") == "unknown")
+    attestation = entry is not None and is_attestation(entry)
     config_digest = (body.get("config") or {}).get("digest")
     config: dict[str, Any] = {}
     if config_digest and not attestation:
