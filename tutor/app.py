@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from collections.abc import Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -21,7 +22,7 @@ from textual.worker import Worker, get_current_worker
 from tutor.core.events import Status
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
-from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lab.session import Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
 from tutor.screens.messages import (
     ConnectRequested,
@@ -119,6 +120,8 @@ class TutorApp(App[int]):
         except EngineUnavailable as error:
             self.post_message(EngineMissing(str(error)))
             return
+        if engine.notice:  # e.g. the Podman service the tutor started: say so in one line
+            self.call_from_thread(self.notify, engine.notice, timeout=10)
         try:
             lab = build_lab(self.options, engine, self.ask_password, practice=self.practice,
                             credentials=self.credentials, store=self.store)
@@ -158,7 +161,7 @@ class TutorApp(App[int]):
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_worker(self, lab: Lab) -> None:
         """On resume, check the steps marked done against the real state again."""
-        from tutor.core.lab.checks import run_check
+        from tutor.core.lab.check_table import run_check
 
         for index, step in enumerate(lab.steps):
             if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":
@@ -280,7 +283,7 @@ class TutorApp(App[int]):
         if self.lab is not None:
             from tutor.core.lessons.model import load_lesson
 
-            self.lab.lesson = load_lesson(LESSON_ID, current_language())
+            self.lab.lesson = load_lesson(self.lab.lesson.id, current_language())
             self.lab.session.lang = current_language()
             index = self.screen.index if isinstance(self.screen, StepScreen) else self.lab.first_open()
             self.show_step(index)
@@ -298,11 +301,19 @@ def options_from_args(args: argparse.Namespace) -> LabOptions:
     return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
                       image=getattr(args, "image", None) or "python-hello-world",
                       engine=getattr(args, "engine", None) or "auto",
-                      lang=detect_language(getattr(args, "lang", None)))
+                      lang=detect_language(getattr(args, "lang", None)),
+                      lesson=getattr(args, "lesson", None) or LabOptions.lesson)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the tutor; returns the process exit code."""
+    from tutor.core.lessons.model import lesson_ids
+
     options = options_from_args(args)
+    if options.lesson not in lesson_ids():
+        print(_("There is no lesson '{lesson}'. The lessons are: {known} (registry-tutor lessons list "
+                "shows their steps).").format(lesson=options.lesson, known=", ".join(lesson_ids())),
+              file=sys.stderr)
+        return 2
     set_language(options.lang or "en")
     return TutorApp(options).run() or 0

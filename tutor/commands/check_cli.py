@@ -9,18 +9,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
+from typing import Any
 
-from tutor.core.engine.credentials import CredentialsError, CredentialStore
-from tutor.core.engine.gateway import Engine, EngineUnavailable
+from tutor.commands import command_parser, target_parent
 from tutor.core.events import CheckResult, Status
-from tutor.core.explainer import explain
-from tutor.core.lab.checks import LabContext, run_all
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
-from tutor.core.shell.actions import format_table
 from tutor.core.target import Target
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
 _MARKS = {Status.DONE: "[x] done", Status.TODO: "[ ] todo", Status.UNKNOWN: "[?] unknown"}
+
+
+def add_parser(sub: Any) -> None:
+    """Register `check`."""
+    check = command_parser(
+        sub, "check", parents=[target_parent()], help="run every step's check without the screen",
+        exit_codes="0 every step is done, 1 some are not, 2 the engine or the registry cannot be "
+                   "reached or the options are wrong.",
+        example="registry-tutor check --registry practice --user alice --json")
+    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 class CheckFailed(Exception):
@@ -39,18 +47,39 @@ def make_target(args: argparse.Namespace) -> tuple[Target, Accounts | None]:
 
 def check(args: argparse.Namespace) -> list[CheckResult]:
     """Connect, run every check and return the results; CheckFailed when nothing can run."""
+    # The engine and the checks load when the check runs, not when the parser is built.
+    from tutor.core.engine.credentials import CredentialsError, CredentialStore
+    from tutor.core.engine.gateway import Engine, EngineUnavailable
+    from tutor.core.lab.check_table import run_all
+    from tutor.core.lab.checks import LabContext
+
     target, practice = make_target(args)
     try:
         engine = Engine.connect(args.engine or "auto")
     except EngineUnavailable as error:
         raise CheckFailed(str(error)) from error
+    if engine.notice:
+        print(engine.notice, file=sys.stderr)
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
-        return run_all(ctx)
+        steps = lesson_steps(getattr(args, "lesson", None))
+        results = run_all(ctx, tuple(dict.fromkeys(step.check for step in steps)))
+        by_check = {result.step: result for result in results}
+        return [replace(by_check[step.check], step=step.id) for step in steps]
     except CredentialsError as error:
         raise CheckFailed(str(error)) from error
     finally:
         engine.close()
+
+
+def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:
+    """The steps of the lab to check (push-to-registry unless --lesson names another)."""
+    from tutor.core.lessons.model import DEFAULT_LESSON, LessonError, load_lesson
+
+    try:
+        return load_lesson(lesson_id or DEFAULT_LESSON).steps
+    except (LessonError, FileNotFoundError) as error:
+        raise CheckFailed(str(error)) from error
 
 
 def exit_code(results: list[CheckResult]) -> int:
@@ -61,13 +90,15 @@ def exit_code(results: list[CheckResult]) -> int:
 
 
 def as_json(results: list[CheckResult]) -> str:
-    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]}."""
+    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]} (id: the lesson's step id)."""
     steps = [{"id": r.step, "status": r.status.value, "detail": r.detail, "hint": r.hint} for r in results]
     return json.dumps({"steps": steps}, indent=2)
 
 
 def as_table(results: list[CheckResult]) -> str:
     """A plain table that reads at 80 columns; the status has a word, not only a colour."""
+    from tutor.core.shell.actions import format_table
+
     rows = [("STEP", "STATUS", "DETAIL")]
     rows += [(r.step, _MARKS[r.status], r.detail) for r in results]
     lines = format_table(rows)
@@ -90,6 +121,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_failure(message: str, args: argparse.Namespace) -> None:
+    from tutor.core.explainer import explain
+
     kind = args.engine if args.engine in ("docker", "podman") else "docker"
     explained = explain(message, None, kind, args.lang or "en")
     print(message, file=sys.stderr)

@@ -1,4 +1,4 @@
-"""The welcome screen: pick the registry, engine, language, account name and source image."""
+"""The welcome screen: pick the lab, registry, engine, language, account name and source image."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from tutor.core.i18n import N_, _, current_language, set_language
 from tutor.core.lab.session import LabOptions
+from tutor.core.lessons.model import list_lessons
 from tutor.core.target import (
     DOCKER_HUB,
     PRACTICE,
@@ -75,6 +76,9 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         with VerticalScroll(id="welcome"):
             yield Label(_("Welcome! In this lab you push your own image to a registry."),
                         classes="screen-title")
+            yield Label(_("Lab"), classes="field-label")
+            yield Select([(lesson.title, lesson.id) for lesson in list_lessons(current_language())],
+                         value=options.lesson, allow_blank=False, id="lesson")
             yield Label(_("Registry"), classes="field-label")
             yield Select([(_("Practice registry on this computer (offline, no account needed)"), PRACTICE),
                           ("Docker Hub (docker.io)", DOCKER_HUB), ("Quay.io", QUAY),
@@ -121,7 +125,7 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         """The form's current values."""
         choice = str(self.query_one("#registry", Select).value)
         registry = self.query_one("#address", Input).value.strip() if choice == OTHER else choice
-        return replace(self.options, registry=registry,
+        return replace(self.options, registry=registry, lesson=str(self.query_one("#lesson", Select).value),
                        user=self.query_one("#user", Input).value.strip(),
                        image=self.query_one("#image", Input).value.strip() or "python-hello-world",
                        engine=str(self.query_one("#engine", Select).value),

@@ -6,12 +6,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
-from tutor.core.i18n import N_, _, current_language
-from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.i18n import _, current_language
+from tutor.core.lab.progress import CreatedKind, LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lessons.files import files_folder
+from tutor.core.lessons.model import DEFAULT_LESSON, fill, lesson_values
 from tutor.core.target import Target
 
 if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
@@ -19,11 +22,10 @@ if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK a
     from tutor.core.engine.gateway import Engine
     from tutor.core.lab.checks import LabContext
     from tutor.core.lab.resolve import Accounts
-    from tutor.core.lessons.model import Lesson, Step
+    from tutor.core.lessons.model import Created, Lesson, Step
     from tutor.core.shell.session import Session
 
-LESSON_ID = "push-to-registry"
-CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}
+LESSON_ID = DEFAULT_LESSON  # the lab the tutor starts with when none is chosen
 
 
 class StepState(Enum):
@@ -36,14 +38,11 @@ class StepState(Enum):
 
 
 SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
-SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log in"), "tag": N_("Tag"),
-                "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
 
 
 def short_title(step: Step) -> str:
     """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
-    short = SHORT_TITLES.get(step.id)
-    return _(short) if short else str(step.title)
+    return str(getattr(step, "short_title", "") or step.title)
 
 
 def state_word(state: StepState) -> str:
@@ -75,8 +74,21 @@ class Lab:
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
-            key = ProgressKey(self.target.registry, self.target.user, LESSON_ID)
-            self.progress = self.store.load(key)
+            self.progress = self.store.load(self.progress_key())
+
+    def progress_key(self) -> ProgressKey:
+        """This lab's progress entry: one per registry, account and lesson."""
+        return ProgressKey(self.target.registry, self.target.user, self.lesson.id)
+
+    @property
+    def files_folder(self) -> Path | None:
+        """Where the lesson's editable files are copied for the learner (None when it has none)."""
+        return files_folder(self.lesson)
+
+    def values(self) -> dict[str, str]:
+        """The lesson's placeholder values: the learner's names, the files folder and facts found so far."""
+        facts = self.progress.facts if self.progress is not None else {}
+        return lesson_values(self.target, self.engine.kind, self.files_folder or "", facts)
 
     @property
     def steps(self) -> list[Step]:
@@ -104,19 +116,21 @@ class Lab:
         return ids.index(found) if found is not None else len(ids)
 
     def record(self, result: CheckResult) -> bool:
-        """Keep a check's verdict; mark the step done when it passed. True when it newly became done."""
+        """Keep a check's verdict; mark its steps done when it passed. True when one newly became done."""
         self.results[result.step] = result
         if result.status is not Status.DONE or self.progress is None:
             return False
-        newly = self.progress.state(result.step) != "done"
+        newly = False
         facts = {name: value for name, value in result.facts.items() if isinstance(value, str)}
-        self.progress.mark_done(result.step, facts)
-        kind = CREATED_BY_STEP.get(result.step)
-        if kind is not None:
-            self.progress.record_created(kind, self._created_value(kind))  # type: ignore[arg-type]
+        for step in (step for step in self.steps if step.check == result.step):
+            newly = newly or self.progress.state(step.id) != "done"
+            self.progress.mark_done(step.id, facts)
+            for created in step.creates:
+                kind = cast("CreatedKind", created.kind)  # lessons lint admits only the known kinds
+                self.progress.record_created(kind, self._created_value(created))
+            if newly and step.exports_user:
+                self.set_user_variable()
         self.save()
-        if newly and result.step == "account":
-            self.set_user_variable()
         return newly
 
     def context(self) -> LabContext:
@@ -134,7 +148,9 @@ class Lab:
         """On resume past the account step, set the lesson's user variable again; its name when set."""
         name = USER_VARIABLE
         variables = self.session.variables
-        if self.progress is None or self.progress.state("account") is None or name in variables:
+        exporting = [step.id for step in self.steps if step.exports_user]
+        if self.progress is None or name in variables or \
+                not any(self.progress.state(step_id) is not None for step_id in exporting):
             return None
         variables[name] = self.target.user
         return name
@@ -151,15 +167,15 @@ class Lab:
         self.target = target
         self.session.target = target
 
-    def _created_value(self, kind: str) -> str:
-        return self.target.auth_key if kind == "login" else self.target.remote_ref
+    def _created_value(self, created: Created) -> str:
+        return self.target.auth_key if created.kind == "login" else fill(created.name, self.values())
 
     def skip(self, index: int) -> None:
         """Mark a step skipped (it stays marked so the learner knows)."""
         if self.progress is not None:
             self.progress.mark_skipped(self.steps[index].id)
             self.save()
-        if self.steps[index].id == "account":  # a login comes next, and its command uses the variable
+        if self.steps[index].exports_user:  # a login comes next, and its command uses the variable
             self.set_user_variable()
 
     def save(self) -> None:
@@ -181,6 +197,7 @@ class LabOptions:
     user: str | None = None
     image: str = "python-hello-world"
     engine: str = "auto"
+    lesson: str = DEFAULT_LESSON
     lang: str | None = None
     engine_url: str | None = None
     ca_file: str | None = None
