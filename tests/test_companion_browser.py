@@ -5,7 +5,6 @@ Every wait has a deadline (a hung test fails), never a claim about speed.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -16,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import docker
-import pytest
 
 from tests import test_practice
 from tests.companion_support import checked_digest_start, wait_until
@@ -28,11 +26,7 @@ from tutor.core.registry.companion import events as store
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-# The browser fixtures (Debian's chromium through Playwright) come from the presenter's branch;
-# until main has them these tests cannot be collected, so they wait rather than break collection.
-if importlib.util.find_spec("tests.browser_fixtures") is None:
-    pytest.skip("tests/browser_fixtures.py is not on this branch yet", allow_module_level=True)
-pytest_plugins = ["tests.browser_fixtures"]
+pytest_plugins = ["tests.browser_fixtures"]  # Debian's chromium through Playwright
 practice = test_practice.practice  # the same fixtures: the CLI on the test's own data dir
 running = test_practice.running
 Cli = Callable[..., subprocess.CompletedProcess[str]]

@@ -47,6 +47,8 @@ class TutorApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "registry-tutor"
+    # The screen that shows a step (the presenter mode shows its own kind of StepScreen).
+    step_screen_class: ClassVar[type[StepScreen]] = StepScreen
     KEYS: ClassVar[list[Binding]] = [
         Binding("f1,question_mark", "help", N_("Help"), show=False),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
@@ -196,7 +198,7 @@ class TutorApp(App[int]):
 
             self._show(FinishScreen(self.lab))
             return
-        self._show(StepScreen(self.lab, index))
+        self._show(self.step_screen_class(self.lab, index))
 
     def on_step_requested(self, message: StepRequested) -> None:
         """A screen asked for another step (or the same one again, e.g. with another image)."""
@@ -237,17 +239,21 @@ class TutorApp(App[int]):
     # -- the masked password prompt, asked from the interpreter's worker thread ------------------
     def ask_password(self, prompt: str) -> str | None:
         """Show the password modal and wait for it (called from a worker thread, never the UI's)."""
-        from tutor.screens.password_modal import PasswordModal
-
         answer: Future[str | None] = Future()
         worker = get_current_worker()
-        self.call_from_thread(self.push_screen, PasswordModal(prompt), answer.set_result)
+        self.call_from_thread(self.push_screen, self.password_modal(prompt), answer.set_result)
         while True:
             try:
                 return answer.result(timeout=0.2)
             except FutureTimeout:
                 if worker.is_cancelled:
                     return None
+
+    def password_modal(self, prompt: str) -> Screen[str | None]:
+        """The masked prompt to show (the presenter mode fills its own in, still masked)."""
+        from tutor.screens.password_modal import PasswordModal
+
+        return PasswordModal(prompt)
 
     # -- the command palette ---------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
