@@ -2,6 +2,9 @@
 
 Exit codes: 0 every step is done, 1 some are not, 2 the engine or the registry cannot be reached
 (or the options are wrong); the message then says what to do, never a traceback.
+
+Each step is settled against the learner's progress by the rule the tutor uses (verdicts.py), and
+the progress is saved, so the tutor and `check` never disagree on a step.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import explain
-from tutor.core.lab.checks import LabContext, run_all
+from tutor.core.lab.checks import LabContext
+from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.session import LESSON_ID
+from tutor.core.lab.verdicts import check_lab
 from tutor.core.shell.actions import format_table
 from tutor.core.target import PRACTICE, InvalidName, Target
 
@@ -63,11 +69,22 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
         raise CheckFailed(str(error)) from error
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
-        return run_all(ctx)
+        store = ProgressStore()
+        progress = store.load(ProgressKey(target.registry, target.user, LESSON_ID))
+        verdicts = check_lab(progress, ctx)
     except CredentialsError as error:
         raise CheckFailed(str(error)) from error
     finally:
         engine.close()
+    progress.remember_choice({"registry": args.registry, "user": args.user, "image": args.image or "",
+                              "engine": args.engine or "", "lang": args.lang or ""})
+    try:
+        store.save(progress)
+    except ProgressError as error:
+        print(str(error), file=sys.stderr)
+    for notice in store.notices:
+        print(notice, file=sys.stderr)
+    return [verdict.reported for verdict in verdicts]
 
 
 def exit_code(results: list[CheckResult]) -> int:

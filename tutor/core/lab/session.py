@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tutor.core.events import CheckResult, Status
+from tutor.core.events import CheckResult
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import N_, _, current_language
 from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.verdicts import Verdict, aim, decide, settle
 from tutor.core.target import Target
 
 LESSON_ID = "push-to-registry"
@@ -56,7 +57,6 @@ class Lab:
     session: Any
     practice: Any = None
     store: ProgressStore | None = None
-    started_nano: int = field(default_factory=time.time_ns)
     results: dict[str, CheckResult] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     progress: LessonProgress | None = None
@@ -99,21 +99,29 @@ class Lab:
         """True when every step is done or skipped."""
         return self.first_open() >= len(self.steps)
 
+    @property
+    def started_nano(self) -> int:
+        """When the lab began: stored with its progress, so a resumed session keeps its history."""
+        return self.progress.started_nano if self.progress is not None else time.time_ns()
+
     def record(self, result: CheckResult) -> bool:
-        """Keep a check's verdict; mark the step done when it passed. True when it newly became done."""
+        """Keep a check's verdict and settle the step by it. True when it newly became done."""
+        return self.settle(result).newly_done
+
+    def settle(self, result: CheckResult) -> Verdict:
+        """Settle a step by a check (verdicts.py: the rule `check` uses too) and save what changed."""
         self.results[result.step] = result
-        if result.status is not Status.DONE or self.progress is None:
-            return False
-        newly = self.progress.state(result.step) != "done"
-        facts = {name: value for name, value in result.facts.items() if isinstance(value, str)}
-        self.progress.mark_done(result.step, facts)
+        if self.progress is None:
+            return decide(result, None)
+        verdict = settle(self.progress, result)
         kind = CREATED_BY_STEP.get(result.step)
-        if kind is not None:
+        if verdict.standing == "done" and kind is not None:
             self.progress.record_created(kind, self._created_value(kind))  # type: ignore[arg-type]
-        self.save()
-        if newly and result.step == "account":
+        if verdict.standing == "done" or verdict.revoked:
+            self.save()
+        if verdict.newly_done and result.step == "account":
             self.set_user_variable()
-        return newly
+        return verdict
 
     def context(self) -> Any:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
@@ -121,10 +129,10 @@ class Lab:
 
         ctx = self._context
         if ctx is None or ctx.engine is not self.engine or ctx.target != self.target:
-            ctx = LabContext(self.engine, self.target, self.credentials, self.practice, self.started_nano)
+            ctx = LabContext(self.engine, self.target, self.credentials, self.practice)
             self._context = ctx
         ctx.lang = current_language()
-        return ctx
+        return aim(ctx, self.progress)
 
     def restore_variables(self) -> str | None:
         """On resume past the account step, set the lesson's user variable again; its name when set."""

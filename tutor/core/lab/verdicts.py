@@ -1,0 +1,90 @@
+"""One rule for what a check's result means for a step's progress, used by the tutor and by `check`.
+
+`decide` is the rule: a passed check makes the step done; a failed one takes a done step back
+(the present state contradicts it) and says so; a check that cannot tell (engine or registry
+unreachable, nothing to compare with) changes nothing. `settle` applies the rule to a learner's
+progress. Because the tutor and `registry-tutor check` both settle every result through here,
+on the same progress and the same lab start, they never disagree on a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+from tutor.core.events import CheckResult, Status
+from tutor.core.lab.evidence import split_facts
+from tutor.core.lab.progress import LessonProgress, StepState
+
+if TYPE_CHECKING:  # the checks load the registry client; only the functions below need them
+    from tutor.core.lab.checks import LabContext
+
+Standing = Literal["done", "skipped", "open"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A step after one check: where it stands, and whether this check changed that."""
+
+    result: CheckResult
+    standing: Standing
+    newly_done: bool = False
+    revoked: bool = False
+
+    @property
+    def status(self) -> Status:
+        """What to report for the step: done when it stands done, else the check's own status."""
+        return Status.DONE if self.standing == "done" else self.result.status
+
+    @property
+    def reported(self) -> CheckResult:
+        """The check's result as the learner sees it (a step kept done reads as done)."""
+        return self.result if self.result.status is self.status else replace(self.result, status=self.status)
+
+
+def decide(result: CheckResult, recorded: StepState | None) -> Verdict:
+    """The rule: DONE proves the step; TODO contradicts a done step; UNKNOWN keeps what was recorded."""
+    if result.status is Status.DONE:
+        return Verdict(result, "done", newly_done=recorded != "done")
+    if result.status is Status.TODO and recorded == "done":
+        return Verdict(result, "open", revoked=True)
+    return Verdict(result, recorded or "open")
+
+
+def settle(progress: LessonProgress, result: CheckResult) -> Verdict:
+    """Decide a result against the learner's progress and record the outcome in it (not saved)."""
+    verdict = decide(result, progress.state(result.step))
+    if verdict.standing == "done":
+        facts, proof = split_facts(result.facts)
+        progress.mark_done(result.step, facts, proof)
+    elif verdict.revoked:
+        progress.revoke(result.step)
+    return verdict
+
+
+
+def aim(ctx: LabContext, progress: LessonProgress | None) -> LabContext:
+    """Point the checks at the lab's own start and at the evidence kept with its steps."""
+    if progress is not None:
+        ctx.lab_started_nano = progress.started_nano
+        ctx.proofs = {step: progress.proof(step) for step in progress.steps if progress.proof(step)}
+    return ctx
+
+
+def date_start(progress: LessonProgress, ctx: LabContext) -> None:
+    """A lab met for the first time began at the first sign of it in the engine (learner's own terminal)."""
+    from tutor.core.lab.checks import first_activity
+
+    if not progress.steps:
+        first = first_activity(ctx)
+        if first is not None:
+            progress.begin_at(first)
+
+
+def check_lab(progress: LessonProgress, ctx: LabContext) -> list[Verdict]:
+    """Every step's check, settled against the progress (as `registry-tutor check` reports it)."""
+    from tutor.core.lab.checks import run_all
+
+    date_start(progress, ctx)
+    results = run_all(aim(ctx, progress))
+    return [settle(progress, result) for result in results]
