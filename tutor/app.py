@@ -18,12 +18,11 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
-from tutor.core.events import Status
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
-from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady, StepUndone
+from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import WelcomeScreen
@@ -106,12 +105,14 @@ class TutorApp(App[int]):
         except EngineUnavailable as error:
             self.post_message(EngineMissing(str(error)))
             return
+        from tutor.core.lab.resume import resume_lab
+
         try:
             lab = build_lab(self, engine)
         except SetupFailed as error:
             self.post_message(LabFailed(str(error)))
             return
-        self.post_message(LabReady(lab))
+        self.post_message(LabReady(lab, resume_lab(lab, self.options)))
 
     def on_engine_missing(self, message: EngineMissing) -> None:
         """Show how to start an engine (or update the message when already shown)."""
@@ -138,27 +139,11 @@ class TutorApp(App[int]):
         if restored:
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
-        self.show_step(self.lab.first_open())
-        self.call_after_refresh(self.recheck_worker, self.lab)
-
-    @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
-    def recheck_worker(self, lab: Lab) -> None:
-        """On resume, check the steps marked done against the real state again."""
-        from tutor.core.lab.checks import run_check
-
-        for index, step in enumerate(lab.steps):
-            if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":
-                result = run_check(step.check, lab.context())
-                if result.status is not Status.DONE:
-                    self.post_message(StepUndone(step.title, result))
-
-    def on_step_undone(self, message: StepUndone) -> None:
-        """A step done earlier no longer holds: say so, and how to fix it."""
-        text = _("“{title}” was done, but now: {detail}").format(title=message.title,
-                                                                 detail=message.result.detail)
-        if message.result.hint:
-            text += "\n→ " + message.result.hint
-        self.notify(text, title=_("Check again"), severity="warning", timeout=20)
+        resumed = message.resumed
+        # Every step was re-checked quietly while connecting (resume.py); only contradictions speak.
+        for revocation in resumed.revoked if resumed is not None else []:
+            self.notify(revocation.text, title=_("Check again"), severity="warning", timeout=20)
+        self.show_step(resumed.landing if resumed is not None else self.lab.first_open())
 
     # -- screens --------------------------------------------------------------------------------
     def _show(self, screen: Screen[Any], callback: Any = None) -> None:

@@ -54,9 +54,10 @@ class LabChanged(Message):
 
 @dataclass
 class LabReady(Message):
-    """An engine answered and the lab (target, lesson, progress) is set up on it."""
+    """An engine answered and the lab (target, lesson, progress) is set up on it and re-checked."""
 
     lab: Any
+    resumed: Any = None  # tutor.core.lab.resume.Resumed: where to land, what was taken back
 
 
 @dataclass
@@ -90,8 +91,7 @@ class StepChosen(Message):
 
 
 @dataclass
-class StepUndone(Message):
-    """A step the progress file calls done no longer holds (found when resuming)."""
+class StepsDoneAhead(Message):
+    """Later steps whose checks passed while the learner stood on an earlier one (watch mode)."""
 
-    title: str
-    result: CheckResult
+    results: list[CheckResult]

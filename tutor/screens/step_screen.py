@@ -17,12 +17,19 @@ from textual.worker import Worker, WorkerState
 from tutor.core import events
 from tutor.core.events import Status
 from tutor.core.i18n import N_, _
-from tutor.core.lab.session import SIGNS, Lab, StepState, short_title, state_word
+from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title, state_word
 from tutor.core.lessons.model import fill, lesson_values
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.messages import CheckFinished, CommandFinished, CommandOutput, LayerProgressed, StepChosen
+from tutor.screens.messages import (
+    CheckFinished,
+    CommandFinished,
+    CommandOutput,
+    LayerProgressed,
+    StepChosen,
+    StepsDoneAhead,
+)
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
 from tutor.widgets.output_log import OutputLog
@@ -56,6 +63,7 @@ class StepScreen(TutorScreen[None]):
         self.lab = lab
         self.index = index
         self.step = lab.steps[index]
+        lab.visit(index)
         self.hints_shown = 0
         self.running = False
         self.checking = False
@@ -155,9 +163,11 @@ class StepScreen(TutorScreen[None]):
         box = self.query_one(CommandBox)
         if not line:
             result = self.lab.results.get(self.step.check)
-            if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED) or \
-                    (result is not None and confirmed_later(result)):
+            current = self.lab.state(self.index)
+            if result is not None and confirmed_later(result) and current is StepState.CURRENT:
                 self.action_next()
+            elif current in FINISHED:
+                self.jump_to_open()
             return
         if self.running:
             self.notify(_("A command is still running; wait for it to finish."), severity="warning")
@@ -311,9 +321,44 @@ class StepScreen(TutorScreen[None]):
                 self.query_one(PushProgress).display = False
 
     def lab_changed(self) -> None:
-        """Watch mode: something changed outside the tutor; check again unless busy."""
+        """Watch mode: something changed outside the tutor; check this step and the later ones again."""
         if not self.running and not self.checking:
             self.action_check()
+        if not self.running:
+            self.check_ahead_worker()
+
+    @work(thread=True, exclusive=True, group="ahead", exit_on_error=False)
+    def check_ahead_worker(self) -> None:
+        """Check every later step not done yet: the learner may be ahead in their own terminal."""
+        from tutor.core.lab.checks import run_check
+
+        later = [step for index, step in enumerate(self.lab.steps)
+                 if index > self.index and self.lab.state(index) not in FINISHED]
+        passed = [result for result in (run_check(step.check, self.lab.context()) for step in later)
+                  if result.status is Status.DONE]
+        if passed:
+            self.post_message(StepsDoneAhead(passed))
+
+    def on_steps_done_ahead(self, message: StepsDoneAhead) -> None:
+        """Mark later steps whose check passed as done ahead (never one whose check failed)."""
+        newly = [result for result in message.results if self.lab.mark_ahead(result)]
+        if not newly:
+            return
+        self.query_one(StepList).show_states(self._states(), self.index)
+        self.notify(self._ahead_text(), title="»")
+
+    def _ahead_text(self) -> str:
+        """Which steps are done ahead, and where Enter goes."""
+        ahead = [f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)
+                 if self.lab.state(i) is StepState.AHEAD]
+        text = _("Done ahead in your terminal: {steps}.").format(steps=", ".join(ahead))
+        if self.lab.state(self.index) in FINISHED:
+            target = self.lab.first_open()
+            where = (f"{target + 1}. {self.lab.steps[target].title}" if target < len(self.lab.steps)
+                     else _("the summary"))
+            text += " " + _("Enter jumps to {where}; Ctrl+N shows the next step's explanation.").format(
+                where=where)
+        return text
 
     # -- hints, solution, skip, next ----------------------------------------------------------
     def action_hint(self) -> None:
@@ -372,6 +417,10 @@ class StepScreen(TutorScreen[None]):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
             return
         self.app.call_later(self.app.show_step, self.index + 1)  # type: ignore[attr-defined]
+
+    def jump_to_open(self) -> None:
+        """Enter on a finished step: to the first step not done (each one done ahead stays a Ctrl+N away)."""
+        self.app.call_later(self.app.show_step, self.lab.first_open())  # type: ignore[attr-defined]
 
     def action_scroll_lesson(self, direction: int) -> None:
         """Page through the lesson text without leaving the command box."""

@@ -7,7 +7,7 @@ the learner lands on the right step and a finished lab shows its summary without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tutor.core.events import CheckResult
 from tutor.core.i18n import _
@@ -35,19 +35,38 @@ def choice_of(options: LabOptions) -> dict[str, str]:
             "engine": options.engine, "lang": options.lang or ""}
 
 
-def resume_lab(lab: Lab, options: LabOptions | None = None) -> list[Revocation]:
-    """Re-check every step, settle each by the one rule, remember the choice; what was taken back."""
+@dataclass(frozen=True)
+class Resumed:
+    """Where the learner lands and which steps were taken back."""
+
+    landing: int
+    revoked: list[Revocation] = field(default_factory=list)
+
+
+def resume_lab(lab: Lab, options: LabOptions | None = None) -> Resumed:
+    """Re-check every step and settle each by the one rule; land on the first step not done.
+
+    A lab met for the first time starts at its first step (its text introduces the lab), unless
+    every step is done already: then the summary. Steps found done beyond the landing step are
+    marked "done ahead" so the learner sees what their own terminal did.
+    """
     from tutor.core.lab.checks import run_all
 
     if lab.progress is None:
-        return []
+        return Resumed(lab.first_open())
+    fresh = not lab.progress.steps
     ctx = lab.context()
     date_start(lab.progress, ctx)
     results = run_all(aim(ctx, lab.progress))
-    titles = {step.check: step.title for step in lab.steps}
-    revoked = [Revocation(titles.get(result.step, result.step), result)
-               for result in results if lab.settle(result).revoked]
+    verdicts = {result.step: lab.settle(result) for result in results}
     if options is not None:
         lab.progress.remember_choice(choice_of(options))
     lab.save()
-    return revoked
+    landing = 0 if fresh and not lab.is_finished() else lab.first_open()
+    for index, step in enumerate(lab.steps):
+        verdict = verdicts.get(step.check)
+        if index > landing and verdict is not None and verdict.newly_done:
+            lab.ahead.add(step.id)
+    revoked = [Revocation(step.title, verdicts[step.check].result) for step in lab.steps
+               if step.check in verdicts and verdicts[step.check].revoked]
+    return Resumed(landing, revoked)

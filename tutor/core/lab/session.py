@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from tutor.core.events import CheckResult
+from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import N_, _, current_language
 from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
@@ -25,10 +25,13 @@ class StepState(Enum):
     LOCKED = "locked"
     CURRENT = "current"
     DONE = "done"
+    AHEAD = "ahead"  # done in the learner's own terminal while the tutor stood on an earlier step
     SKIPPED = "skipped"
 
 
-SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
+SIGNS = {StepState.DONE: "✓", StepState.AHEAD: "»", StepState.CURRENT: "▶", StepState.LOCKED: "·",
+         StepState.SKIPPED: "!"}
+FINISHED = (StepState.DONE, StepState.AHEAD, StepState.SKIPPED)
 SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log in"), "tag": N_("Tag"),
                 "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
 
@@ -41,7 +44,7 @@ def short_title(step: Any) -> str:
 
 def state_word(state: StepState) -> str:
     """The state as a word, so it never depends on colour."""
-    words = {StepState.DONE: _("done"), StepState.CURRENT: _("now"),
+    words = {StepState.DONE: _("done"), StepState.AHEAD: _("done ahead"), StepState.CURRENT: _("now"),
              StepState.LOCKED: _("locked"), StepState.SKIPPED: _("skipped")}
     return words[state]
 
@@ -63,6 +66,7 @@ class Lab:
     on_save_error: Callable[[str], None] | None = None
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
+    ahead: set[str] = field(default_factory=set)
     _context: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,7 +88,7 @@ class Lab:
         step_id = self.steps[index].id
         recorded = self.progress.state(step_id) if self.progress else None
         if recorded == "done":
-            return StepState.DONE
+            return StepState.AHEAD if step_id in self.ahead else StepState.DONE
         if recorded == "skipped":
             return StepState.SKIPPED
         return StepState.CURRENT if index == self.first_open() else StepState.LOCKED
@@ -94,6 +98,17 @@ class Lab:
         ids = [step.id for step in self.steps]
         found = self.progress.first_unfinished(ids) if self.progress else ids[0]
         return ids.index(found) if found is not None else len(ids)
+
+    def visit(self, index: int) -> None:
+        """The learner opens a step: one done ahead reads as plainly done from now on."""
+        self.ahead.discard(self.steps[index].id)
+
+    def mark_ahead(self, result: CheckResult) -> bool:
+        """Watch mode: a later step's check passed; settle it and mark it done ahead. True when new."""
+        if result.status is not Status.DONE or not self.settle(result).newly_done:
+            return False
+        self.ahead.update(step.id for step in self.steps if step.check == result.step)
+        return True
 
     def is_finished(self) -> bool:
         """True when every step is done or skipped."""

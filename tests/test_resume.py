@@ -1,0 +1,180 @@
+"""Coming back to a lab (issue 17): what was proven stays proven, across tutor and engine restarts.
+
+All against real parts: the docker CLI, the system dockerd or the bed's own dockerd (which these
+tests restart, so its event log is gone as after a reboot), and a Distribution registry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.app_helpers import make_app, settle, type_command, wait_until
+from tests.conftest import HELLO_IMAGE, RegistryUnderTest
+from tests.own_daemon import OwnDaemon, own_daemon  # noqa: F401 (a fixture)
+from tutor.__main__ import main
+from tutor.app import TutorApp
+from tutor.core.engine.gateway import Engine
+from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.lab.session import LESSON_ID, StepState
+from tutor.screens.finish_screen import FinishScreen
+from tutor.screens.password_modal import PasswordModal
+from tutor.screens.registry_screen import RegistryScreen
+from tutor.screens.step_screen import StepScreen
+
+pytestmark = [pytest.mark.engine, pytest.mark.registry]
+
+
+def states(app: TutorApp) -> dict[str, StepState]:
+    """Every step's state as the tutor shows it."""
+    assert app.lab is not None
+    return {step.id: app.lab.state(index) for index, step in enumerate(app.lab.steps)}
+
+
+def warnings(app: TutorApp) -> list[str]:
+    """The notices shown so far that warn of something (a contradiction would be one)."""
+    return [str(note.message) for note in app._notifications if note.severity in ("warning", "error")]
+
+
+def check_json(capsys: pytest.CaptureFixture[str], registry: RegistryUnderTest,
+               user: str) -> tuple[int, dict[str, str]]:
+    """`registry-tutor check --json` in-process: (exit code, step -> status)."""
+    code = main(["check", "--registry", registry.address, "--user", user, "--engine", "docker", "--json"])
+    steps = json.loads(capsys.readouterr().out)["steps"]
+    return code, {step["id"]: step["status"] for step in steps}
+
+
+@pytest.fixture
+def remote(registry: RegistryUnderTest, account: tuple[str, str]) -> str:
+    """The lab's pushed name for the test's fresh account."""
+    return f"{registry.address}/{account[0]}/{HELLO_IMAGE}"
+
+
+@pytest.fixture
+def system_cleanup(remote: str, engine: Any) -> Iterator[None]:
+    """Untag the lab's name on the system daemon afterwards (never python-hello-world)."""
+    yield
+    if engine.images.list(remote):
+        engine.images.remove(f"{remote}:latest", noprune=True)
+
+
+async def test_a_lab_done_with_the_docker_cli_is_all_done_in_the_tutor_as_check_says(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, remote: str, docker_cli: Any,
+        capsys: pytest.CaptureFixture[str], system_cleanup: None, tmp_path: Path) -> None:
+    """Login, tag, push, rmi, pull in the learner's terminal; the tutor opens on the summary, check agrees."""
+    user, password = account
+    for args, stdin in ((("login", registry.address, "-u", user, "--password-stdin"), password),
+                        (("tag", HELLO_IMAGE, remote), None), (("push", remote), None),
+                        (("rmi", remote), None), (("pull", remote), None)):
+        result = docker_cli(*args, stdin=stdin)
+        assert result.returncode == 0, (args, result.stderr)
+    app = make_app(registry, user, tmp_path, store=ProgressStore())  # the file `check` uses too
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, FinishScreen)
+        assert set(states(app).values()) == {StepState.DONE}, states(app)
+        assert warnings(app) == []
+    assert check_json(capsys, registry, user) == (0, dict.fromkeys(states(app), "done"))
+    proof = ProgressStore().load(ProgressKey(registry.address, user, LESSON_ID)).proof("pull")
+    assert proof["reference"] == f"{remote}:latest" and proof["digest"].startswith("sha256:")
+
+
+async def test_check_first_then_the_tutor_agree_on_every_step(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, remote: str, docker_cli: Any,
+        capsys: pytest.CaptureFixture[str], system_cleanup: None, tmp_path: Path) -> None:
+    """Half a lab in the terminal: `check` says login and tag are done; the tutor lands on push."""
+    user, password = account
+    logged_in = docker_cli("login", registry.address, "-u", user, "--password-stdin", stdin=password)
+    assert logged_in.returncode == 0, logged_in.stderr
+    assert docker_cli("tag", HELLO_IMAGE, remote).returncode == 0
+    code, by_check = check_json(capsys, registry, user)
+    assert code == 1 and [step for step, status in by_check.items() if status == "done"] == \
+        ["image", "account", "login", "tag"], by_check
+    app = make_app(registry, user, tmp_path, store=ProgressStore())
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "push"
+        shown = states(app)
+        assert [step for step, state in shown.items() if state is StepState.DONE] == \
+            ["image", "account", "login", "tag"], shown
+        assert warnings(app) == []
+
+
+async def finish_in_the_tutor(pilot: Any, app: TutorApp, registry: RegistryUnderTest, user: str,
+                              password: str, remote: str) -> None:
+    """Do every step by typing in the tutor's command box, Enter moving on after each."""
+    async def on(step: str) -> None:
+        await settle(pilot)
+        if isinstance(app.screen, RegistryScreen):  # verify's first pass shows the registry's view
+            await pilot.press("escape")
+            await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == step, app.screen
+
+    await on("image")
+    await type_command(pilot, "")  # image is done: Enter goes to the first step not done
+    await on("login")  # the account exists on the practice registry: done ahead, jumped over
+    await type_command(pilot, f"docker login {registry.address} -u {user}")
+    await wait_until(pilot, lambda: isinstance(app.screen, PasswordModal))
+    await pilot.press(*password, "enter")
+    for line, step in ((f"docker tag {HELLO_IMAGE} {remote}", "tag"), (f"docker push {remote}", "push")):
+        await settle(pilot)
+        await type_command(pilot, "")
+        await on(step)
+        await type_command(pilot, line)
+    for step in ("verify", "pull"):
+        await settle(pilot)
+        await type_command(pilot, "")
+        await on(step)
+    await type_command(pilot, f"docker rmi {remote}")
+    await settle(pilot)
+    await type_command(pilot, f"docker pull {remote}")
+    await settle(pilot)
+    assert states(app)["pull"] is StepState.DONE
+    await type_command(pilot, "")
+    await settle(pilot)
+    assert isinstance(app.screen, FinishScreen)
+
+
+async def test_finished_in_the_tutor_stays_done_across_tutor_and_daemon_restarts(
+        registry: RegistryUnderTest, account: tuple[str, str], remote: str, own_daemon: OwnDaemon,  # noqa: F811
+        tmp_path: Path) -> None:
+    """Finish, restart the tutor and the engine (its events are gone): all done, nothing contradicts.
+
+    Then remove the pulled image: only the pull is taken back, and the notice says what changed.
+    """
+    user, password = account
+    store = ProgressStore(tmp_path / "progress.json")
+    app = make_app(registry, user, tmp_path, store=store, engine_url=own_daemon.url)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await finish_in_the_tutor(pilot, app, registry, user, password, remote)
+
+    own_daemon.restart()
+    key = ProgressKey(registry.address, user, LESSON_ID)
+    engine = Engine.connect("docker", base_url=own_daemon.url)
+    try:  # the engine's event log is gone: the pull can only be proven by its recorded evidence
+        assert engine.image_events(store.load(key).started_nano, time.time_ns()) == []
+    finally:
+        engine.close()
+
+    again = make_app(registry, user, tmp_path, store=store, engine_url=own_daemon.url)
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(again.screen, FinishScreen)
+        assert set(states(again).values()) == {StepState.DONE}, states(again)
+        assert warnings(again) == []
+
+    assert own_daemon.cli("rmi", remote).returncode == 0
+    third = make_app(registry, user, tmp_path, store=store, engine_url=own_daemon.url)
+    async with third.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(third.screen, StepScreen) and third.screen.step.id == "pull"
+        shown = states(third)
+        assert [step for step, state in shown.items() if state is not StepState.DONE] == ["pull"], shown
+        notices = warnings(third)
+        assert len(notices) == 1 and "Pull it back" in notices[0] and "no longer here" in notices[0], notices
+    assert store.load(key).state("pull") is None and store.load(key).proof("pull") == {}
