@@ -20,8 +20,11 @@ from tests.own_daemon import OwnDaemon, own_daemon  # noqa: F401 (a fixture)
 from tutor.__main__ import main
 from tutor.app import TutorApp
 from tutor.core.engine.gateway import Engine
+from tutor.core.events import CheckResult, Status
+from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.progress import ProgressKey, ProgressStore
 from tutor.core.lab.session import LESSON_ID, StepState
+from tutor.core.lab.verdicts import decide
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
@@ -47,6 +50,33 @@ def check_json(capsys: pytest.CaptureFixture[str], registry: RegistryUnderTest,
     code = main(["check", "--registry", registry.address, "--user", user, "--engine", "docker", "--json"])
     steps = json.loads(capsys.readouterr().out)["steps"]
     return code, {step["id"]: step["status"] for step in steps}
+
+
+@pytest.mark.parametrize(("status", "recorded", "standing", "revoked"), [
+    (Status.DONE, None, "done", False),
+    (Status.TODO, "done", "open", True),  # the present state contradicts the step
+    (Status.UNKNOWN, "done", "done", False),  # cannot tell: nothing contradicts it
+    (Status.TODO, "skipped", "skipped", False),
+    (Status.UNKNOWN, None, "open", False),
+])
+def test_one_rule_for_every_step(status: Status, recorded: Any, standing: str, revoked: bool) -> None:
+    """The rule the tutor and `check` share: only a failed check takes a done step back."""
+    verdict = decide(CheckResult("pull", status, "detail"), recorded)
+    assert (verdict.standing, verdict.revoked) == (standing, revoked)
+    assert (verdict.status is Status.DONE) == (standing == "done")
+
+
+def test_recorded_pull_evidence_names_what_contradicts_it() -> None:
+    """Image gone or replaced, tag no longer or otherwise served; a silent registry is no contradiction."""
+    evidence = PullEvidence("r/u/a:latest", "sha256:aa", "sha256:d1", "2026-12-02T10:00:00+00:00", "r")
+    assert evidence.contradiction("sha256:aa", "sha256:d1", True) is None
+    assert evidence.contradiction("sha256:aa", None, None) is None  # the registry cannot be asked now
+    assert evidence.contradiction(None, "sha256:d1", True) is Change.GONE
+    assert evidence.contradiction("sha256:bb", "sha256:d1", True) is Change.OTHER_IMAGE
+    assert evidence.contradiction("sha256:aa", None, False) is Change.NOT_SERVED
+    assert evidence.contradiction("sha256:aa", "sha256:d2", True) is Change.OTHER_DIGEST
+    assert PullEvidence.from_proof(evidence.as_proof()) == evidence and PullEvidence.from_proof({}) is None
+    assert evidence.when == "2026-12-02 10:00 UTC"
 
 
 @pytest.fixture
