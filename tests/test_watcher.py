@@ -90,6 +90,28 @@ def test_cli_docker_tag_is_noticed(tutor_engine: Engine, hello_image: str, engin
     assert change.noticed_ns > 0
 
 
+def test_a_tag_made_before_the_first_iteration_still_arrives(
+        tutor_engine: Engine, hello_image: str, engine: docker.DockerClient, scratch_tags: list[str]) -> None:
+    """The learner tags while the watcher is still connecting: the tag is reported, not lost."""
+    name = f"tutor-early-{secrets.token_hex(4)}:latest"
+    scratch_tags.append(name)
+    stop = threading.Event()
+    changes = watch_changes(tutor_engine, [], stop)
+    engine.images.get("python-hello-world").tag(name)
+    seen: list[str] = []
+    guard = threading.Timer(GUARD, stop.set)  # the watcher ends within a poll once stopped
+    guard.start()
+    try:
+        for change in changes:
+            seen.extend(change.events)
+            if any(name in event for event in change.events):
+                break
+    finally:
+        stop.set()
+        guard.cancel()
+    assert f"tag {name}" in seen
+
+
 def test_cli_docker_login_changes_config_json(registry: RegistryUnderTest, isolated_home: Path,
                                                docker_cli: Callable[..., CompletedProcess[str]],
                                                start_watching: Callable[..., Watching]) -> None:

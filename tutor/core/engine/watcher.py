@@ -32,7 +32,7 @@ FileSignature = tuple[int, int, int] | None
 class Watchable(Protocol):
     """What the watcher needs of an engine: its image events until told to stop."""
 
-    def watch(self, stop: threading.Event) -> Iterator[EngineEvent]: ...
+    def watch(self, stop: threading.Event, since_nano: int | None = None) -> Iterator[EngineEvent]: ...
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,16 @@ class _FileWatch:
         return details
 
 
-def _pump_engine(engine: Watchable, inbox: queue.Queue[str], halt: threading.Event) -> None:
-    """Feed engine events into the inbox; reconnect after a failure until halted."""
+def _pump_engine(engine: Watchable, inbox: queue.Queue[str], halt: threading.Event, since_nano: int) -> None:
+    """Feed engine events from since_nano on into the inbox; reconnect after a failure until halted.
+
+    Each (re)connection asks for the events since the last one seen, so a tag made while the
+    stream was connecting, or while the engine was away, still arrives (and none twice).
+    """
     while not halt.is_set():
         try:
-            for event in engine.watch(halt):
+            for event in engine.watch(halt, since_nano):
+                since_nano = max(since_nano, event.time_nano + 1)
                 inbox.put(describe_event(event))
                 if halt.is_set():
                     return
@@ -116,19 +121,20 @@ def watch_changes(engine: Watchable | None, paths: list[Path], stop: threading.E
                   settle_seconds: float = SETTLE_SECONDS) -> Iterator[Change]:
     """Yield a Change whenever the engine reports an image event or a watched file changes.
 
-    The files are compared with their state at the time of this call; engine events count
-    from the first iteration. Blocks between changes; ends within one poll after `stop` is set.
+    The files are compared with their state at the time of this call, and engine events count
+    from it too (also those that happen before the first iteration). Blocks between changes;
+    ends within one poll after `stop` is set.
     """
     files = _FileWatch(paths)
-    return _watch(engine, files, stop, poll_seconds, settle_seconds)
+    return _watch(engine, files, stop, poll_seconds, settle_seconds, time.time_ns())
 
 
 def _watch(engine: Watchable | None, files: _FileWatch, stop: threading.Event,
-           poll_seconds: float, settle_seconds: float) -> Iterator[Change]:
+           poll_seconds: float, settle_seconds: float, since_nano: int) -> Iterator[Change]:
     inbox: queue.Queue[str] = queue.Queue()
     halt = threading.Event()
     if engine is not None:
-        threading.Thread(target=_pump_engine, args=(engine, inbox, halt),
+        threading.Thread(target=_pump_engine, args=(engine, inbox, halt, since_nano),
                          name="tutor-engine-watch", daemon=True).start()
     try:
         while not stop.is_set():
