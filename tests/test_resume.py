@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Button, Input, Select
 
-from tests.app_helpers import make_app, settle, type_command, wait_until
+from tests.app_helpers import FixturePractice, make_app, settle, type_command, wait_until
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.own_daemon import OwnDaemon, own_daemon  # noqa: F401 (a fixture)
 from tutor.__main__ import main
@@ -23,12 +24,14 @@ from tutor.core.engine.gateway import Engine
 from tutor.core.events import CheckResult, Status
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.progress import ProgressKey, ProgressStore
-from tutor.core.lab.session import LESSON_ID, StepState
+from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
 from tutor.core.lab.verdicts import decide
+from tutor.core.target import DOCKER_HUB, PRACTICE
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
+from tutor.screens.welcome_screen import OTHER, WelcomeScreen
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
 
@@ -208,3 +211,62 @@ async def test_finished_in_the_tutor_stays_done_across_tutor_and_daemon_restarts
         notices = warnings(third)
         assert len(notices) == 1 and "Pull it back" in notices[0] and "no longer here" in notices[0], notices
     assert store.load(key).state("pull") is None and store.load(key).proof("pull") == {}
+
+
+async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """After a lab, the form offers "Continue as USER on REGISTRY" (Enter), lists other labs; options win."""
+    user, _password = account
+    store = ProgressStore(tmp_path / "progress.json")
+    first = make_app(registry, user, tmp_path, store=store)
+    async with first.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+    other = store.load(ProgressKey("docker.io", "bob", LESSON_ID))
+    other.mark_done("image")
+    other.remember_choice({"registry": "docker.io", "user": "bob", "engine": "docker", "steps": "7"})
+    other.used = "2020-01-01T00:00:00.000+00:00"
+    store.save(other)
+
+    again = TutorApp(LabOptions(), watch=False, practice=FixturePractice(registry), store=store)
+    async with again.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, WelcomeScreen)
+        assert form.query_one("#user", Input).value == user
+        assert (form.query_one("#registry", Select).value, form.query_one("#address", Input).value) == \
+            (OTHER, registry.address)
+        assert form.query_one("#engine", Select).value == "docker"
+        go_on = form.query_one("#continue", Button)
+        assert str(go_on.label) == f"Continue as {user} on {registry.address}" and go_on.has_focus
+        assert [str(button.label) for button in form.query(".other-lab").results(Button)] == \
+            ["bob on Docker Hub: 1 of 7 steps done"]
+        await pilot.press("enter")  # the default action
+        await settle(pilot)
+        assert again.lab is not None and again.lab.target.user == user
+        assert isinstance(again.screen, StepScreen) and again.screen.step.id == "login"  # first not done
+
+    told = TutorApp(LabOptions(registry="docker.io", given=frozenset({"registry"})), watch=False, store=store)
+    async with told.run_test(size=(100, 32)) as pilot:  # --registry docker.io wins: bob's lab is the one
+        await settle(pilot)
+        form = told.screen
+        assert isinstance(form, WelcomeScreen)
+        assert (form.query_one("#registry", Select).value, form.query_one("#user", Input).value) == \
+            (DOCKER_HUB, "bob")
+        assert str(form.query_one("#continue", Button).label) == "Continue as bob on Docker Hub"
+
+
+async def test_a_practice_lab_is_offered_by_name(tmp_path: Path) -> None:
+    """The practice registry reads as such: "Continue as dana on the practice registry"."""
+    store = ProgressStore(tmp_path / "progress.json")
+    entry = store.load(ProgressKey("localhost:5000", "dana", LESSON_ID))
+    entry.mark_done("image")
+    entry.remember_choice({"registry": PRACTICE, "user": "dana", "lang": "en", "steps": "7"})
+    store.save(entry)
+    app = TutorApp(LabOptions(), watch=False, store=store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, WelcomeScreen)
+        assert str(form.query_one("#continue", Button).label) == "Continue as dana on the practice registry"
+        assert (form.query_one("#registry", Select).value, form.query_one("#user", Input).value) == \
+            (PRACTICE, "dana")

@@ -60,16 +60,26 @@ class TutorApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        """Ask what is missing, or go straight to the engine when the command line said it all."""
+        """Ask what is missing (the last lab filled in), or go straight on when the command line said all."""
+        labs: list[Any] = []
+        last = None
+        ask = self.ready_lab is None and not self.options.complete
+        if ask:
+            from tutor.core.lab.resume import prefill
+
+            labs = (self.store or ProgressStore()).recent()
+            self.options, last = prefill(self.options, labs)
+            labs = [last, *(lab for lab in labs if lab is not last)] if last is not None else labs
         if self.options.lang:
             set_language(self.options.lang)
             self.localize_bindings()
         if self.ready_lab is not None:
             self.post_message(LabReady(self.ready_lab))
-        elif self.options.complete:
+        elif not ask:
             self.action_connect()
         else:
-            self.push_screen(WelcomeScreen(self.options), self._welcome_done)
+            self.push_screen(WelcomeScreen(self.options, labs=labs, continues=last is not None),
+                             self._welcome_done)
 
     def _welcome_done(self, options: LabOptions | None) -> None:
         if options is not None:
@@ -244,10 +254,12 @@ class TutorApp(App[int]):
 
 def options_from_args(args: argparse.Namespace) -> LabOptions:
     """The command line's --registry/--user/--image/--engine/--lang as the lab's options."""
+    given = frozenset(name for name in ("registry", "user", "image", "engine", "lang")
+                      if getattr(args, name, None))
     return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
                       image=getattr(args, "image", None) or "python-hello-world",
                       engine=getattr(args, "engine", None) or "auto",
-                      lang=detect_language(getattr(args, "lang", None)))
+                      lang=detect_language(getattr(args, "lang", None)), given=given)
 
 
 def run_app(args: argparse.Namespace) -> int:

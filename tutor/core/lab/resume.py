@@ -7,12 +7,18 @@ the learner lands on the right step and a finished lab shows its summary without
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from tutor.core.events import CheckResult
 from tutor.core.i18n import _
+from tutor.core.lab.progress import LessonProgress
 from tutor.core.lab.session import Lab, LabOptions
 from tutor.core.lab.verdicts import aim, date_start
+from tutor.core.target import PRACTICE
+
+CHOSEN = ("registry", "user", "image", "engine", "lang")
 
 
 @dataclass(frozen=True)
@@ -29,10 +35,36 @@ class Revocation:
         return text + ("\n→ " + self.result.hint if self.result.hint else "")
 
 
-def choice_of(options: LabOptions) -> dict[str, str]:
-    """How the learner chose the lab, as the welcome form offers it next time."""
-    return {"registry": options.registry or "", "user": options.user or "", "image": options.image,
-            "engine": options.engine, "lang": options.lang or ""}
+def choice_of(options: LabOptions, steps: int) -> dict[str, str]:
+    """How the learner chose the lab (and how many steps it has), as the welcome form offers it next time."""
+    return {"registry": options.registry or PRACTICE, "user": options.user or "", "image": options.image,
+            "engine": options.engine, "lang": options.lang or "", "steps": str(steps)}
+
+
+def options_of(entry: LessonProgress, base: LabOptions) -> LabOptions:
+    """The options that continue a saved lab (what it does not say stays as in BASE)."""
+    chosen = {"registry": entry.key.registry, "user": entry.key.user} | entry.choice
+    values: dict[str, Any] = {name: chosen[name] for name in CHOSEN if chosen.get(name)}
+    return replace(base, **values)
+
+
+def prefill(options: LabOptions, labs: Sequence[LessonProgress]) -> tuple[LabOptions, LessonProgress | None]:
+    """The last lab's choices where the command line said nothing; and that lab, if it fits what was said.
+
+    `--registry` and the others still win: a lab on another registry than the one given is not offered.
+    """
+    for entry in labs:
+        offered = options_of(entry, options)
+        if all(getattr(offered, name) == getattr(options, name) for name in options.given):
+            return offered, entry
+    return options, None
+
+
+def how_far(entry: LessonProgress) -> tuple[int, int]:
+    """(finished steps, steps in the lab) of a saved lab."""
+    finished = entry.count("done") + entry.count("skipped")
+    total = int(entry.choice.get("steps", "0") or 0) if entry.choice.get("steps", "").isdigit() else 0
+    return finished, max(total, finished)
 
 
 @dataclass(frozen=True)
@@ -60,7 +92,7 @@ def resume_lab(lab: Lab, options: LabOptions | None = None) -> Resumed:
     results = run_all(aim(ctx, lab.progress))
     verdicts = {result.step: lab.settle(result) for result in results}
     if options is not None:
-        lab.progress.remember_choice(choice_of(options))
+        lab.progress.remember_choice(choice_of(options, len(lab.steps)))
     lab.save()
     landing = 0 if fresh and not lab.is_finished() else lab.first_open()
     for index, step in enumerate(lab.steps):

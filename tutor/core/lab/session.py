@@ -203,6 +203,7 @@ class LabOptions:
     lang: str | None = None
     engine_url: str | None = None
     ca_file: str | None = None
+    given: frozenset[str] = frozenset()  # which of them the command line said (they win over the last lab)
 
     @property
     def complete(self) -> bool:
