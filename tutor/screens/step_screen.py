@@ -286,11 +286,8 @@ class StepScreen(TutorScreen[None]):
             return
         self.checking = False
         newly_done = self.lab.record(result)
-        titles = [step.title for step in self.lab.steps]
-        next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
+        self._show_verdict(result)
         verdict = self.query_one("#verdict", Static)
-        offer = step_actions.offer_line(self.step.id, self.lab.target)
-        verdict.update(verdict_text(result, next_title, self.failure, offer, self._step_names()))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:
@@ -346,19 +343,32 @@ class StepScreen(TutorScreen[None]):
             return
         self.query_one(StepList).show_states(self._states(), self.index)
         self.notify(self._ahead_text(), title="»")
+        shown = self.lab.results.get(self.step.check)
+        if shown is not None and not self.checking:
+            self._show_verdict(shown)
+
+    def _show_verdict(self, result: events.CheckResult) -> None:
+        """The verdict; on a done step with later steps done ahead, it says where Enter jumps."""
+        titles = [step.title for step in self.lab.steps]
+        next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
+        offer = step_actions.offer_line(self.step.id, self.lab.target)
+        text = verdict_text(result, next_title, self.failure, offer, self._step_names())
+        if result.status is Status.DONE and self.lab.first_open() > self.index + 1:
+            text = text.split("\n", 1)[0] + "\n" + self._ahead_text()
+        self.query_one("#verdict", Static).update(text)
 
     def _ahead_text(self) -> str:
         """Which steps are done ahead, and where Enter goes."""
         ahead = [f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)
                  if self.lab.state(i) is StepState.AHEAD]
-        text = _("Done ahead in your terminal: {steps}.").format(steps=", ".join(ahead))
+        parts = [_("Done ahead in your terminal: {steps}.").format(steps=", ".join(ahead))] if ahead else []
         if self.lab.state(self.index) in FINISHED:
             target = self.lab.first_open()
             where = (f"{target + 1}. {self.lab.steps[target].title}" if target < len(self.lab.steps)
                      else _("the summary"))
-            text += " " + _("Enter jumps to {where}; Ctrl+N shows the next step's explanation.").format(
-                where=where)
-        return text
+            parts.append(_("Enter jumps to {where}; Ctrl+N shows the next step's explanation.").format(
+                where=where))
+        return " ".join(parts)
 
     # -- hints, solution, skip, next ----------------------------------------------------------
     def action_hint(self) -> None:
