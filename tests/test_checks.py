@@ -16,8 +16,9 @@ from tests.lab_support import Lab, by_id, failures, remove_names
 from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine
 from tutor.core.events import Status
+from tutor.core.i18n import translate
 from tutor.core.lab import checks
-from tutor.core.lab.checks import CHECK_IDS, GERMAN, LabContext, run_all, run_check
+from tutor.core.lab.checks import CHECK_IDS, LabContext, run_all, run_check
 from tutor.core.registry.practice import PracticeRegistry
 from tutor.core.target import Target
 
@@ -236,13 +237,14 @@ def test_a_target_for_another_user_changes_the_verdicts(lab: Lab) -> None:
 
 
 def test_every_text_has_a_german_version_with_the_same_names() -> None:
-    """Each English template has a German one that uses exactly the same {names}."""
-    for english, german in GERMAN.items():
-        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", german)), english
+    """Each English template has a German one in the catalog that uses exactly the same {names}."""
     source = Path(checks.__file__).read_text()
-    used = re.findall(r'_result\(ctx, "?\w+"?, Status\.\w+, "([^"]+)"', source)
-    used += re.findall(r'(?:other|same) = "([^"]+)"', source)
-    assert used and all(text in GERMAN for text in used), [t for t in used if t not in GERMAN]
+    used = re.findall(r'_result\(ctx, "?\w+"?, Status\.\w+, N_\("([^"]+)"\)', source)
+    used += re.findall(r'(?:other|same) = N_\("([^"]+)"\)', source)
+    german = {english: translate(english, "de") for english in used}
+    for english, text in german.items():
+        assert set(re.findall(r"{(\w+)}", english)) == set(re.findall(r"{(\w+)}", text)), english
+    assert used and all(german[text] != text for text in used), [t for t in used if german[t] == t]
 
 
 def test_checks_speak_german_when_asked(lab: Lab) -> None:

@@ -1,4 +1,8 @@
-"""Credentials round-trip with the real docker CLI: what one side stores, the other side uses."""
+"""Credentials round-trip with the real docker CLI: what one side stores, the other side uses.
+
+Over 400 lines because config.json has many shapes to prove (helpers, symlinks, broken files,
+Podman's auth.json) and each case needs its own real file and real CLI run.
+"""
 
 from __future__ import annotations
 

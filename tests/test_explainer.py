@@ -18,6 +18,7 @@ from tests.conftest import HELLO_IMAGE, RegistryUnderTest
 from tests.lab_support import Lab, failures, only_failure, remove_names
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
+from tutor.core.i18n import translate
 from tutor.core.lab.checks import CHECK_IDS
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient
@@ -50,7 +51,7 @@ def test_each_entry_is_complete_in_english_and_german(entry: Any) -> None:
     """What, why, a step id and a fix filled with the learner's names, in both languages."""
     english = explanation(entry.key, TARGET, "docker", "en")
     german = explanation(entry.key, TARGET, "docker", "de")
-    assert set(TEXTS[entry.key]) == {"en", "de"}
+    assert all(translate(text, "de") != text for text in TEXTS[entry.key])
     assert english.what and english.why and german.what and german.why
     assert (english.what, english.why) != (german.what, german.why)
     assert entry.step in CHECK_IDS

@@ -103,7 +103,7 @@ async def show_push(pilot: Pilot[Any]) -> None:
         progress.update_layer(LayerProgressed(layer, "Pushing" if current else "Waiting", current, 2_000_000))
     progress.flush()
     log = screen.query_one(OutputLog)
-    log.show_command("docker push localhost:5000/alice/python-hello-world")
+    log.show_event(OutputLine("$ docker push localhost:5000/alice/python-hello-world"))  # the app's echo
     log.show_event(OutputLine("The push refers to repository [localhost:5000/alice/python-hello-world]"))
     await pilot.pause()
 

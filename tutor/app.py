@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -22,10 +22,21 @@ from tutor.core.i18n import N_, _, current_language, detect_language, set_langua
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
-from tutor.screens.messages import EngineMissing, LabChanged, LabFailed, LabReady
+from tutor.screens.messages import (
+    ConnectRequested,
+    EngineMissing,
+    LabChanged,
+    LabFailed,
+    LabReady,
+    StepRequested,
+)
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import WelcomeScreen
+
+if TYPE_CHECKING:
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.lab.resolve import Accounts
 
 
 class TutorApp(App[int]):
@@ -41,8 +52,9 @@ class TutorApp(App[int]):
                 tooltip=N_("Open the command palette")),
     ]
 
-    def __init__(self, options: LabOptions | None = None, *, watch: bool = True, practice: Any = None,
-                 store: ProgressStore | None = None, credentials: Any = None, lab: Lab | None = None) -> None:
+    def __init__(self, options: LabOptions | None = None, *, watch: bool = True,
+                 practice: Accounts | None = None, store: ProgressStore | None = None,
+                 credentials: CredentialStore | None = None, lab: Lab | None = None) -> None:
         """Options as the welcome screen or command line give them; the rest lets tests aim the app."""
         super().__init__()
         self.ready_lab = lab
@@ -118,7 +130,8 @@ class TutorApp(App[int]):
         from tutor.core.lab.resume import resume_lab
 
         try:
-            lab = build_lab(self, engine)
+            lab = build_lab(self.options, engine, self.ask_password, practice=self.practice,
+                            credentials=self.credentials, store=self.store)
         except SetupFailed as error:
             self.post_message(LabFailed(str(error)))
             return
@@ -176,6 +189,14 @@ class TutorApp(App[int]):
             return
         self._show(StepScreen(self.lab, index))
 
+    def on_step_requested(self, message: StepRequested) -> None:
+        """A screen asked for another step (or the same one again, e.g. with another image)."""
+        self.show_step(message.index)
+
+    def on_connect_requested(self, message: ConnectRequested) -> None:
+        """A screen asked to connect again (the missing-engine screen's re-check)."""
+        self.action_connect()
+
     def action_command_palette(self) -> None:
         """Textual's command palette, with its search prompt in the learner's language."""
         if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
@@ -221,11 +242,25 @@ class TutorApp(App[int]):
 
     # -- the command palette ---------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Textual's own commands plus the tutor's: check, hint, solution, reset, language, registry."""
+        """Textual's own commands, the step's (check, hint, ...), then reset, settings, language, help."""
         yield from super().get_system_commands(screen)
-        from tutor.screens.palette import tutor_commands
+        if isinstance(screen, StepScreen):
+            yield from screen.palette_commands()
+        if self.lab is not None:
+            yield SystemCommand(_("Reset the lab…"), _("Shows what it will undo, then asks"),
+                                self.action_reset)
+        yield SystemCommand(_("Change registry / user…"),
+                            _("Back to the welcome form; your progress is kept"), self.change_settings)
+        yield SystemCommand(_("Switch language (English/Deutsch)"),
+                            _("Lesson and screens in the other language"), self.switch_language)
+        yield SystemCommand(_("Help"), _("Keys and how the tutor works"), self.action_help)
 
-        yield from tutor_commands(self, screen)
+    def action_reset(self) -> None:
+        """Show what a reset would undo; the modal asks, undoes and starts the lab again."""
+        from tutor.screens.reset_modal import ResetModal
+
+        if self.lab is not None and self.lab.progress is not None:
+            self.push_screen(ResetModal(self.lab), lambda reset: self.show_step(0) if reset else None)
 
     def localize_bindings(self) -> None:
         """The app's own key labels in the current language."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineUnavailable
@@ -20,10 +19,11 @@ from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import explain
 from tutor.core.lab.checks import LabContext
 from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.lab.session import LESSON_ID
 from tutor.core.lab.verdicts import check_lab
 from tutor.core.shell.actions import format_table
-from tutor.core.target import PRACTICE, InvalidName, Target
+from tutor.core.target import Target
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
 _MARKS = {Status.DONE: "[x] done", Status.TODO: "[ ] todo", Status.UNKNOWN: "[?] unknown"}
@@ -33,30 +33,13 @@ class CheckFailed(Exception):
     """The checks cannot run; the message says why and what to do."""
 
 
-def _practice_target(user: str, image: str | None) -> tuple[Target, Any]:
-    from tutor.core.registry.practice import PracticeError, PracticeRegistry
-
-    practice = PracticeRegistry()
-    try:
-        status = practice.status()
-    except PracticeError as error:
-        raise CheckFailed(str(error)) from error
-    if not status.running or not status.address:
-        raise CheckFailed("The practice registry is not running. "
-                          "Start it with: registry-tutor practice start")
-    base = Target.create(status.address, user, *([image] if image else []))
-    return Target(base.registry, base.user, base.image, practice=True, ca_file=status.ca_file), practice
-
-
-def make_target(args: argparse.Namespace) -> tuple[Target, Any]:
-    """The lab's target from --registry/--user/--image (and the practice registry when asked)."""
+def make_target(args: argparse.Namespace) -> tuple[Target, Accounts | None]:
+    """The lab's target from --registry/--user/--image (the practice registry must be running)."""
     if not args.registry or not args.user:
         raise CheckFailed("Say which lab to check: registry-tutor check --registry REGISTRY --user USER")
     try:
-        if args.registry == PRACTICE:
-            return _practice_target(args.user, args.image)
-        return Target.create(args.registry, args.user, *([args.image] if args.image else [])), None
-    except InvalidName as error:
+        return resolve_target(args.registry, args.user, args.image, when_stopped="refuse")
+    except TargetError as error:
         raise CheckFailed(str(error)) from error
 
 

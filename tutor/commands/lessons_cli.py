@@ -103,12 +103,14 @@ def _test_options(args: argparse.Namespace) -> LessonTestOptions | str:
     elif args.htpasswd:
         options.accounts = HtpasswdAccounts(Path(args.htpasswd))
     if args.registry == "practice":
-        from tutor.core.registry.practice import PracticeRegistry
+        from tutor.core.lab.resolve import TargetError, resolve_place
 
-        practice = PracticeRegistry()
-        status = practice.ensure_running()
-        options.registry, options.ca_file = str(status.address), status.ca_file
-        options.accounts = None if args.user else practice
+        try:
+            place = resolve_place(args.registry)
+        except TargetError as error:
+            return str(error)
+        options.registry, options.ca_file = place.registry, place.ca_file
+        options.accounts = None if args.user else place.accounts
     elif options.accounts is None and options.user is None:
         return ("give an account: --user NAME --password-stdin, or --htpasswd FILE so that a fresh "
                 "account can be created (with --registry practice the tutor creates it)")

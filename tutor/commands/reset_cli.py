@@ -14,7 +14,8 @@ from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.lab.progress import LessonProgress, ProgressStore
 from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
-from tutor.core.target import DEFAULT_IMAGE, PRACTICE, InvalidName, Target
+from tutor.core.lab.resolve import TargetError, resolve_target
+from tutor.core.target import Target
 
 OK, FAILED, UNUSABLE = 0, 1, 2
 
@@ -25,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail("say whose lab to reset: registry-tutor reset --registry REGISTRY --user NAME")
     try:
         target = _target(args)
-    except InvalidName as error:
+    except TargetError as error:
         return _fail(str(error))
     store = ProgressStore()
     progresses = [store.load(key) for key in store.saved_keys()
@@ -63,16 +64,9 @@ def _reset(args: argparse.Namespace, target: Target, engine: Engine | None, stor
 
 
 def _target(args: argparse.Namespace) -> Target:
-    image = args.image or DEFAULT_IMAGE
-    if args.registry != PRACTICE:
-        return Target.create(args.registry, args.user, image)
-    from tutor.core.registry.practice import PracticeRegistry
-
-    practice = PracticeRegistry()
-    status = practice.status()
-    address = status.address or f"localhost:{practice.last_port() or 5000}"
-    target = Target.create(address, args.user, image)
-    return Target(target.registry, target.user, target.image, practice=True, ca_file=status.ca_file)
+    # A stopped practice registry still has local tags and logins to undo: its last address names them.
+    target, _accounts = resolve_target(args.registry, args.user, args.image, when_stopped="last-address")
+    return target
 
 
 def _engine(args: argparse.Namespace) -> Engine | None:

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tutor.core.events import Explanation
-from tutor.core.target import DOCKER_HUB, Target, is_loopback
+from tutor.core.i18n import N_, translate
+from tutor.core.target import Target, is_loopback, learner_names
 
-LANGUAGES = ("en", "de")
 USER_VARIABLE = "DOCKERHUB_USERNAME"  # the lesson's variable for the account name
 
 
 @dataclass(frozen=True)
-class Entry:
+class Mistake:
     """One learner mistake: how to recognise its message, the step to go back to and the fix."""
 
     key: str
@@ -34,8 +34,8 @@ class Entry:
 
     def text(self, lang: str) -> tuple[str, str]:
         """(what happened, why) in the language, English when it has no translation."""
-        texts = TEXTS[self.key]
-        return texts.get(lang) or texts["en"]
+        what, why = TEXTS[self.key]
+        return translate(what, lang), translate(why, lang)
 
 
 _LOGIN = "{cli} login {login_registry} -u {user}"
@@ -43,71 +43,71 @@ _TAG = "{cli} tag {image} {repository}"
 _PUSH = "{cli} push {repository}"
 
 # Order matters: the first entry whose pattern matches wins, so narrow texts come first.
-CATALOGUE: tuple[Entry, ...] = (
-    Entry("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
-                          r"Error while fetching server API version", r"docker\.sock|podman\.sock",
-                          r"is the docker daemon running", r"Keine Container-Engine antwortet"),
-          "image", {"docker": "sudo systemctl start docker",
-                    "podman": "systemctl --user start podman.socket"}),
-    Entry("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
-                               r"|unauthorized)",),
-          "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
-    Entry("other_user", (r"logged in as another user", r"logged in as \S+, not"),
-          "login", {"*": _LOGIN}),
-    Entry("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
-    Entry("password_flag", (r"password on the command line", r"--password is not allowed",),
-          "login", {"*": _LOGIN}),
-    Entry("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
-          "tag", {"*": _TAG}),
-    Entry("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
-                        r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
-    Entry("invalid_reference", (r"invalid reference format", r"is not a valid image name",
-                                r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
-          "tag", {"*": _TAG}),
-    Entry("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
-          "login", {"*": _LOGIN}),
-    Entry("wrong_password", (r"incorrect username or password", r"invalid username/password",
-                             r"failed with status: 401", r"401 Unauthorized",
-                             r"refused the (stored )?password"),
-          "login", {"*": _LOGIN}),
-    Entry("not_logged_in", (r"no basic auth credentials", r"authentication required",
-                            r"the registry wants a login", r"no credentials given",
-                            r"not logged in"),
-          "login", {"*": _LOGIN}),
-    Entry("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
-                           r"repository does not exist", r"pull access denied"),
-          "push", {"*": _PUSH}),
-    Entry("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
-          "push", {"*": _PUSH}),
-    Entry("denied", (r"requested access to the resource is denied", r"\bdenied: ",
-                     r"insufficient_scope", r"not authorized"),
-          "tag", {"*": _TAG}),
-    Entry("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
-          "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to /etc/docker/daemon.json, "
-                              "then: sudo systemctl restart docker",
-                    "podman": "podman push --tls-verify=false {repository}"}),
-    Entry("tls_unknown_ca", (r"x509", r"certificate signed by unknown authority",
-                             r"CERTIFICATE_VERIFY_FAILED"),
-          "login", {"docker": "sudo mkdir -p /etc/docker/certs.d/{registry} && "
-                              "sudo cp ca.crt /etc/docker/certs.d/{registry}/ca.crt",
-                    "podman": "sudo mkdir -p /etc/containers/certs.d/{registry} && "
-                              "sudo cp ca.crt /etc/containers/certs.d/{registry}/ca.crt"}),
-    Entry("no_such_host", (r"no such host", r"Temporary failure in name resolution",
-                           r"Name or service not known", r"server misbehaving",
-                           r"nodename nor servname", r"Name does not resolve"),
-          "login", {"practice": "registry-tutor practice start", "*": _LOGIN}),
-    Entry("registry_down", (r"connection refused", r"cannot reach", r"connection reset",
-                            r"i/o timeout", r"no route to host", r"timed out"),
-          "login", {"practice": "registry-tutor practice start", "*": "curl -v {api_base}/v2/"}),
-    Entry("no_such_image", (r"No such image", r"image not known", r"reference does not exist",
-                            r"No such object", r"not found in local storage"),
-          "image", {"*": "{cli} images"}),
+CATALOGUE: tuple[Mistake, ...] = (
+    Mistake("engine_down", (r"Cannot connect to the Docker daemon", r"No container engine answers",
+                            r"Error while fetching server API version", r"docker\.sock|podman\.sock",
+                            r"is the docker daemon running", r"Keine Container-Engine antwortet"),
+            "image", {"docker": "sudo systemctl start docker",
+                      "podman": "systemctl --user start podman.socket"}),
+    Mistake("podman_localhost", (r"127\.0\.0\.1.*(HTTPS client|no basic auth|authentication required"
+                                 r"|unauthorized)",),
+            "tag", {"*": "podman tag {image} {localhost_repository}"}, engines=("podman",)),
+    Mistake("other_user", (r"logged in as another user", r"logged in as \S+, not"),
+            "login", {"*": _LOGIN}),
+    Mistake("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
+    Mistake("password_flag", (r"password on the command line", r"--password is not allowed",),
+            "login", {"*": _LOGIN}),
+    Mistake("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+            "tag", {"*": _TAG}),
+    Mistake("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
+                          r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
+    Mistake("invalid_reference", (r"invalid reference format", r"is not a valid image name",
+                                  r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
+            "tag", {"*": _TAG}),
+    Mistake("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
+            "login", {"*": _LOGIN}),
+    Mistake("wrong_password", (r"incorrect username or password", r"invalid username/password",
+                               r"failed with status: 401", r"401 Unauthorized",
+                               r"refused the (stored )?password"),
+            "login", {"*": _LOGIN}),
+    Mistake("not_logged_in", (r"no basic auth credentials", r"authentication required",
+                              r"the registry wants a login", r"no credentials given",
+                              r"not logged in"),
+            "login", {"*": _LOGIN}),
+    Mistake("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
+                             r"repository does not exist", r"pull access denied"),
+            "push", {"*": _PUSH}),
+    Mistake("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
+            "push", {"*": _PUSH}),
+    Mistake("denied", (r"requested access to the resource is denied", r"\bdenied: ",
+                       r"insufficient_scope", r"not authorized"),
+            "tag", {"*": _TAG}),
+    Mistake("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
+            "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to "
+                                "/etc/docker/daemon.json, then: sudo systemctl restart docker",
+                      "podman": "podman push --tls-verify=false {repository}"}),
+    Mistake("tls_unknown_ca", (r"x509", r"certificate signed by unknown authority",
+                               r"CERTIFICATE_VERIFY_FAILED"),
+            "login", {"docker": "sudo mkdir -p /etc/docker/certs.d/{registry} && "
+                                "sudo cp ca.crt /etc/docker/certs.d/{registry}/ca.crt",
+                      "podman": "sudo mkdir -p /etc/containers/certs.d/{registry} && "
+                                "sudo cp ca.crt /etc/containers/certs.d/{registry}/ca.crt"}),
+    Mistake("no_such_host", (r"no such host", r"Temporary failure in name resolution",
+                             r"Name or service not known", r"server misbehaving",
+                             r"nodename nor servname", r"Name does not resolve"),
+            "login", {"practice": "registry-tutor practice start", "*": _LOGIN}),
+    Mistake("registry_down", (r"connection refused", r"cannot reach", r"connection reset",
+                              r"i/o timeout", r"no route to host", r"timed out"),
+            "login", {"practice": "registry-tutor practice start", "*": "curl -v {api_base}/v2/"}),
+    Mistake("no_such_image", (r"No such image", r"image not known", r"reference does not exist",
+                              r"No such object", r"not found in local storage"),
+            "image", {"*": "{cli} images"}),
 )
 
 _BY_KEY = {entry.key: entry for entry in CATALOGUE}
 
 
-def entry(key: str) -> Entry:
+def entry(key: str) -> Mistake:
     """The catalogue entry with this key; KeyError for an unknown key."""
     return _BY_KEY[key]
 
@@ -119,26 +119,19 @@ class _Names(dict[str, str]):
         return "{" + key + "}"
 
 
+# Without a target (e.g. `registry-tutor check` before the options are known) fixes name placeholders.
+_PLACEHOLDER_TARGET = Target("REGISTRY", "YOURNAME")
+
+
 def names(target: Target | None, engine_kind: str) -> _Names:
     """The learner's names that fixes are filled with (placeholders without a target)."""
+    found = _Names(learner_names(target or _PLACEHOLDER_TARGET, engine_kind), variable=USER_VARIABLE)
     if target is None:
-        return _Names(cli=engine_kind, variable=USER_VARIABLE, registry="REGISTRY",
-                      login_registry="REGISTRY", user="YOURNAME",
-                      image="python-hello-world", repository="REGISTRY/YOURNAME/python-hello-world",
-                      remote_ref="REGISTRY/YOURNAME/python-hello-world:latest",
-                      localhost_repository="localhost:PORT/YOURNAME/python-hello-world",
-                      api_base="https://REGISTRY")
-    local = target.registry.replace("127.0.0.1", "localhost")
-    return _Names(
-        cli=engine_kind, variable=USER_VARIABLE, registry=target.registry, user=target.user,
-        image=target.image,
-        login_registry="docker.io" if target.registry == DOCKER_HUB else target.registry,
-        repository=target.repository, remote_ref=target.remote_ref, api_base=target.api_base,
-        localhost_repository=f"{local}/{target.api_path}",
-    )
+        found["localhost_repository"] = "localhost:PORT/YOURNAME/python-hello-world"
+    return found
 
 
-def _fix(item: Entry, target: Target | None, engine_kind: str, values: Mapping[str, str]) -> str:
+def _fix(item: Mistake, target: Target | None, engine_kind: str, values: Mapping[str, str]) -> str:
     practice = target is not None and (target.practice or is_loopback(target.registry))
     keys = ("practice", engine_kind, "*") if practice else (engine_kind, "*")
     template = next((item.fix[key] for key in keys if key in item.fix), next(iter(item.fix.values())))
@@ -168,153 +161,97 @@ def explain(message: str, target: Target | None = None, engine_kind: str = "dock
     return None
 
 
-# (what happened, why) per language; {names} are filled with the learner's own names.
-TEXTS: dict[str, dict[str, tuple[str, str]]] = {
-    "engine_down": {
-        "en": ("The container engine ({cli}) is not answering.",
-               "Every command talks to the engine's background service; it is stopped or not installed."),
-        "de": ("Die Container-Engine ({cli}) antwortet nicht.",
-               "Jeder Befehl spricht mit dem Hintergrunddienst der Engine; er läuft nicht "
-               "oder ist nicht installiert."),
-    },
-    "podman_localhost": {
-        "en": ("Podman did not treat 127.0.0.1 like localhost.",
-               "Podman keeps logins per exact address and allows plain HTTP only where told; "
-               "use localhost:PORT in the image name, exactly as you logged in."),
-        "de": ("Podman behandelt 127.0.0.1 nicht wie localhost.",
-               "Podman speichert Anmeldungen pro genauer Adresse und erlaubt einfaches HTTP nur, "
-               "wo es ausdrücklich erlaubt ist; verwende localhost:PORT im Image-Namen, "
-               "genau wie beim Login."),
-    },
-    "other_user": {
-        "en": ("You are logged in to {registry} as another user, not as {user}.",
-               "The engine sends the stored login with every push; the registry lets each user push "
-               "only into their own namespace."),
-        "de": ("Du bist bei {registry} als ein anderer Benutzer angemeldet, nicht als {user}.",
-               "Die Engine schickt bei jedem Push die gespeicherte Anmeldung mit; die Registry erlaubt "
-               "jedem Benutzer nur Pushes in den eigenen Namensraum."),
-    },
-    "variable_unset": {
-        "en": ("${variable} is not set in this session yet.",
-               "The tutor replaces ${variable} with the value you gave it with export, as a shell does; "
-               "every terminal starts without it, so set it once before you use it."),
-        "de": ("${variable} ist in dieser Sitzung noch nicht gesetzt.",
-               "Der Tutor ersetzt ${variable} durch den Wert, den du mit export gesetzt hast, wie eine "
-               "Shell; jedes Terminal beginnt ohne ihn, also setz ihn einmal, bevor du ihn benutzt."),
-    },
-    "password_flag": {
-        "en": ("The password was refused on the command line.",
-               "A password typed after -p stays in your shell history and is visible to other "
-               "programs; type it when asked instead (or pipe it with --password-stdin)."),
-        "de": ("Das Passwort auf der Befehlszeile wurde abgelehnt.",
-               "Ein Passwort nach -p bleibt im Verlauf der Shell und ist für andere Programme sichtbar; "
-               "gib es ein, wenn du danach gefragt wirst (oder nutze --password-stdin)."),
-    },
-    "not_tagged": {
-        "en": ("There is no local image with that name yet.",
-               "A push sends a local image by its name; give {image} the name {repository} with "
-               "tag first, then push that name."),
-        "de": ("Es gibt noch kein lokales Image mit diesem Namen.",
-               "Ein Push schickt ein lokales Image unter seinem Namen; gib {image} zuerst mit tag den "
-               "Namen {repository} und pushe dann diesen Namen."),
-    },
-    "uppercase": {
-        "en": ("The image name contains uppercase letters.",
-               "Registries accept only lowercase repository names; write your user name in lowercase, "
-               "as in {repository}."),
-        "de": ("Der Image-Name enthält Großbuchstaben.",
-               "Registries nehmen nur kleingeschriebene Repository-Namen an; schreibe deinen "
-               "Benutzernamen klein, wie in {repository}."),
-    },
-    "invalid_reference": {
-        "en": ("That is not a valid image name.",
-               "An image name is [REGISTRY/]USER/IMAGE[:TAG] with lowercase letters, digits, '.', '_' "
-               "and '-'; yours should be {repository}."),
-        "de": ("Das ist kein gültiger Image-Name.",
-               "Ein Image-Name hat die Form [REGISTRY/]BENUTZER/IMAGE[:TAG] aus Kleinbuchstaben, "
-               "Ziffern, '.', '_' und '-'; deiner sollte {repository} sein."),
-    },
-    "rate_limit": {
-        "en": ("The registry refused: too many requests.",
-               "Docker Hub limits how many pulls anonymous and free users may make; log in (logged-in "
-               "users get a higher limit) and try again later."),
-        "de": ("Die Registry lehnt ab: zu viele Anfragen.",
-               "Docker Hub begrenzt, wie viele Pulls anonyme und kostenlose Benutzer machen dürfen; "
-               "melde dich an (angemeldete Benutzer haben ein höheres Limit) und versuche es später."),
-    },
-    "wrong_password": {
-        "en": ("{registry} did not accept that user name and password.",
-               "The password (or access token) is wrong, or the user name is misspelled; user names "
-               "are lowercase. Log in again and type it carefully."),
-        "de": ("{registry} hat Benutzername und Passwort nicht akzeptiert.",
-               "Das Passwort (oder Zugriffstoken) ist falsch oder der Benutzername vertippt; "
-               "Benutzernamen sind kleingeschrieben. Melde dich erneut an und tippe sorgfältig."),
-    },
-    "not_logged_in": {
-        "en": ("You are not logged in to {registry}.",
-               "The registry accepts pushes only from logged-in users, and the engine found no "
-               "stored login for this address."),
-        "de": ("Du bist bei {registry} nicht angemeldet.",
-               "Die Registry nimmt Pushes nur von angemeldeten Benutzern an, und die Engine hat für "
-               "diese Adresse keine gespeicherte Anmeldung gefunden."),
-    },
-    "name_unknown": {
-        "en": ("The registry has no repository {repository} (yet).",
-               "Nothing has been pushed under that name, or the name is misspelled; push it first."),
-        "de": ("Die Registry hat (noch) kein Repository {repository}.",
-               "Unter diesem Namen wurde nichts gepusht, oder der Name ist vertippt; pushe es zuerst."),
-    },
-    "manifest_unknown": {
-        "en": ("The registry has no image with that tag.",
-               "The repository exists but not this tag: the push did not finish, or the tag differs."),
-        "de": ("Die Registry hat kein Image mit diesem Tag.",
-               "Das Repository gibt es, aber nicht dieses Tag: der Push wurde nicht fertig, "
-               "oder das Tag ist ein anderes."),
-    },
-    "denied": {
-        "en": ("The registry denied access to that repository.",
-               "You may push only into your own namespace: the name must start with your user name, "
-               "as in {repository}."),
-        "de": ("Die Registry hat den Zugriff auf dieses Repository verweigert.",
-               "Du darfst nur in deinen eigenen Namensraum pushen: der Name muss mit deinem "
-               "Benutzernamen beginnen, wie in {repository}."),
-    },
-    "http_registry": {
-        "en": ("The registry speaks plain HTTP, but the engine insists on HTTPS.",
-               "Engines allow unencrypted registries only on this machine (localhost) or when "
-               "configured as insecure registries."),
-        "de": ("Die Registry spricht einfaches HTTP, aber die Engine verlangt HTTPS.",
-               "Engines erlauben unverschlüsselte Registries nur auf diesem Rechner (localhost) "
-               "oder wenn sie als unsichere Registry eingetragen sind."),
-    },
-    "tls_unknown_ca": {
-        "en": ("The registry's certificate is not trusted.",
-               "It was signed by an authority this machine does not know (e.g. a workshop's own CA); "
-               "install that CA certificate for {registry}."),
-        "de": ("Dem Zertifikat der Registry wird nicht vertraut.",
-               "Es wurde von einer Stelle signiert, die dieser Rechner nicht kennt (z.B. die eigene CA "
-               "eines Workshops); installiere dieses CA-Zertifikat für {registry}."),
-    },
-    "no_such_host": {
-        "en": ("The registry's name could not be found.",
-               "The address is misspelled or this machine is offline; without internet, use the "
-               "practice registry."),
-        "de": ("Der Name der Registry wurde nicht gefunden.",
-               "Die Adresse ist vertippt oder dieser Rechner ist offline; ohne Internet nimm die "
-               "Übungs-Registry."),
-    },
-    "registry_down": {
-        "en": ("Nothing answers at {registry}.",
-               "The registry is not running, listens on another port, or a firewall blocks it."),
-        "de": ("Unter {registry} antwortet nichts.",
-               "Die Registry läuft nicht, lauscht auf einem anderen Port, oder eine Firewall blockiert sie."),
-    },
-    "no_such_image": {
-        "en": ("There is no local image with that name.",
-               "The name is misspelled, or the image was removed; list your images and use one of "
-               "their names."),
-        "de": ("Es gibt kein lokales Image mit diesem Namen.",
-               "Der Name ist vertippt, oder das Image wurde entfernt; liste deine Images auf und "
-               "nimm einen ihrer Namen."),
-    },
+# (what happened, why) in English, translated through the gettext catalog; {names} are the learner's.
+TEXTS: dict[str, tuple[str, str]] = {
+    "engine_down": (
+        N_("The container engine ({cli}) is not answering."),
+        N_("Every command talks to the engine's background service; it is stopped or not installed."),
+    ),
+    "podman_localhost": (
+        N_("Podman did not treat 127.0.0.1 like localhost."),
+        N_("Podman keeps logins per exact address and allows plain HTTP only where told; use "
+           "localhost:PORT in the image name, exactly as you logged in."),
+    ),
+    "other_user": (
+        N_("You are logged in to {registry} as another user, not as {user}."),
+        N_("The engine sends the stored login with every push; the registry lets each user push only "
+           "into their own namespace."),
+    ),
+    "variable_unset": (
+        N_("${variable} is not set in this session yet."),
+        N_("The tutor replaces ${variable} with the value you gave it with export, as a shell does; "
+           "every terminal starts without it, so set it once before you use it."),
+    ),
+    "password_flag": (
+        N_("The password was refused on the command line."),
+        N_("A password typed after -p stays in your shell history and is visible to other programs; type "
+           "it when asked instead (or pipe it with --password-stdin)."),
+    ),
+    "not_tagged": (
+        N_("There is no local image with that name yet."),
+        N_("A push sends a local image by its name; give {image} the name {repository} with tag first, "
+           "then push that name."),
+    ),
+    "uppercase": (
+        N_("The image name contains uppercase letters."),
+        N_("Registries accept only lowercase repository names; write your user name in lowercase, as in "
+           "{repository}."),
+    ),
+    "invalid_reference": (
+        N_("That is not a valid image name."),
+        N_("An image name is [REGISTRY/]USER/IMAGE[:TAG] with lowercase letters, digits, '.', '_' and "
+           "'-'; yours should be {repository}."),
+    ),
+    "rate_limit": (
+        N_("The registry refused: too many requests."),
+        N_("Docker Hub limits how many pulls anonymous and free users may make; log in (logged-in users "
+           "get a higher limit) and try again later."),
+    ),
+    "wrong_password": (
+        N_("{registry} did not accept that user name and password."),
+        N_("The password (or access token) is wrong, or the user name is misspelled; user names are "
+           "lowercase. Log in again and type it carefully."),
+    ),
+    "not_logged_in": (
+        N_("You are not logged in to {registry}."),
+        N_("The registry accepts pushes only from logged-in users, and the engine found no stored login "
+           "for this address."),
+    ),
+    "name_unknown": (
+        N_("The registry has no repository {repository} (yet)."),
+        N_("Nothing has been pushed under that name, or the name is misspelled; push it first."),
+    ),
+    "manifest_unknown": (
+        N_("The registry has no image with that tag."),
+        N_("The repository exists but not this tag: the push did not finish, or the tag differs."),
+    ),
+    "denied": (
+        N_("The registry denied access to that repository."),
+        N_("You may push only into your own namespace: the name must start with your user name, as in "
+           "{repository}."),
+    ),
+    "http_registry": (
+        N_("The registry speaks plain HTTP, but the engine insists on HTTPS."),
+        N_("Engines allow unencrypted registries only on this machine (localhost) or when configured as "
+           "insecure registries."),
+    ),
+    "tls_unknown_ca": (
+        N_("The registry's certificate is not trusted."),
+        N_("It was signed by an authority this machine does not know (e.g. a workshop's own CA); install "
+           "that CA certificate for {registry}."),
+    ),
+    "no_such_host": (
+        N_("The registry's name could not be found."),
+        N_("The address is misspelled or this machine is offline; without internet, use the practice "
+           "registry."),
+    ),
+    "registry_down": (
+        N_("Nothing answers at {registry}."),
+        N_("The registry is not running, listens on another port, or a firewall blocks it."),
+    ),
+    "no_such_image": (
+        N_("There is no local image with that name."),
+        N_("The name is misspelled, or the image was removed; list your images and use one of their "
+           "names."),
+    ),
 }

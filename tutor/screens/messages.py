@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from textual.message import Message
 
 from tutor.core import events
 from tutor.core.events import CheckResult
+from tutor.core.lab.resume import Resumed
+from tutor.core.lab.session import Lab
 
 
 @dataclass
@@ -56,8 +57,8 @@ class LabChanged(Message):
 class LabReady(Message):
     """An engine answered and the lab (target, lesson, progress) is set up on it and re-checked."""
 
-    lab: Any
-    resumed: Any = None  # tutor.core.lab.resume.Resumed: where to land, what was taken back
+    lab: Lab
+    resumed: Resumed | None = None  # where to land, what was taken back
 
 
 @dataclass
@@ -84,10 +85,15 @@ class RegistryFetched(Message):
 
 
 @dataclass
-class StepChosen(Message):
-    """The learner picked a step in the side list."""
+class StepRequested(Message):
+    """A screen asks for a step (past the last one: the finish screen); the app switches screens."""
 
     index: int
+
+
+@dataclass
+class ConnectRequested(Message):
+    """A screen asks the app to connect to the engine and set up the lab again."""
 
 
 @dataclass

@@ -11,6 +11,7 @@ from textual.widgets import Button, Footer, Header, Label, Static
 
 from tutor.core.i18n import N_, _
 from tutor.screens.base import TutorScreen
+from tutor.screens.messages import ConnectRequested
 
 
 class NoEngineScreen(TutorScreen[None]):
@@ -50,4 +51,4 @@ class NoEngineScreen(TutorScreen[None]):
 
     def action_recheck(self) -> None:
         """Ask the app to connect again."""
-        self.app.call_later(self.app.action_connect)  # type: ignore[attr-defined]
+        self.post_message(ConnectRequested())

@@ -13,7 +13,7 @@ from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import N_, _
 from tutor.core.resources import data_dir
 from tutor.core.target import RegistryKind, Target
-from tutor.screens.messages import CommandFinished, CommandOutput
+from tutor.screens.messages import CommandFinished, CommandOutput, StepRequested
 
 if TYPE_CHECKING:
     from tutor.screens.step_screen import StepScreen
@@ -136,7 +136,7 @@ def ask_image(screen: StepScreen, names: list[str]) -> None:
         if name:
             screen.lab.retarget(replace(screen.lab.target, image=name))
             screen.notify(_("The lab now pushes {image}.").format(image=name))
-            screen.app.call_later(screen.app.show_step, screen.index)  # type: ignore[attr-defined]
+            screen.post_message(StepRequested(screen.index))
 
     screen.app.push_screen(ImagePickerModal(names), chosen)
 
@@ -146,9 +146,9 @@ def create_account(screen: StepScreen) -> None:
     from tutor.screens.account_modal import AccountModal, NewAccount
 
     def created(account: NewAccount | None) -> None:
-        if account is None:
-            return
         practice = screen.lab.practice
+        if account is None or practice is None:  # offered only where the tutor manages the accounts
+            return
 
         def add() -> None:
             try:

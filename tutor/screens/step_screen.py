@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from textual import work
 from textual.actions import SkipAction
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Header, Markdown, Static
@@ -27,7 +27,7 @@ from tutor.screens.messages import (
     CommandFinished,
     CommandOutput,
     LayerProgressed,
-    StepChosen,
+    StepRequested,
     StepsDoneAhead,
 )
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
@@ -426,11 +426,11 @@ class StepScreen(TutorScreen[None]):
         if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
             return
-        self.app.call_later(self.app.show_step, self.index + 1)  # type: ignore[attr-defined]
+        self.post_message(StepRequested(self.index + 1))
 
     def jump_to_open(self) -> None:
         """Enter on a finished step: to the first step not done (each one done ahead stays a Ctrl+N away)."""
-        self.app.call_later(self.app.show_step, self.lab.first_open())  # type: ignore[attr-defined]
+        self.post_message(StepRequested(self.lab.first_open()))
 
     def action_scroll_lesson(self, direction: int) -> None:
         """Page through the lesson text without leaving the command box."""
@@ -446,10 +446,11 @@ class StepScreen(TutorScreen[None]):
 
         self.app.push_screen(RegistryScreen(self.lab))
 
-    def on_step_chosen(self, message: StepChosen) -> None:
+    def on_step_list_chosen(self, message: StepList.Chosen) -> None:
         """Jump to a step that is not locked."""
+        message.stop()
         if message.index != self.index and self.lab.state(message.index) is not StepState.LOCKED:
-            self.app.call_later(self.app.show_step, message.index)  # type: ignore[attr-defined]
+            self.post_message(StepRequested(message.index))
 
     def action_offer(self) -> None:
         """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
@@ -461,6 +462,17 @@ class StepScreen(TutorScreen[None]):
         """The step's own offers (build the app, create the account, ...)."""
         event.stop()
         step_actions.pressed(self, event.button.id or "")
+
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        """The step's own commands in the palette: check, hint, solution, skip, registry view."""
+        yield SystemCommand(_("Check this step"), _("Run the step's check against the real state"),
+                            self.action_check)
+        yield SystemCommand(_("Show a hint"), _("The next hint for this step"), self.action_hint)
+        yield SystemCommand(_("Show the solution"), _("The commands that solve this step"),
+                            self.action_solution)
+        yield SystemCommand(_("Skip this step"), _("Move on without it (asks first)"), self.action_skip)
+        yield SystemCommand(_("Open the registry view"), _("What the registry holds for your image"),
+                            self.action_registry)
 
     def show_lines(self, lines: list[Any]) -> None:
         """Write plain lines to the output (from the step's offered actions)."""

@@ -104,10 +104,6 @@ class OutputLog(Log):
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
         super().write_lines([part for line in lines for part in wrapped(line, width)])
 
-    def show_command(self, line: str) -> None:
-        """Echo the command the learner typed, as a terminal would."""
-        self.write_line(f"$ {line}")
-
     def show_event(self, event: events.Event) -> None:
         """Append an event's lines."""
         for text in event_lines(event, self.step_names, self.current_step):

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from tutor.core.i18n import _
 from tutor.core.lab.session import SIGNS, StepState, state_word
-from tutor.screens.messages import StepChosen
 
 
 class StepList(OptionList):
     """Steps as "✓ 1 Image"; the tooltip gives full titles and state words; locked steps cannot be chosen."""
+
+    @dataclass
+    class Chosen(Message):
+        """The learner picked a step that is not locked."""
+
+        index: int
 
     def __init__(self, titles: list[str], states: list[StepState], current: int, *,
                  full_titles: list[str] | None = None, **kwargs: object) -> None:
@@ -35,4 +43,4 @@ class StepList(OptionList):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         """Tell the screen which step the learner wants to see."""
         event.stop()
-        self.post_message(StepChosen(event.option_index))
+        self.post_message(self.Chosen(event.option_index))

@@ -15,11 +15,11 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from tutor.core.files import write_atomically
 from tutor.core.i18n import N_, _
 from tutor.core.target import DOCKER_HUB, DOCKER_HUB_AUTH_KEY, InvalidName, normalize_registry
 
@@ -251,17 +251,7 @@ class CredentialStore:
         try:
             if not target.parent.exists():
                 target.parent.mkdir(mode=0o700, parents=True)
-            handle, temp = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
-                    json.dump(config, out, indent="\t")
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(temp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(temp)
-                raise
+            write_atomically(target, json.dumps(config, indent="\t"))
         except OSError as error:
             raise CredentialsError(_("cannot write {path}: {error}").format(
                 path=target, error=error.strerror or error)) from None

@@ -53,6 +53,10 @@ ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
 _PORT_RETRIES = 25
+# What a refused or lost connection to the engine raises: the SDK's own errors, requests', the socket's.
+TRANSPORT_ERRORS: tuple[type[Exception], ...] = (docker.errors.DockerException, requests.RequestException,
+                                                 OSError)
+_STREAM_ERRORS: tuple[type[Exception], ...] = (*TRANSPORT_ERRORS, TypeError)
 
 
 class EngineUnavailable(Exception):
@@ -201,7 +205,7 @@ class Engine:
         try:
             client = docker.DockerClient(**_client_options(url))
             version = client.version()
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        except TRANSPORT_ERRORS as error:
             return "permission denied" if "Permission denied" in str(error) else "nothing answers"
         client.api.timeout = _CALL_TIMEOUT  # push and pull streams pass their own: none
         info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
@@ -223,7 +227,7 @@ class Engine:
         """True when the engine still answers."""
         try:
             return bool(self.api.ping())
-        except (docker.errors.DockerException, requests.RequestException, OSError):
+        except TRANSPORT_ERRORS:
             return False
 
     def image(self, reference: str) -> LocalImage | None:
@@ -333,7 +337,7 @@ class Engine:
             yield from self.api._stream_helper(response, decode=True)
         except docker.errors.APIError as error:
             yield {"error": _api_text(error)}
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        except TRANSPORT_ERRORS as error:
             yield {"error": self._lost_message(error)}
         except ValueError as error:  # a JSON line cut short
             yield {"error": _("the {kind} engine sent an unreadable answer ({error}); try again").format(
@@ -379,7 +383,7 @@ class Engine:
         except docker.errors.APIError as error:
             yield CommandFailed(_api_text(error))
             return
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        except TRANSPORT_ERRORS as error:
             yield CommandFailed(self._lost_message(error))
             return
         yield from self._run_container(container)
@@ -394,7 +398,7 @@ class Engine:
         try:
             container.start()
         except docker.errors.APIError as error:
-            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+            with contextlib.suppress(*TRANSPORT_ERRORS):
                 container.remove(force=True)
             # Rootful Podman inside a restricted container cannot raise its default rlimits.
             if self.kind == "podman" and not limited and "error setting rlimit" in _api_text(error):
@@ -411,10 +415,10 @@ class Engine:
                 yield CommandFailed(_("the container exited with status {code}").format(code=code))
         except docker.errors.APIError as error:
             yield CommandFailed(_api_text(error))
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        except TRANSPORT_ERRORS as error:
             yield CommandFailed(self._lost_message(error))
         finally:
-            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+            with contextlib.suppress(*TRANSPORT_ERRORS):
                 container.remove(force=True)
 
     def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int],
@@ -459,7 +463,7 @@ class Engine:
         try:
             container.start()
         except docker.errors.APIError as error:
-            with contextlib.suppress(docker.errors.DockerException, requests.RequestException, OSError):
+            with contextlib.suppress(*TRANSPORT_ERRORS):
                 container.remove(force=True, v=True)
             # As for run: rootful Podman in a restricted container cannot raise its default rlimits.
             if self.kind == "podman" and not limited and "error setting rlimit" in _api_text(error):
@@ -521,7 +525,7 @@ class Engine:
                 yield from progress_events(chunk)
         except docker.errors.APIError as error:
             yield CommandFailed(_api_text(error))
-        except (docker.errors.DockerException, requests.RequestException, OSError, TypeError) as error:
+        except _STREAM_ERRORS as error:  # a chunk of an unexpected shape is a TypeError
             yield CommandFailed(str(error))
 
     def image_events(self, since_nano: int, until_nano: int) -> list[EngineEvent]:
@@ -530,7 +534,7 @@ class Engine:
             raw = list(self._recorded_events(since_nano, until_nano))
         except docker.errors.APIError as error:
             raise EngineError(_api_text(error)) from None
-        except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        except TRANSPORT_ERRORS as error:
             raise EngineUnavailable(self._lost_message(error)) from None
         events = [event for event in map(engine_event, raw) if event is not None]
         return sorted((event for event in events if since_nano <= event.time_nano <= until_nano),

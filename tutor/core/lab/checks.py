@@ -19,14 +19,19 @@ from tutor.core.engine.credentials import Credential, CredentialsError, Credenti
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, LocalImage
 from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
-from tutor.core.i18n import current_language
+from tutor.core.i18n import N_, current_language, translate
 from tutor.core.lab.evidence import Change, PullEvidence
-from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, Unauthorized, pick_platform
-from tutor.core.target import DOCKER_HUB, InvalidName, RegistryKind, Target, parse_reference
+from tutor.core.lab.resolve import Accounts
+from tutor.core.registry.api import (
+    NotFound,
+    RegistryClient,
+    RegistryError,
+    Unauthorized,
+)
+from tutor.core.target import InvalidName, RegistryKind, Target, learner_names, parse_reference
 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
 _CLIENT_LIFETIME = 60.0  # seconds: bearer tokens of Docker Hub and Quay expire after a few minutes
-_INDEX_KEY = "manifests"
 _PODMAN_EVENT_RETRIES, _PODMAN_EVENT_DELAY = 4, 0.2
 LOOKBACK_NANO = 7 * 24 * 3600 * 1_000_000_000  # how far back a lab first met may have begun
 _USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{user}/"),
@@ -40,7 +45,7 @@ class LabContext:
     engine: Engine
     target: Target
     credentials: CredentialStore
-    practice: object | None = None
+    practice: Accounts | None = None
     lab_started_nano: int | None = None
     lang: str = field(default_factory=current_language)
     proofs: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -93,9 +98,7 @@ class _Probe:
     def _fetch_remote(self) -> RemoteImage:
         client = self.ctx.client(self.credential())
         target = self.ctx.target
-        digest, body, media_type = client.manifest(target.api_path, target.tag)
-        if _INDEX_KEY in body:
-            digest, body, media_type = client.manifest(target.api_path, pick_platform(body[_INDEX_KEY]))
+        digest, body, media_type = client.image_manifest(target.api_path, target.tag)
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
         return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,
@@ -133,24 +136,17 @@ def _short(image_id: str) -> str:
     return image_id.split(":", 1)[-1][:12]
 
 
-def _names(ctx: LabContext) -> dict[str, str]:
-    target = ctx.target
-    return {"cli": ctx.engine.kind, "image": target.image, "repository": target.repository,
-            "remote_ref": target.remote_ref, "user": target.user,
-            "registry": "docker.io" if target.registry == DOCKER_HUB else target.registry}
-
-
 def _result(ctx: LabContext, step: str, status: Status, detail: str, hint: str | None = None,
             key: str | None = None, facts: dict[str, str] | None = None, **values: str) -> CheckResult:
     """A verdict with its texts in the context's language, filled with the learner's names."""
-    names = _names(ctx) | values
+    names = learner_names(ctx.target, ctx.engine.kind) | values
     explained = explanation(key, ctx.target, ctx.engine.kind, ctx.lang) if key else None
     return CheckResult(step, status, _text(ctx, detail).format(**names),
                        _text(ctx, hint).format(**names) if hint else None, explained, facts or {})
 
 
 def _text(ctx: LabContext, english: str) -> str:
-    return GERMAN.get(english, english) if ctx.lang == "de" else english
+    return translate(english, ctx.lang)
 
 
 def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
@@ -165,28 +161,29 @@ def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
 def _check_image(ctx: LabContext, probe: _Probe) -> CheckResult:
     source = probe.source()
     if source is not None:
-        return _result(ctx, "image", Status.DONE, "{image} is here (image ID {id})",
+        return _result(ctx, "image", Status.DONE, N_("{image} is here (image ID {id})"),
                        id=_short(source.id))
     if probe.tagged() is not None:
-        return _result(ctx, "image", Status.DONE, "{image} was removed, but its copy {remote_ref} is here")
-    return _result(ctx, "image", Status.TODO, "There is no local image {image}",
-                   "Get it as the lesson shows, then check with: {cli} images")
+        return _result(ctx, "image", Status.DONE,
+                       N_("{image} was removed, but its copy {remote_ref} is here"))
+    return _result(ctx, "image", Status.TODO, N_("There is no local image {image}"),
+                   N_("Get it as the lesson shows, then check with: {cli} images"))
 
 
 def _check_account(ctx: LabContext, probe: _Probe) -> CheckResult:
     user = ctx.target.user
-    has_user = getattr(ctx.practice, "has_user", None)
-    if ctx.target.practice and callable(has_user):
-        if has_user(user):
-            return _result(ctx, "account", Status.DONE, "The practice registry has the account {user}")
-        return _result(ctx, "account", Status.TODO, "The practice registry has no account {user}",
-                       "Ask your instructor, or run: registry-tutor practice add-user {user}")
+    if ctx.target.practice and ctx.practice is not None:
+        if ctx.practice.has_user(user):
+            return _result(ctx, "account", Status.DONE, N_("The practice registry has the account {user}"))
+        return _result(ctx, "account", Status.TODO, N_("The practice registry has no account {user}"),
+                       N_("Ask your instructor, or run: registry-tutor practice add-user {user}"))
     if _own_login_works(probe, user):
-        return _result(ctx, "account", Status.DONE, "{user} can log in to {registry}, so the account exists")
+        return _result(ctx, "account", Status.DONE,
+                       N_("{user} can log in to {registry}, so the account exists"))
     if ctx.target.kind in _USER_APIS:
         return _public_user_api(ctx)
-    return _result(ctx, "account", Status.UNKNOWN, "{registry} cannot confirm {user} before you log in",
-                   "Log in (next step): a login that works proves the account")
+    return _result(ctx, "account", Status.UNKNOWN, N_("{registry} cannot confirm {user} before you log in"),
+                   N_("Log in (next step): a login that works proves the account"))
 
 
 def _own_login_works(probe: _Probe, user: str) -> bool:
@@ -202,43 +199,45 @@ def _public_user_api(ctx: LabContext) -> CheckResult:
     try:
         RegistryClient(base, timeout=3.0).request("GET", path.format(user=ctx.target.user))
     except NotFound:
-        return _result(ctx, "account", Status.TODO, "{registry} has no account {user}",
-                       "Sign up on the registry's web site, then type your user name exactly")
+        return _result(ctx, "account", Status.TODO, N_("{registry} has no account {user}"),
+                       N_("Sign up on the registry's web site, then type your user name exactly"))
     except RegistryError as error:
         reason = _unknown(ctx, "account", error)
-        result = _result(ctx, "account", Status.UNKNOWN, "Cannot ask {registry} about {user} now ({reason})",
-                         reason=reason.detail)
+        result = _result(ctx, "account", Status.UNKNOWN,
+                         N_("Cannot ask {registry} about {user} now ({reason})"), reason=reason.detail)
         return replace(result, hint=reason.hint, explanation=reason.explanation)
-    return _result(ctx, "account", Status.DONE, "{registry} has the account {user}")
+    return _result(ctx, "account", Status.DONE, N_("{registry} has the account {user}"))
 
 
 def _check_login(ctx: LabContext, probe: _Probe) -> CheckResult:
     stored = probe.credential()
     fix = "{cli} login {registry} -u {user}"
     if stored is None:
-        return _result(ctx, "login", Status.TODO, "Not logged in to {registry}", fix, "not_logged_in")
+        return _result(ctx, "login", Status.TODO, N_("Not logged in to {registry}"), fix, "not_logged_in")
     if stored.username != ctx.target.user:
-        return _result(ctx, "login", Status.TODO, "Logged in as {other}, not {user}", fix, "other_user",
+        return _result(ctx, "login", Status.TODO, N_("Logged in as {other}, not {user}"), fix, "other_user",
                        other=stored.username)
     try:
         probe.login_accepted()
     except Unauthorized:
-        return _result(ctx, "login", Status.TODO, "{registry} refused the stored password for {user}",
+        return _result(ctx, "login", Status.TODO, N_("{registry} refused the stored password for {user}"),
                        fix, "wrong_password")
-    return _result(ctx, "login", Status.DONE, "Logged in to {registry} as {user}")
+    return _result(ctx, "login", Status.DONE, N_("Logged in to {registry} as {user}"))
 
 
 def _check_tag(ctx: LabContext, probe: _Probe) -> CheckResult:
     tagged, wanted = probe.tagged(), probe.reference_id()
     fix = "{cli} tag {image} {repository}"
     if tagged is not None and wanted is not None and tagged.id == wanted:
-        return _result(ctx, "tag", Status.DONE, "{remote_ref} names your image ({id})", id=_short(tagged.id))
+        return _result(ctx, "tag", Status.DONE, N_("{remote_ref} names your image ({id})"),
+                       id=_short(tagged.id))
     if tagged is not None:
-        return _result(ctx, "tag", Status.TODO, "{remote_ref} names another image than {image}", fix)
+        return _result(ctx, "tag", Status.TODO, N_("{remote_ref} names another image than {image}"), fix)
     remote = probe.remote_or_none() if wanted is not None else None
     if remote is not None and remote.config_digest == wanted:
-        return _result(ctx, "tag", Status.DONE, "{remote_ref} was tagged and pushed (the local name is gone)")
-    return _result(ctx, "tag", Status.TODO, "No local image is named {remote_ref} yet", fix)
+        return _result(ctx, "tag", Status.DONE,
+                       N_("{remote_ref} was tagged and pushed (the local name is gone)"))
+    return _result(ctx, "tag", Status.TODO, N_("No local image is named {remote_ref} yet"), fix)
 
 
 def _remote(ctx: LabContext, probe: _Probe, step: str) -> RemoteImage | CheckResult:
@@ -246,11 +245,11 @@ def _remote(ctx: LabContext, probe: _Probe, step: str) -> RemoteImage | CheckRes
     try:
         return probe.remote()
     except NotFound:
-        return _result(ctx, step, Status.TODO, "{registry} does not serve {remote_ref} yet",
+        return _result(ctx, step, Status.TODO, N_("{registry} does not serve {remote_ref} yet"),
                        "{cli} push {repository}")
     except Unauthorized as error:
         if probe.credential() is None:
-            return _result(ctx, step, Status.UNKNOWN, "{registry} shows repositories only after a login",
+            return _result(ctx, step, Status.UNKNOWN, N_("{registry} shows repositories only after a login"),
                            "{cli} login {registry} -u {user}", "not_logged_in")
         return _unknown(ctx, step, error)
 
@@ -259,7 +258,7 @@ def _check_push(ctx: LabContext, probe: _Probe) -> CheckResult:
     remote = _remote(ctx, probe, "push")
     if isinstance(remote, CheckResult):
         return remote
-    return _result(ctx, "push", Status.DONE, "{registry} serves {remote_ref} ({digest}…)",
+    return _result(ctx, "push", Status.DONE, N_("{registry} serves {remote_ref} ({digest}…)"),
                    digest=remote.manifest_digest[:19])
 
 
@@ -270,13 +269,13 @@ def _check_verify(ctx: LabContext, probe: _Probe) -> CheckResult:
     local = probe.source() or probe.tagged()
     facts = _facts(remote, local)
     if local is None:
-        return _result(ctx, "verify", Status.UNKNOWN, "No local copy of {image} to compare with",
+        return _result(ctx, "verify", Status.UNKNOWN, N_("No local copy of {image} to compare with"),
                        "{cli} pull {repository}", facts=facts)
     if remote.config_digest != local.id:
-        other = "The registry's {remote_ref} is another image than your local {image}"
+        other = N_("The registry's {remote_ref} is another image than your local {image}")
         return _result(ctx, "verify", Status.TODO, other,
-                       "{cli} tag {image} {repository}, then {cli} push {repository}", facts=facts)
-    same = "The registry holds exactly your image (config digest = local image ID {id})"
+                       N_("{cli} tag {image} {repository}, then {cli} push {repository}"), facts=facts)
+    same = N_("The registry holds exactly your image (config digest = local image ID {id})")
     return _result(ctx, "verify", Status.DONE, same, facts=facts, id=_short(local.id))
 
 
@@ -292,31 +291,31 @@ def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     evidence = PullEvidence.from_proof(ctx.proofs.get("pull", {}))
     if tagged is None:
         if evidence is not None:
-            return _result(ctx, "pull", Status.TODO, "The {remote_ref} you pulled ({when}) is no longer here",
-                           "{cli} pull {repository}", when=evidence.when)
-        return _result(ctx, "pull", Status.TODO, "There is no local {remote_ref} pulled from {registry}",
+            return _result(ctx, "pull", Status.TODO, _CHANGED[Change.GONE], "{cli} pull {repository}",
+                           when=evidence.when)
+        return _result(ctx, "pull", Status.TODO, N_("There is no local {remote_ref} pulled from {registry}"),
                        "{cli} pull {repository}")
     if wanted is not None and tagged.id != wanted:
-        return _result(ctx, "pull", Status.TODO, "The local {remote_ref} is another image than {image}",
-                       "{cli} push {repository}, then remove the local copy and pull it again")
+        return _result(ctx, "pull", Status.TODO, N_("The local {remote_ref} is another image than {image}"),
+                       N_("{cli} push {repository}, then remove the local copy and pull it again"))
     pulled_at = _pulled_after_push(ctx)
     if pulled_at is not None:
         remote = probe.remote_or_none()
         seen = PullEvidence.seen(ctx.target.remote_ref, tagged.id, remote.manifest_digest if remote else None,
                                  pulled_at, ctx.target.registry)
-        return _result(ctx, "pull", Status.DONE, "{remote_ref} came back from {registry} after the push",
+        return _result(ctx, "pull", Status.DONE, N_("{remote_ref} came back from {registry} after the push"),
                        facts=seen.as_facts())
     if evidence is not None:
         return _check_evidence(ctx, probe, evidence, tagged)
-    return _result(ctx, "pull", Status.TODO, "No pull of {remote_ref} since your push",
-                   "Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}")
+    return _result(ctx, "pull", Status.TODO, N_("No pull of {remote_ref} since your push"),
+                   N_("Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}"))
 
 
 _CHANGED = {
-    Change.GONE: "The {remote_ref} you pulled ({when}) is no longer here",
-    Change.OTHER_IMAGE: "{remote_ref} now names another image than the one you pulled ({when})",
-    Change.NOT_SERVED: "{registry} no longer serves the {remote_ref} you pulled ({when})",
-    Change.OTHER_DIGEST: "{registry} now serves another {remote_ref} than the one you pulled ({when})",
+    Change.GONE: N_("The {remote_ref} you pulled ({when}) is no longer here"),
+    Change.OTHER_IMAGE: N_("{remote_ref} now names another image than the one you pulled ({when})"),
+    Change.NOT_SERVED: N_("{registry} no longer serves the {remote_ref} you pulled ({when})"),
+    Change.OTHER_DIGEST: N_("{registry} now serves another {remote_ref} than the one you pulled ({when})"),
 }
 
 
@@ -334,9 +333,9 @@ def _check_evidence(ctx: LabContext, probe: _Probe, evidence: PullEvidence,
     change = evidence.contradiction(tagged.id, digest, served)
     if change is not None:
         return _result(ctx, "pull", Status.TODO, _CHANGED[change],
-                       "Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}",
+                       N_("Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}"),
                        when=evidence.when)
-    unchanged = "{remote_ref} came back from {registry} ({when}) and is unchanged"
+    unchanged = N_("{remote_ref} came back from {registry} ({when}) and is unchanged")
     return _result(ctx, "pull", Status.DONE, unchanged, when=evidence.when)
 
 
@@ -417,72 +416,3 @@ def run_all(ctx: LabContext) -> list[CheckResult]:
     probe = _Probe(ctx)
     results = {check_id: _run(check_id, ctx, probe) for check_id in _ORDER}
     return [results[check_id] for check_id in CHECK_IDS]
-
-
-# The checks' texts in German, keyed by their English templates.
-GERMAN: dict[str, str] = {
-    "{image} is here (image ID {id})": "{image} ist da (Image-ID {id})",
-    "{image} was removed, but its copy {remote_ref} is here":
-        "{image} wurde entfernt, aber die Kopie {remote_ref} ist da",
-    "There is no local image {image}": "Es gibt kein lokales Image {image}",
-    "Get it as the lesson shows, then check with: {cli} images":
-        "Hol es dir, wie die Lektion zeigt, und prüfe dann mit: {cli} images",
-    "The practice registry has the account {user}": "Die Übungs-Registry hat das Konto {user}",
-    "The practice registry has no account {user}": "Die Übungs-Registry hat kein Konto {user}",
-    "Ask your instructor, or run: registry-tutor practice add-user {user}":
-        "Frag deine Kursleitung, oder führe aus: registry-tutor practice add-user {user}",
-    "{user} can log in to {registry}, so the account exists":
-        "{user} kann sich bei {registry} anmelden, also gibt es das Konto",
-    "{registry} cannot confirm {user} before you log in":
-        "{registry} kann {user} erst nach deiner Anmeldung bestätigen",
-    "Log in (next step): a login that works proves the account":
-        "Melde dich an (nächster Schritt): eine gelungene Anmeldung beweist das Konto",
-    "{registry} has no account {user}": "{registry} hat kein Konto {user}",
-    "Sign up on the registry's web site, then type your user name exactly":
-        "Registriere dich auf der Website der Registry und tippe deinen Benutzernamen genau so",
-    "Cannot ask {registry} about {user} now ({reason})":
-        "{registry} kann gerade nicht nach {user} gefragt werden ({reason})",
-    "{registry} has the account {user}": "{registry} hat das Konto {user}",
-    "Not logged in to {registry}": "Nicht bei {registry} angemeldet",
-    "Logged in as {other}, not {user}": "Angemeldet als {other}, nicht als {user}",
-    "{registry} refused the stored password for {user}":
-        "{registry} hat das gespeicherte Passwort für {user} abgelehnt",
-    "Logged in to {registry} as {user}": "Bei {registry} als {user} angemeldet",
-    "{remote_ref} names your image ({id})": "{remote_ref} benennt dein Image ({id})",
-    "{remote_ref} names another image than {image}": "{remote_ref} benennt ein anderes Image als {image}",
-    "{remote_ref} was tagged and pushed (the local name is gone)":
-        "{remote_ref} wurde getaggt und gepusht (der lokale Name ist weg)",
-    "No local image is named {remote_ref} yet": "Noch heißt kein lokales Image {remote_ref}",
-    "{registry} does not serve {remote_ref} yet": "{registry} bietet {remote_ref} noch nicht an",
-    "{registry} shows repositories only after a login":
-        "{registry} zeigt Repositories erst nach einer Anmeldung",
-    "{registry} serves {remote_ref} ({digest}…)": "{registry} bietet {remote_ref} an ({digest}…)",
-    "No local copy of {image} to compare with": "Keine lokale Kopie von {image} zum Vergleichen",
-    "The registry's {remote_ref} is another image than your local {image}":
-        "{remote_ref} in der Registry ist ein anderes Image als dein lokales {image}",
-    "{cli} tag {image} {repository}, then {cli} push {repository}":
-        "{cli} tag {image} {repository}, dann {cli} push {repository}",
-    "The registry holds exactly your image (config digest = local image ID {id})":
-        "Die Registry hat genau dein Image (Config-Digest = lokale Image-ID {id})",
-    "There is no local {remote_ref} pulled from {registry}":
-        "Es gibt kein lokales, von {registry} geholtes {remote_ref}",
-    "The local {remote_ref} is another image than {image}":
-        "Das lokale {remote_ref} ist ein anderes Image als {image}",
-    "{cli} push {repository}, then remove the local copy and pull it again":
-        "{cli} push {repository}, dann die lokale Kopie entfernen und neu pullen",
-    "No pull of {remote_ref} since your push": "Seit deinem Push kein Pull von {remote_ref}",
-    "Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}":
-        "Entferne die lokale Kopie ({cli} rmi {remote_ref}), dann: {cli} pull {repository}",
-    "{remote_ref} came back from {registry} after the push":
-        "{remote_ref} kam nach dem Push von {registry} zurück",
-    "The {remote_ref} you pulled ({when}) is no longer here":
-        "Das {remote_ref}, das du geholt hast ({when}), ist nicht mehr da",
-    "{remote_ref} now names another image than the one you pulled ({when})":
-        "{remote_ref} benennt jetzt ein anderes Image als das, das du geholt hast ({when})",
-    "{registry} no longer serves the {remote_ref} you pulled ({when})":
-        "{registry} bietet das {remote_ref}, das du geholt hast ({when}), nicht mehr an",
-    "{registry} now serves another {remote_ref} than the one you pulled ({when})":
-        "{registry} bietet jetzt ein anderes {remote_ref} an als das, das du geholt hast ({when})",
-    "{remote_ref} came back from {registry} ({when}) and is unchanged":
-        "{remote_ref} kam von {registry} zurück ({when}) und ist unverändert",
-}

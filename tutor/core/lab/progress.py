@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,12 +28,14 @@ from typing import Any, Literal, cast, get_args
 
 import platformdirs
 
+from tutor.core.files import write_atomically
+
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 APP_NAME = "registry-tutor"
 FILE_NAME = "progress.json"
 
-StepState = Literal["done", "skipped"]
+RecordedState = Literal["done", "skipped"]
 CreatedKind = Literal["tag", "login", "repository"]
 Fact = str | int | float | bool
 CREATED_KINDS: tuple[str, ...] = get_args(CreatedKind)
@@ -86,7 +87,7 @@ def parse_time(text: str) -> datetime | None:
 class StepRecord:
     """A finished step: done or skipped, when (UTC, ISO 8601), and the evidence that proved it."""
 
-    state: StepState
+    state: RecordedState
     at: str
     proof: dict[str, str] = field(default_factory=dict)
 
@@ -144,7 +145,7 @@ class LessonProgress:
         record = self.steps.get(step)
         return dict(record.proof) if record is not None and record.state == "done" else {}
 
-    def count(self, state: StepState) -> int:
+    def count(self, state: RecordedState) -> int:
         """How many steps are done (or skipped)."""
         return sum(1 for record in self.steps.values() if record.state == state)
 
@@ -158,7 +159,7 @@ class LessonProgress:
         if step not in self.steps:
             self.steps[step] = StepRecord("skipped", _now_text())
 
-    def state(self, step: str) -> StepState | None:
+    def state(self, step: str) -> RecordedState | None:
         """'done', 'skipped' or None when the step is not finished."""
         record = self.steps.get(step)
         return record.state if record else None
@@ -252,7 +253,7 @@ def _step_record(raw: Any) -> StepRecord:
     proof = raw.get("proof", {})
     if not isinstance(proof, dict):
         raise ValueError("bad proof record")
-    return StepRecord(cast(StepState, raw["state"]), str(raw.get("at", "")),
+    return StepRecord(cast(RecordedState, raw["state"]), str(raw.get("at", "")),
                       {str(name): str(value) for name, value in proof.items()})
 
 
@@ -374,23 +375,10 @@ class ProgressStore:
     # -- writing ---------------------------------------------------------------------------
     def _write(self, entries: dict[str, Any]) -> None:
         text = json.dumps({"version": SCHEMA_VERSION, "lessons": entries}, indent=2, sort_keys=True)
-        folder = self.path.parent
         try:
-            fd, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+            write_atomically(self.path, text + "\n")
         except OSError as error:
             raise self._error(error) from error
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                os.fchmod(handle.fileno(), 0o600)
-                handle.write(text + "\n")
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-            raise self._error(error) from error
-        _fsync_dir(folder)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
@@ -425,12 +413,3 @@ def _migrated(entries: dict[str, Any]) -> dict[str, Any]:
         except (ValueError, TypeError, KeyError):
             result[name] = raw  # kept as it was: its own load sets it aside with a backup
     return result
-
-
-def _fsync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

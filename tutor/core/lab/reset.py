@@ -19,7 +19,6 @@ from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.target import InvalidName, Target, normalize_registry, parse_reference
 
 ItemKind = Literal["repository", "tag", "login", "progress"]
-UndoableKind = Literal["repository", "tag", "login"]
 
 
 @dataclass(frozen=True)

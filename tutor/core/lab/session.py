@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
@@ -14,6 +14,14 @@ from tutor.core.i18n import N_, _, current_language
 from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
 from tutor.core.lab.verdicts import Verdict, aim, decide, settle
 from tutor.core.target import Target
+
+if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.engine.gateway import Engine
+    from tutor.core.lab.checks import LabContext
+    from tutor.core.lab.resolve import Accounts
+    from tutor.core.lessons.model import Lesson, Step
+    from tutor.core.shell.interpreter import Session
 
 LESSON_ID = "push-to-registry"
 CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}
@@ -36,7 +44,7 @@ SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log
                 "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
 
 
-def short_title(step: Any) -> str:
+def short_title(step: Step) -> str:
     """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
     short = SHORT_TITLES.get(step.id)
     return _(short) if short else str(step.title)
@@ -53,12 +61,12 @@ def state_word(state: StepState) -> str:
 class Lab:
     """One learner's lab: the core objects it runs on and how far the learner got."""
 
-    engine: Any
+    engine: Engine
     target: Target
-    credentials: Any
-    lesson: Any
-    session: Any
-    practice: Any = None
+    credentials: CredentialStore
+    lesson: Lesson
+    session: Session
+    practice: Accounts | None = None
     store: ProgressStore | None = None
     results: dict[str, CheckResult] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
@@ -67,7 +75,7 @@ class Lab:
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
     ahead: set[str] = field(default_factory=set)
-    _context: Any = field(default=None, init=False, repr=False)
+    _context: LabContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
@@ -75,7 +83,7 @@ class Lab:
             self.progress = self.store.load(key)
 
     @property
-    def steps(self) -> list[Any]:
+    def steps(self) -> list[Step]:
         """The lesson's steps in order."""
         return list(self.lesson.steps)
 
@@ -138,7 +146,7 @@ class Lab:
             self.set_user_variable()
         return verdict
 
-    def context(self) -> Any:
+    def context(self) -> LabContext:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
         from tutor.core.lab.checks import LabContext
 

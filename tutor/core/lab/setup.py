@@ -2,59 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable
 
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
-from tutor.core.i18n import _, current_language
+from tutor.core.engine.gateway import Engine
+from tutor.core.i18n import current_language
 from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
 from tutor.core.lessons.model import LessonError, load_lesson
 from tutor.core.shell.interpreter import Session
-from tutor.core.target import PRACTICE, InvalidName, Target, normalize_registry, validate_user
 
 
 class SetupFailed(Exception):
     """The lab cannot start; the message says what to change."""
 
 
-def practice_target(options: LabOptions, practice: Any) -> Target:
-    """Start (or find) the practice registry and aim the lab at it."""
-    from tutor.core.registry.practice import PracticeError
-
-    try:
-        status = practice.ensure_running()
-    except PracticeError as error:
-        raise SetupFailed(_("The practice registry did not start: {error}").format(error=error)) from error
-    return Target(normalize_registry(status.address), validate_user(options.user or ""),
-                  options.image, practice=True, ca_file=status.ca_file)
-
-
-def make_target(options: LabOptions, practice: Any) -> tuple[Target, Any]:
-    """The lab's target and its practice registry (None for a real registry)."""
-    try:
-        if options.registry in (None, PRACTICE):
-            # Imported here: its TLS code (cryptography) would slow every other lab's start-up.
-            from tutor.core.registry.practice import PracticeRegistry
-
-            practice = practice if practice is not None else PracticeRegistry()
-            return practice_target(options, practice), practice
-        target = Target.create(options.registry or "", options.user or "", options.image)
-    except InvalidName as error:
-        raise SetupFailed(str(error)) from error
-    if practice is not None:  # a registry we manage ourselves under another address (tests, classes)
-        target = replace(target, practice=True, ca_file=options.ca_file)
-    return replace(target, ca_file=options.ca_file), practice
-
-
-def build_lab(app: Any, engine: Any) -> Lab:
+def build_lab(options: LabOptions, engine: Engine, ask_password: Callable[[str], str | None], *,
+              practice: Accounts | None = None, credentials: CredentialStore | None = None,
+              store: ProgressStore | None = None) -> Lab:
     """Everything a session needs: target, credentials, lesson, interpreter session, progress."""
-    target, practice = make_target(app.options, app.practice)
     try:
-        credentials = app.credentials or CredentialStore(engine.kind)
+        target, practice = resolve_target(options.registry, options.user or "", options.image,
+                                          accounts=practice, ca_file=options.ca_file)
+        credentials = credentials or CredentialStore(engine.kind)
         lesson = load_lesson(LESSON_ID, current_language())
-    except (CredentialsError, LessonError, FileNotFoundError) as error:
+    except (TargetError, CredentialsError, LessonError, FileNotFoundError) as error:
         raise SetupFailed(str(error)) from error
-    session = Session(engine, target, credentials, app.ask_password, lang=current_language())
+    session = Session(engine, target, credentials, ask_password, lang=current_language())
     return Lab(engine, target, credentials, lesson, session, practice,
-               store=app.store if app.store is not None else ProgressStore())
+               store=store if store is not None else ProgressStore())

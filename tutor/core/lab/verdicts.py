@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.lab.evidence import split_facts
-from tutor.core.lab.progress import LessonProgress, StepState
+from tutor.core.lab.progress import LessonProgress, RecordedState
 
 if TYPE_CHECKING:  # the checks load the registry client; only the functions below need them
     from tutor.core.lab.checks import LabContext
@@ -42,7 +42,7 @@ class Verdict:
         return self.result if self.result.status is self.status else replace(self.result, status=self.status)
 
 
-def decide(result: CheckResult, recorded: StepState | None) -> Verdict:
+def decide(result: CheckResult, recorded: RecordedState | None) -> Verdict:
     """The rule: DONE proves the step; TODO contradicts a done step; UNKNOWN keeps what was recorded."""
     if result.status is Status.DONE:
         return Verdict(result, "done", newly_done=recorded != "done")

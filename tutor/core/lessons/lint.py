@@ -14,6 +14,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from tutor.core.lab.checks import CHECK_IDS
 from tutor.core.lessons.model import (
     ENGINES,
     PLACEHOLDERS,
@@ -22,21 +23,14 @@ from tutor.core.lessons.model import (
     LessonError,
     Step,
     fill,
+    lesson_values,
     parse_lesson_file,
     placeholders_in,
 )
 from tutor.core.resources import data_dir
+from tutor.core.target import Target
 
-try:
-    from tutor.core.lab.checks import CHECK_IDS as _CHECK_IDS
-except ImportError:  # the checks module is written in parallel; the ids are fixed by the lab
-    _CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
-
-CHECK_IDS: tuple[str, ...] = tuple(_CHECK_IDS)
-SAMPLE_VALUES = {"user": "alice", "registry": "localhost:5000", "image": "python-hello-world",
-                 "tag": "latest", "repository": "localhost:5000/alice/python-hello-world",
-                 "remote_ref": "localhost:5000/alice/python-hello-world:latest", "engine": "docker",
-                 "login_registry": "localhost:5000"}
+SAMPLE_VALUES = lesson_values(Target("localhost:5000", "alice"), "docker")
 
 
 @dataclass(frozen=True, order=True)

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from tutor.core.resources import data_dir
-from tutor.core.target import DOCKER_HUB, Target
+from tutor.core.target import Target, learner_names
 
 DEFAULT_LESSON = "push-to-registry"
 ENGINES = ("docker", "podman")
@@ -245,11 +245,6 @@ def _take_check(body: _Section) -> tuple[str, str | None, int]:
     return "", None, 0
 
 
-def command_lines(fence_text: str) -> tuple[str, ...]:
-    """The commands in a fenced block: one per line, `\\` continues a line, `#` comments dropped."""
-    return tuple(command for command, _line in _commands_with_lines(fence_text))
-
-
 def _commands_with_lines(fence_text: str) -> list[tuple[str, int]]:
     """Each command with the 0-based line in the block where it starts."""
     commands: list[tuple[str, int]] = []
@@ -346,13 +341,5 @@ def fill(text: str, values: Mapping[str, str]) -> str:
 
 def lesson_values(target: Target, engine_kind: str) -> dict[str, str]:
     """The placeholder values for TARGET and ENGINE_KIND ('docker' or 'podman')."""
-    return {
-        "user": target.user,
-        "registry": target.registry,
-        "image": target.image,
-        "tag": target.tag,
-        "repository": target.repository,
-        "remote_ref": target.remote_ref,
-        "engine": engine_kind,
-        "login_registry": DOCKER_HUB if target.registry == DOCKER_HUB else target.registry,
-    }
+    names = learner_names(target, engine_kind)
+    return {name: names[name] for name in PLACEHOLDERS}

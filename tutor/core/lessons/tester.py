@@ -22,6 +22,7 @@ from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, Status
 from tutor.core.lab.checks import LabContext, run_all, run_check
+from tutor.core.lab.resolve import Accounts
 from tutor.core.lessons.model import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient, RegistryError
@@ -64,7 +65,7 @@ class LessonTestOptions:
     source_image: str = DEFAULT_IMAGE
     user: str | None = None
     password: str | None = None
-    accounts: object | None = None
+    accounts: Accounts | None = None
     lessons_root: Path | None = None
     ca_file: str | None = None
 
@@ -220,7 +221,7 @@ class _Run:
         if words[:3] == ["registry-tutor", "practice", "add-user"]:
             if self.options.accounts is None:
                 return None  # the account was given with --user
-            add_user: Callable[[str, str], None] = getattr(self.options.accounts, "add_user")  # noqa: B009
+            add_user = self.options.accounts.add_user
             self.created_account = True
             return self._call(lambda: add_user(words[3], self.password))
         return f"lessons test cannot carry out `{command}` (it is for the learner's own terminal)"

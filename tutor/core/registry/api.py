@@ -30,6 +30,11 @@ _INDEX_TYPES = (
 )
 
 
+def is_index(body: dict[str, Any], media_type: str) -> bool:
+    """True for an image index or manifest list: it names a manifest per platform, not layers."""
+    return media_type in _INDEX_TYPES or "manifests" in body
+
+
 class RegistryError(Exception):
     """The registry answered with an error, or could not be reached."""
 
@@ -207,12 +212,16 @@ class RegistryClient:
         data: dict[str, Any] = json.loads(response.body)
         return data
 
+    def image_manifest(self, repository: str, reference: str) -> tuple[str, dict[str, Any], str]:
+        """One image's manifest for a tag or digest, following an index to linux/amd64."""
+        digest, body, media_type = self.manifest(repository, reference)
+        if is_index(body, media_type):
+            return self.manifest(repository, pick_platform(body.get("manifests") or []))
+        return digest, body, media_type
+
     def remote_image(self, repository: str, tag: str) -> RemoteImage:
         """What the registry holds for repository:tag, following an index to linux/amd64."""
-        digest, body, media_type = self.manifest(repository, tag)
-        if media_type in _INDEX_TYPES:
-            chosen = pick_platform(body.get("manifests") or [])
-            digest, body, media_type = self.manifest(repository, chosen)
+        digest, body, media_type = self.image_manifest(repository, tag)
         config_digest = body["config"]["digest"]
         created = None
         with contextlib.suppress(RegistryError):

@@ -8,6 +8,9 @@ to read the catalog for status, board and reset. It is never listed as a learner
 
 The registry runs as a process of the installed registry program, or, when none is installed,
 as a container of the registry image on Docker or Podman (tutor.core.registry.container).
+
+Longer than most modules: starting, stopping, accounts, status, board and reset all take the same
+data-dir lock and read the same state file, so they stay together in one class.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import secrets
 import shutil
 import signal
 import socket
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import bcrypt
 import platformdirs
 
+from tutor.core.files import write_atomically
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.registry.server import RegistryServerError, ServerConfig
@@ -169,11 +172,7 @@ def _pid_alive(pid: int, config_file: Path) -> bool:
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomically(path, json.dumps(data, indent=2))
 
 
 def _folder_bytes(folder: Path) -> int:

@@ -7,7 +7,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+
+from tutor.core.files import write_atomically
 
 BINARY_NAMES = ("registry", "docker-registry")
 BCRYPT_COST = 5
@@ -70,15 +71,7 @@ def write_htpasswd(path: Path, users: dict[str, str]) -> None:
     """Write the accounts atomically with mode 0600 (the registry reloads the file on change)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"{name}:{hashed}\n" for name, hashed in users.items())
-    fd, tmp = tempfile.mkstemp(prefix=".htpasswd.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
 
 
 @dataclass(frozen=True)

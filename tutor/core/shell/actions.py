@@ -115,10 +115,10 @@ def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     username = str(parsed.options.get("username") or "")
     if not username:
         yield failed(_("Error: type your user name with -u: {program} login {registry} -u {user}").format(
-            program=parsed.program, registry=_shown(registry), user=session.target.user), session)
+            program=parsed.program, registry=registry, user=session.target.user), session)
         return
     password = session.ask_password(_("Password for {user} at {registry}: ").format(
-        user=username, registry=_shown(registry)))
+        user=username, registry=registry))
     if password is None:
         yield CommandFailed(_("Login cancelled: nothing was stored."))
         return
@@ -135,10 +135,6 @@ def _login(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
         yield Notice(_plaintext_warning(stored.location), level="warning")
         yield Notice(_(HELPER_NOTE))
     yield OutputLine("Login Succeeded" + ("!" if parsed.program == "podman" else ""))
-
-
-def _shown(registry: str) -> str:
-    return "docker.io" if registry == DOCKER_HUB else registry
 
 
 def _login_target(registry: str, username: str, current: Target) -> Target:
