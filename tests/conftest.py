@@ -22,6 +22,8 @@ import pytest
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.server import ServerConfig
 
+# The modern Docker (containerd image store) and the Docker Hub-like token registry.
+pytest_plugins = ("tests.modern_fixtures", "tests.hub_fixtures")
 REQUIRE = os.environ.get("TUTOR_REQUIRE_ENGINE") == "1"
 BUSYBOX = Path("/bin/busybox")
 HELLO_IMAGE = "python-hello-world"

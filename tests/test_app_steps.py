@@ -264,4 +264,4 @@ async def test_registry_view_opens_docker_hubs_page_and_says_when_it_cannot_read
         assert text_of(pilot, "#registry-view").startswith("✗ ")
         await pilot.press("o")
         await settle(pilot)
-    assert opened.read_text().split() == ["https://hub.docker.com/r/alice/python-hello-world"]
+    assert opened.read_text().split() == ["https://hub.docker.com/repository/docker/alice/python-hello-world"]

@@ -161,7 +161,8 @@ def test_skip_confirmation(snap_compare: Any, tmp_path: Path) -> None:
 
 def test_registry_view(snap_compare: Any, tmp_path: Path) -> None:
     """Verify passes: the registry view opens by itself; ✓ same image first, then tags, whole digests,
-    size, layers, the config digest above the local image ID, each digest on one line at 80 columns."""
+    size, layers, the config digest above the local image ID and the sentence saying which digest
+    that ID is, each digest on one line at 80 columns."""
 
     async def view(pilot: Pilot[Any]) -> None:
         await settle(pilot)

@@ -67,7 +67,7 @@ def test_target_names_follow_each_registrys_convention() -> None:
     hub = Target.create("docker.io", "alice")
     assert (hub.repository, hub.auth_key, hub.kind) == (
         "alice/python-hello-world", DOCKER_HUB_AUTH_KEY, RegistryKind.DOCKER_HUB)
-    assert hub.web_url == "https://hub.docker.com/r/alice/python-hello-world"
+    assert hub.web_url == "https://hub.docker.com/repository/docker/alice/python-hello-world"
     local = Target.create("localhost:5000", "alice")
     assert local.repository == "localhost:5000/alice/python-hello-world"
     assert (local.api_base, local.auth_key) == ("http://localhost:5000", "localhost:5000")

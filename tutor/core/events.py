@@ -109,11 +109,29 @@ class RemoteImage:
     layers: tuple[LayerInfo, ...] = ()
     created: str | None = None
     tags: tuple[str, ...] = ()
+    index_digest: str = ""  # the tag's index, when it names one; manifest_digest is then its image's
 
     @property
     def size(self) -> int:
         """Compressed size of all layers, as the registry stores them."""
         return sum(layer.size for layer in self.layers)
+
+    @property
+    def tag_digest(self) -> str:
+        """The digest the tag points to (Docker-Content-Digest): the index's, else the manifest's."""
+        return self.index_digest or self.manifest_digest
+
+    def digest_named(self, local_id: str | None) -> str | None:
+        """Which of this image's digests a local image ID is: "index", "manifest", "config" or None.
+
+        The classic store's ID is the config digest; the containerd store's is the digest the
+        tag pointed to when pulled or built (a manifest, or an index).
+        """
+        for kind, digest in (("index", self.index_digest), ("manifest", self.manifest_digest),
+                             ("config", self.config_digest)):
+            if local_id and digest == local_id:
+                return kind
+        return None
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from tutor.core.events import Explanation
 from tutor.core.i18n import N_, translate
-from tutor.core.target import Target, is_loopback, learner_names
+from tutor.core.target import DOCKER_HUB, Target, is_loopback, learner_names
 
 USER_VARIABLE = "DOCKERHUB_USERNAME"  # the lesson's variable for the account name
 
@@ -57,13 +57,17 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("variable_unset", (r"is not set: run export",), "account", {"*": "export {variable}={user}"}),
     Mistake("password_flag", (r"password on the command line", r"--password is not allowed",),
             "login", {"*": _LOGIN}),
-    Mistake("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally"),
+    Mistake("not_tagged", (r"An image does not exist locally with the tag", r"does not exist locally",
+                           r"tag does not exist: "),  # the containerd store's wording
             "tag", {"*": _TAG}),
     Mistake("uppercase", (r"must be lowercase", r"uppercase letters",  # then the tutor's own German
                           r"muss kleingeschrieben", r"Großbuchstaben"), "tag", {"*": _TAG}),
     Mistake("invalid_reference", (r"invalid reference format", r"is not a valid image name",
                                   r"is not a valid tag", r"kein gültiger (Image-Name|Tag)"),
             "tag", {"*": _TAG}),
+    Mistake("partial_index", (r"missing content: content digest", r"not all of them are available locally",
+                              r"no matching manifest for", r"no match for platform"),
+            "image", {"*": "{cli} build -t {image} ."}),
     Mistake("rate_limit", (r"toomanyrequests", r"too many requests", r"rate limit"),
             "login", {"*": _LOGIN}),
     Mistake("wrong_password", (r"incorrect username or password", r"invalid username/password",
@@ -77,11 +81,16 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
                              r"repository does not exist", r"pull access denied"),
             "push", {"*": _PUSH}),
-    Mistake("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN"),
+    Mistake("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN",
+                                 r"failed to resolve reference .*: not found"),  # the containerd store
             "push", {"*": _PUSH}),
     Mistake("denied", (r"requested access to the resource is denied", r"\bdenied: ",
                        r"insufficient_scope", r"not authorized"),
             "tag", {"*": _TAG}),
+    # Docker Hub says only "denied" when a free plan's private repositories are used up, too.
+    Mistake("hub_denied", (), "tag", {"*": _TAG}),
+    # Not an error: what the tutor says before a first push to Docker Hub (docker/cli#4977).
+    Mistake("hub_public", (), "push", {"*": _PUSH}),
     Mistake("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
             "login", {"docker": "add {{\"insecure-registries\": [\"{registry}\"]}} to "
                                 "/etc/docker/daemon.json, then: sudo systemctl restart docker",
@@ -157,7 +166,9 @@ def explain(message: str, target: Target | None = None, engine_kind: str = "dock
     engine_kind = engine_kind if engine_kind in ("docker", "podman") else "docker"
     for item in CATALOGUE:
         if item.matches(message, engine_kind):
-            return explanation(item.key, target, engine_kind, lang)
+            hub = target is not None and target.registry == DOCKER_HUB
+            return explanation("hub_denied" if hub and item.key == "denied" else item.key, target,
+                               engine_kind, lang)
     return None
 
 
@@ -229,6 +240,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("The registry denied access to that repository."),
         N_("You may push only into your own namespace: the name must start with your user name, as in "
            "{repository}."),
+    ),
+    "partial_index": (
+        N_("The image is an index, and part of it is missing here."),
+        N_("An index lists one image per platform (and BuildKit adds build attestations); an engine keeps "
+           "only the part for its own platform, so it cannot push the whole index again, and an index "
+           "without an image for your platform cannot be pulled. Build {image} yourself."),
+    ),
+    "hub_denied": (
+        N_("Docker Hub denied the push to {repository}."),
+        N_("Either the name is not in your namespace (it must start with {user}/), or the repository "
+           "would be private and your free plan's private repositories are used up: make one public or "
+           "delete one on hub.docker.com, then push again."),
+    ),
+    "hub_public": (
+        N_("Your first push creates {repository} on Docker Hub, and it will be public."),
+        N_("Docker Hub creates a repository on its first push, visible to everyone by default; push "
+           "nothing secret, or create the repository as private on hub.docker.com first."),
     ),
     "http_registry": (
         N_("The registry speaks plain HTTP, but the engine insists on HTTPS."),

@@ -235,9 +235,9 @@ class Target:
 
     @property
     def web_url(self) -> str | None:
-        """The repository's web page, where the registry has one."""
+        """The repository's page the lab names (Docker Hub's owner view), where the registry has one."""
         if self.kind is RegistryKind.DOCKER_HUB:
-            return f"https://hub.docker.com/r/{self.api_path}"
+            return f"https://hub.docker.com/repository/docker/{self.api_path}"
         if self.kind is RegistryKind.QUAY:
             return f"https://quay.io/repository/{self.api_path}"
         return None

@@ -60,7 +60,8 @@ class RegistryScreen(TutorModal[None]):
         local = self.lab.engine.image(target.image)
         local_id = local.id if local is not None else None
         try:
-            remote = registry_client(target, self.lab.credentials).remote_image(target.api_path, target.tag)
+            client = registry_client(target, self.lab.credentials)
+            remote = client.remote_image(target.api_path, target.tag, self.lab.engine.platform)
         except (RegistryError, CredentialsError) as error:
             self.post_message(RegistryFetched(None, local_id, str(error)))
             return

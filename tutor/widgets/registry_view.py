@@ -18,15 +18,28 @@ def human_size(size: int) -> str:
     return f"{size} B"
 
 
+def _which(named: str | None) -> str:
+    """One sentence on which digest the local image ID is, in the learner's language."""
+    return {
+        "config": _("Your local image ID is the config digest (the classic image store)."),
+        "manifest": _("Your local image ID is the manifest digest (the containerd image store)."),
+        "index": _("Your local image ID is the index digest (the containerd image store)."),
+    }.get(named or "", _("Your local image ID is none of the registry's digests."))
+
+
 def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | None) -> list[str]:
-    """The view's lines; the local image ID sits beside the config digest with a verdict sign."""
-    same = local_id is not None and local_id == remote.config_digest
-    verdict = _("✓ the same image as your local one") if same else _("✗ not the image you have locally")
+    """The view's lines: the registry's digests, the local image ID and which digest it is."""
+    named = remote.digest_named(local_id)
+    verdict = _("✓ the same image as your local one") if named else _("✗ not the image you have locally")
     lines = [
         verdict,
         "",
         f"{_('Repository')}: {remote.repository}",
         f"{_('Tags')}: {', '.join(remote.tags or (remote.tag,))}",
+    ]
+    if remote.index_digest:
+        lines += [f"{_('Index digest (what the tag names)')}:", f"  {remote.index_digest}"]
+    lines += [
         f"{_('Manifest digest')}:",
         f"  {remote.manifest_digest}",
         f"{_('Size')}: {human_size(remote.size)}   {_('Layers')}: {len(remote.layers)}",
@@ -36,9 +49,10 @@ def registry_lines(remote: RemoteImage, local_id: str | None, web_url: str | Non
         f"  {remote.config_digest}",
         f"{_('Image ID (local)')}:",
         f"  {local_id or _('no local image')}",
-        "",
-        _("Layers (compressed, as stored):"),
     ]
+    if local_id:
+        lines.append(_which(named))
+    lines += ["", _("Layers (compressed, as stored):")]
     lines += [f"  {layer.digest[:19]}…  {human_size(layer.size)}" for layer in remote.layers]
     if web_url:
         lines += ["", f"{_('Web page')}: {web_url}"]

@@ -47,6 +47,8 @@ from tutor.core.i18n import _
 from tutor.core.target import InvalidName, is_loopback, parse_reference
 
 EngineKind = Literal["docker", "podman"]
+ImageStore = Literal["classic", "containerd"]
+_CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
@@ -170,6 +172,7 @@ class Engine:
     def __init__(self, client: docker.DockerClient, info: EngineInfo) -> None:
         self.client = client
         self.info = info
+        self._image_store: ImageStore | None = None
 
     @classmethod
     def connect(cls, kind: Literal["auto", "docker", "podman"] = "auto",
@@ -217,6 +220,21 @@ class Engine:
     def kind(self) -> EngineKind:
         """docker or podman: which engine answered."""
         return self.info.kind
+
+    @property
+    def platform(self) -> str:
+        """os/architecture the engine pulls and runs images for (linux/amd64)."""
+        return f"{self.info.os or 'linux'}/{self.info.arch or 'amd64'}"
+
+    @property
+    def image_store(self) -> ImageStore:
+        """How the engine names images: "classic" (ID = config digest; Podman too) or "containerd"
+        (Docker with the containerd snapshotter: ID = the digest of the manifest or index)."""
+        if self._image_store is None:
+            status = self._call(self.client.info).get("DriverStatus") or [] if self.kind == "docker" else []
+            containerd = any(list(pair)[-1:] == [_CONTAINERD_SNAPSHOTTER] for pair in status)
+            self._image_store = "containerd" if containerd else "classic"
+        return self._image_store
 
     @property
     def api(self) -> Any:

@@ -17,13 +17,14 @@ from typing import Any
 
 from tutor.core.engine.credentials import Credential, CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, LocalImage
-from tutor.core.events import CheckResult, LayerInfo, RemoteImage, Status
+from tutor.core.events import CheckResult, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, current_language, translate
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.resolve import Accounts
 from tutor.core.registry.api import (
     NotFound,
+    PlatformMissing,
     RegistryClient,
     RegistryError,
     Unauthorized,
@@ -96,13 +97,9 @@ class _Probe:
         return self._once("remote", self._fetch_remote)
 
     def _fetch_remote(self) -> RemoteImage:
-        client = self.ctx.client(self.credential())
         target = self.ctx.target
-        digest, body, media_type = client.image_manifest(target.api_path, target.tag)
-        layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
-                       for layer in body.get("layers") or [])
-        return RemoteImage(target.api_path, target.tag, digest, body["config"]["digest"], media_type,
-                           layers)
+        return self.ctx.client(self.credential()).remote_image(
+            target.api_path, target.tag, self.ctx.engine.platform, with_tags=False)
 
     def remote_or_none(self) -> RemoteImage | None:
         """The remote image, or None when the registry does not serve it or cannot be asked."""
@@ -125,7 +122,23 @@ class _Probe:
         if source is not None:
             return source.id
         remote = self.remote_or_none()
-        return remote.config_digest if remote else None
+        return self.remote_id(remote) if remote else None
+
+    def remote_id(self, remote: RemoteImage) -> str:
+        """The ID the engine gives the registry's image: config digest (classic store), else tag digest."""
+        return remote.config_digest if self.store() == "classic" else remote.tag_digest
+
+    def store(self) -> str:
+        return str(self._once("store", lambda: self.ctx.engine.image_store))
+
+    def same(self, remote: RemoteImage, local_id: str | None) -> bool:
+        """True when local_id is the registry's image, compared like with like for the engine's store.
+
+        Classic store (and Podman): the config digest. containerd store: the manifest or index the
+        tag names (an image pulled through an index keeps the index digest as its ID).
+        """
+        named = remote.digest_named(local_id)
+        return named == "config" if self.store() == "classic" else named in ("manifest", "index")
 
 
 def _proves_login(value: object) -> bool:
@@ -234,7 +247,7 @@ def _check_tag(ctx: LabContext, probe: _Probe) -> CheckResult:
     if tagged is not None:
         return _result(ctx, "tag", Status.TODO, N_("{remote_ref} names another image than {image}"), fix)
     remote = probe.remote_or_none() if wanted is not None else None
-    if remote is not None and remote.config_digest == wanted:
+    if remote is not None and probe.same(remote, wanted):
         return _result(ctx, "tag", Status.DONE,
                        N_("{remote_ref} was tagged and pushed (the local name is gone)"))
     return _result(ctx, "tag", Status.TODO, N_("No local image is named {remote_ref} yet"), fix)
@@ -244,6 +257,8 @@ def _remote(ctx: LabContext, probe: _Probe, step: str) -> RemoteImage | CheckRes
     """The pushed image, or the result that says why there is none to look at."""
     try:
         return probe.remote()
+    except PlatformMissing as error:  # served, but not for this engine: the explainer's partial index
+        return _unknown(ctx, step, error)
     except NotFound:
         return _result(ctx, step, Status.TODO, N_("{registry} does not serve {remote_ref} yet"),
                        "{cli} push {repository}")
@@ -267,23 +282,29 @@ def _check_verify(ctx: LabContext, probe: _Probe) -> CheckResult:
     if isinstance(remote, CheckResult):
         return remote
     local = probe.source() or probe.tagged()
-    facts = _facts(remote, local)
+    same = local is not None and probe.same(remote, local.id)
+    facts = _facts(remote, local, same)
     if local is None:
         return _result(ctx, "verify", Status.UNKNOWN, N_("No local copy of {image} to compare with"),
                        "{cli} pull {repository}", facts=facts)
-    if remote.config_digest != local.id:
+    if not same:
         other = N_("The registry's {remote_ref} is another image than your local {image}")
         return _result(ctx, "verify", Status.TODO, other,
                        N_("{cli} tag {image} {repository}, then {cli} push {repository}"), facts=facts)
-    same = N_("The registry holds exactly your image (config digest = local image ID {id})")
-    return _result(ctx, "verify", Status.DONE, same, facts=facts, id=_short(local.id))
+    if remote.digest_named(local.id) == "config":
+        done = N_("The registry holds exactly your image (config digest = local image ID {id})")
+    else:
+        done = N_("The registry holds exactly your image (the tag's digest = local image ID {id})")
+    return _result(ctx, "verify", Status.DONE, done, facts=facts, id=_short(local.id))
 
 
-def _facts(remote: RemoteImage, local: LocalImage | None) -> dict[str, str]:
-    created = local.created if local is not None and local.id == remote.config_digest else ""
+def _facts(remote: RemoteImage, local: LocalImage | None, same: bool) -> dict[str, str]:
+    created = local.created if local is not None and same else ""
     return {"repository": remote.repository, "tag": remote.tag, "digest": remote.manifest_digest,
-            "config_digest": remote.config_digest, "media_type": remote.media_type,
-            "size": str(remote.size), "layers": str(len(remote.layers)), "created": created}
+            "index_digest": remote.index_digest, "config_digest": remote.config_digest,
+            "local_is": (remote.digest_named(local.id) or "") if local is not None else "",
+            "media_type": remote.media_type, "size": str(remote.size), "layers": str(len(remote.layers)),
+            "created": created}
 
 
 def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:

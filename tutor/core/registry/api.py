@@ -1,18 +1,21 @@
-"""The one module that talks to a registry over its HTTP API (distribution spec v2)."""
+"""The one module that talks to a registry over its HTTP API (distribution spec v2).
+
+Secrets stay with the host they were meant for: redirects are followed here, not by requests,
+and an Authorization header never crosses to another origin (Docker Hub and Quay send blob
+downloads to CDNs, S3-backed registries to presigned URLs that refuse a second authorization).
+"""
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import re
-import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+import requests
 
 from tutor.core.events import LayerInfo, RemoteImage
 
@@ -28,11 +31,14 @@ _INDEX_TYPES = (
     "application/vnd.oci.image.index.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
 )
+_REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_REDIRECTS = 5
+DEFAULT_PLATFORM = "linux/amd64"
 
 
 def is_index(body: dict[str, Any], media_type: str) -> bool:
     """True for an image index or manifest list: it names a manifest per platform, not layers."""
-    return media_type in _INDEX_TYPES or "manifests" in body
+    return media_type in _INDEX_TYPES or ("manifests" in body and "config" not in body)
 
 
 class RegistryError(Exception):
@@ -54,6 +60,14 @@ class Unauthorized(RegistryError):
 
 class NotFound(RegistryError):
     """The repository, tag or blob does not exist."""
+
+
+class PlatformMissing(NotFound):
+    """The tag names an index without an image for the engine's platform (a partial index)."""
+
+
+class TooManyRequests(RegistryError):
+    """The registry's rate limit (Docker Hub's pull limit): toomanyrequests, try later or log in."""
 
 
 @dataclass
@@ -87,20 +101,39 @@ class RegistryClient:
         self._username = username
         self._password = password
         self._timeout = timeout
-        self._context = ssl.create_default_context(cafile=ca_file) if ca_file else None
+        self._verify: str | bool = ca_file or True
         self._tokens: dict[str, tuple[str, float]] = {}
+        self._session = requests.Session()
+        # No .netrc, no proxies from the environment: only the credentials given here are sent,
+        # and a loopback registry is never asked through a proxy.
+        self._session.trust_env = False
+
+    def close(self) -> None:
+        """Release the pooled connections."""
+        self._session.close()
 
     # -- transport -------------------------------------------------------------------------
     def _open(self, method: str, url: str, headers: dict[str, str]) -> _Response:
-        request = urllib.request.Request(url, method=method, headers=headers)
+        """One request, following redirects; Authorization goes only to the origin it was meant for."""
+        for _hop in range(_MAX_REDIRECTS + 1):
+            response = self._send(method, url, headers)
+            location = response.headers.get("location", "")
+            if response.status not in _REDIRECTS or not location:
+                return response
+            target = urllib.parse.urljoin(url, location)
+            if _origin(target) != _origin(url):
+                headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+            method = "GET" if response.status == 303 and method != "HEAD" else method
+            url = target
+        raise RegistryError(f"{self.base_url} redirected more than {_MAX_REDIRECTS} times", 310)
+
+    def _send(self, method: str, url: str, headers: dict[str, str]) -> _Response:
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout, context=self._context) as r:
-                return _Response(r.status, dict(r.headers.items()), r.read())
-        except urllib.error.HTTPError as error:
-            return _Response(error.code, dict(error.headers.items()), error.read())
-        except (urllib.error.URLError, OSError, ssl.SSLError) as error:
-            reason = getattr(error, "reason", error)
-            raise RegistryUnreachable(f"cannot reach {self.base_url}: {reason}") from error
+            with self._session.request(method, url, headers=headers, allow_redirects=False,
+                                       timeout=self._timeout, verify=self._verify, stream=False) as r:
+                return _Response(r.status_code, {k.lower(): v for k, v in r.headers.items()}, r.content)
+        except requests.RequestException as error:
+            raise RegistryUnreachable(f"cannot reach {self.base_url}: {_reason(error)}") from error
 
     def _basic(self) -> str | None:
         if self._username is None or self._password is None:
@@ -108,9 +141,10 @@ class RegistryClient:
         raw = f"{self._username}:{self._password}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
-    def _token(self, params: dict[str, str], scope: str | None) -> str:
+    def _token(self, params: dict[str, str], scope: str | None, renew: bool = False) -> str:
+        """A bearer token for the scope: the cached one while fresh, else one from the realm."""
         key = scope or ""
-        cached = self._cached_token(key)
+        cached = None if renew else self._cached_token(key)
         if cached is not None:
             return cached
         query = {"service": params.get("service", "")}
@@ -123,6 +157,8 @@ class RegistryClient:
         response = self._open("GET", url, headers)
         if response.status in (401, 403):
             raise Unauthorized("incorrect username or password", response.status, "UNAUTHORIZED")
+        if response.status == 429:
+            self._raise_for(response)
         if response.status != 200:
             raise RegistryError(f"token service answered {response.status}", response.status)
         body = response.json()
@@ -141,14 +177,16 @@ class RegistryClient:
         """Send a request, answering a Basic or Bearer challenge once with our credentials."""
         url = self.base_url + path
         headers = {"Accept": accept} if accept else {}
-        if scope is not None and (token := self._cached_token(scope)) is not None:
-            headers["Authorization"] = "Bearer " + token
+        cached = self._cached_token(scope) if scope is not None else None
+        if cached is not None:
+            headers["Authorization"] = "Bearer " + cached
         response = self._open(method, url, headers)
         if response.status == 401:
-            scheme, params = _challenge(response.headers.get("Www-Authenticate", "")
-                                        or response.headers.get("WWW-Authenticate", ""))
+            scheme, params = _challenge(response.headers.get("www-authenticate", ""))
             if scheme == "bearer" and "realm" in params:
-                headers["Authorization"] = "Bearer " + self._token(params, scope or params.get("scope"))
+                # A cached token the registry refused (expired, revoked) is renewed, not reused.
+                token = self._token(params, scope or params.get("scope"), renew=cached is not None)
+                headers["Authorization"] = "Bearer " + token
             elif (basic := self._basic()) is not None:
                 headers["Authorization"] = basic
             else:
@@ -167,7 +205,10 @@ class RegistryClient:
                 code, message = errors[0].get("code"), errors[0].get("message") or message
         except (ValueError, AttributeError):
             pass
-        kind = {401: Unauthorized, 403: Unauthorized, 404: NotFound}.get(response.status, RegistryError)
+        if response.status == 429 and "toomanyrequests" not in message.lower():
+            message = f"toomanyrequests: {message}"
+        kinds = {401: Unauthorized, 403: Unauthorized, 404: NotFound, 429: TooManyRequests}
+        kind = kinds.get(response.status, RegistryError)
         raise kind(message, response.status, code)
 
     # -- the API ---------------------------------------------------------------------------
@@ -189,7 +230,7 @@ class RegistryClient:
         while path:
             response = self.request("GET", path, scope="registry:catalog:*")
             repositories.extend(response.json().get("repositories") or [])
-            path = _next_link(response.headers.get("Link", ""))
+            path = _next_link(response.headers.get("link", ""))
         return repositories
 
     def tags(self, repository: str) -> list[str]:
@@ -202,9 +243,8 @@ class RegistryClient:
         response = self.request("GET", f"/v2/{repository}/manifests/{reference}",
                                 scope=_pull(repository), accept=MANIFEST_TYPES)
         body = response.json()
-        headers = {k.lower(): v for k, v in response.headers.items()}
-        media_type = body.get("mediaType") or headers.get("content-type", "")
-        return headers.get("docker-content-digest", ""), body, media_type
+        media_type = body.get("mediaType") or response.headers.get("content-type", "")
+        return response.headers.get("docker-content-digest", ""), body, media_type
 
     def blob_json(self, repository: str, digest: str) -> dict[str, Any]:
         """A small JSON blob, such as an image config."""
@@ -212,24 +252,30 @@ class RegistryClient:
         data: dict[str, Any] = json.loads(response.body)
         return data
 
-    def image_manifest(self, repository: str, reference: str) -> tuple[str, dict[str, Any], str]:
-        """One image's manifest for a tag or digest, following an index to linux/amd64."""
-        digest, body, media_type = self.manifest(repository, reference)
-        if is_index(body, media_type):
-            return self.manifest(repository, pick_platform(body.get("manifests") or []))
-        return digest, body, media_type
+    def image_manifest(self, repository: str, reference: str,
+                       platform: str = DEFAULT_PLATFORM) -> tuple[str, dict[str, Any], str]:
+        """One image's manifest for a tag or digest, following an index to platform's image."""
+        return self._platform_manifest(repository, reference, platform)[1:]
 
-    def remote_image(self, repository: str, tag: str) -> RemoteImage:
-        """What the registry holds for repository:tag, following an index to linux/amd64."""
-        digest, body, media_type = self.image_manifest(repository, tag)
+    def _platform_manifest(self, repository: str, reference: str,
+                           platform: str) -> tuple[str, str, dict[str, Any], str]:
+        """(index digest or "", manifest digest, manifest, media type) for the platform."""
+        digest, body, media_type = self.manifest(repository, reference)
+        if not is_index(body, media_type):
+            return "", digest, body, media_type
+        return (digest, *self.manifest(repository, pick_platform(body, platform)))
+
+    def remote_image(self, repository: str, tag: str, platform: str = DEFAULT_PLATFORM,
+                     with_tags: bool = True) -> RemoteImage:
+        """What the registry holds for repository:tag; an index is followed to platform's image."""
+        index_digest, digest, body, media_type = self._platform_manifest(repository, tag, platform)
         config_digest = body["config"]["digest"]
-        created = None
-        with contextlib.suppress(RegistryError):
-            created = self.blob_json(repository, config_digest).get("created")
+        config = self.blob_json(repository, config_digest)
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
-        return RemoteImage(repository, tag, digest, config_digest, media_type, layers, created,
-                           tuple(self.tags(repository)))
+        tags = tuple(self.tags(repository)) if with_tags else ()
+        return RemoteImage(repository, tag, digest, config_digest, media_type, layers,
+                           config.get("created"), tags, index_digest)
 
     def delete_manifest(self, repository: str, digest: str) -> None:
         """Delete a manifest by digest (the registry must have delete enabled)."""
@@ -246,12 +292,46 @@ def _next_link(link: str) -> str:
     return match.group(1) if match else ""
 
 
-def pick_platform(manifests: list[dict[str, Any]]) -> str:
-    """The digest of the linux/amd64 entry of an index, else its first entry."""
-    for entry in manifests:
-        platform = entry.get("platform") or {}
-        if platform.get("os") == "linux" and platform.get("architecture") == "amd64":
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port or default
+
+
+def _reason(error: requests.RequestException) -> str:
+    """The cause that names the trouble (refused, timed out, certificate), without urllib3's wrapping."""
+    cause: object = error.args[0] if error.args else error
+    cause = getattr(cause, "reason", None) or cause
+    return re.sub(r"^(<[^>]*>|\w+\([^)]*\)): ", "", str(cause)) or type(error).__name__
+
+
+def is_attestation(entry: dict[str, Any]) -> bool:
+    """True for an index entry that is no image: BuildKit's provenance/SBOM (unknown/unknown)."""
+    platform = entry.get("platform") or {}
+    annotations = entry.get("annotations") or {}
+    return (platform.get("os"), platform.get("architecture")) == ("unknown", "unknown") or \
+        annotations.get("vnd.docker.reference.type") == "attestation-manifest"
+
+
+def platform_text(entry: dict[str, Any]) -> str:
+    """os/architecture[/variant] of an index entry."""
+    platform = entry.get("platform") or {}
+    parts = [platform.get("os", "?"), platform.get("architecture", "?"), platform.get("variant")]
+    return "/".join(str(part) for part in parts if part)
+
+
+def pick_platform(index: dict[str, Any], platform: str = DEFAULT_PLATFORM) -> str:
+    """The digest of the index's image for platform (os/arch[/variant]), never an attestation.
+
+    An index without an image for the platform (a partial index) raises PlatformMissing naming
+    what it does hold, as the engine refuses to pull it.
+    """
+    wanted = platform.split("/")
+    images = [entry for entry in index.get("manifests") or [] if not is_attestation(entry)]
+    for entry in images:
+        have = platform_text(entry).split("/")
+        if have[:2] == wanted[:2] and (len(wanted) < 3 or len(have) < 3 or have[2] == wanted[2]):
             return str(entry["digest"])
-    if not manifests:
-        raise NotFound("the index lists no manifests", 404, "MANIFEST_UNKNOWN")
-    return str(manifests[0]["digest"])
+    listed = ", ".join(platform_text(entry) for entry in images) or "no image at all"
+    raise PlatformMissing(f"no matching manifest for {platform} in the index (it holds: {listed})", 404,
+                          "MANIFEST_UNKNOWN")

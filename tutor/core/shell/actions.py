@@ -17,8 +17,8 @@ from tutor.core.engine.gateway import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, _
-from tutor.core.registry.api import RegistryClient, RegistryUnreachable, Unauthorized
-from tutor.core.target import DOCKER_HUB, Target, normalize_registry, parse_reference
+from tutor.core.registry.api import RegistryClient, RegistryError, RegistryUnreachable, Unauthorized
+from tutor.core.target import DOCKER_HUB, DOCKER_HUB_API, Target, normalize_registry, parse_reference
 
 if TYPE_CHECKING:
     from tutor.core.shell.interpreter import ParsedCommand, Session
@@ -192,10 +192,33 @@ def _transfer(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
     reference = parsed.args[0]
     username, secret = _credentials(reference, session)
     method = session.engine.push if parsed.action == "push" else session.engine.pull
+    if parsed.action == "push":
+        yield from _hub_public_notice(reference, username, secret, session)
     for event in method(reference, username, secret, tls_verify=_tls_verify(parsed)):
         if isinstance(event, CommandFailed) and event.explanation is None:
             event = _transfer_failure(event.message, reference, username, session)
         yield event
+
+
+def _hub_public_notice(reference: str, username: str | None, secret: str | None,
+                       session: Session) -> Iterator[Event]:
+    """Before a first push to Docker Hub: the new repository will be public (docker/cli#4977).
+
+    Only a registry that shows the repository proves it exists; otherwise the notice is shown.
+    """
+    path = parse_reference(reference).path
+    if parse_reference(reference).registry != DOCKER_HUB:
+        return
+    client = RegistryClient(DOCKER_HUB_API, username, secret, timeout=3.0)
+    try:
+        client.tags(path)
+        return
+    except RegistryError:
+        pass
+    finally:
+        client.close()
+    explained = explanation("hub_public", session.target, session.engine.kind, session.lang)
+    yield Notice(f"{explained.what} {explained.why}", level="warning")
 
 
 def _tls_verify(parsed: ParsedCommand) -> bool | None:
