@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,17 @@ from textual.widgets import Button, Input, Select
 
 from tests.app_helpers import FixturePractice, make_app, settle, type_command, wait_until
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest
+from tests.lab_support import Lab as TerminalLab
 from tests.own_daemon import OwnDaemon, own_daemon  # noqa: F401 (a fixture)
 from tutor.__main__ import main
 from tutor.app import TutorApp
 from tutor.core.engine.gateway import Engine
 from tutor.core.events import CheckResult, Status
+from tutor.core.lab.checks import CHECK_IDS
 from tutor.core.lab.evidence import Change, PullEvidence
-from tutor.core.lab.progress import ProgressKey, ProgressStore
+from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore
 from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
-from tutor.core.lab.verdicts import decide
+from tutor.core.lab.verdicts import check_lab, decide
 from tutor.core.target import DOCKER_HUB, PRACTICE
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
@@ -270,3 +273,34 @@ async def test_a_practice_lab_is_offered_by_name(tmp_path: Path) -> None:
         assert str(form.query_one("#continue", Button).label) == "Continue as dana on the practice registry"
         assert (form.query_one("#registry", Select).value, form.query_one("#user", Input).value) == \
             (PRACTICE, "dana")
+
+
+def test_on_the_containerd_store_a_pull_stays_proven_without_history_until_contradicted(
+        modern_gateway: Engine, registry: RegistryUnderTest, account: tuple[str, str],
+        modern_hello_image: str, modern_cli: Any) -> None:
+    """Docker 26's containerd store: the lab in the terminal, then the shared rule, no history in sight."""
+    user, password = account
+    lab = TerminalLab(modern_gateway, registry, user, password)
+    progress = LessonProgress(ProgressKey(registry.address, user, LESSON_ID))
+    try:
+        for args, stdin in ((("login", registry.address, "-u", user, "--password-stdin"), password),
+                            (("tag", HELLO_IMAGE, lab.target.repository), None),
+                            (("push", lab.target.repository), None), (("rmi", lab.target.remote_ref), None),
+                            (("pull", lab.target.repository), None)):
+            result = modern_cli(*args, stdin=stdin)
+            assert result.returncode == 0, (args, result.stderr)
+        assert {v.result.step: v.standing for v in check_lab(progress, lab.context())} == \
+            dict.fromkeys(CHECK_IDS, "done")
+        proof = progress.proof("pull")
+        assert proof["image_id"] == modern_gateway.image(lab.target.remote_ref).id  # type: ignore[union-attr]
+
+        progress.started = datetime.now(timezone.utc).isoformat()  # history before now is out of sight
+        pull = next(v for v in check_lab(progress, lab.context()) if v.result.step == "pull")
+        assert pull.standing == "done" and "unchanged" in pull.result.detail, pull.result
+
+        assert modern_cli("rmi", lab.target.remote_ref).returncode == 0
+        verdicts = {v.result.step: v for v in check_lab(progress, lab.context())}
+        assert [step for step, v in verdicts.items() if v.revoked] == ["pull"]
+        assert "no longer here" in verdicts["pull"].result.detail
+    finally:
+        lab.cleanup()

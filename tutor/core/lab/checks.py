@@ -322,7 +322,7 @@ def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     pulled_at = _pulled_after_push(ctx)
     if pulled_at is not None:
         remote = probe.remote_or_none()
-        seen = PullEvidence.seen(ctx.target.remote_ref, tagged.id, remote.manifest_digest if remote else None,
+        seen = PullEvidence.seen(ctx.target.remote_ref, tagged.id, remote.tag_digest if remote else None,
                                  pulled_at, ctx.target.registry)
         return _result(ctx, "pull", Status.DONE, N_("{remote_ref} came back from {registry} after the push"),
                        facts=seen.as_facts())
@@ -346,7 +346,7 @@ def _check_evidence(ctx: LabContext, probe: _Probe, evidence: PullEvidence,
     served: bool | None = None
     digest: str | None = None
     try:
-        digest, served = probe.remote().manifest_digest, True
+        digest, served = probe.remote().tag_digest, True
     except NotFound:
         served = False
     except RegistryError:
