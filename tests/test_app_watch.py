@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Static
 
-from tests.app_helpers import make_app, settle, type_command, wait_until
+from tests.app_helpers import make_app, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.lab.session import StepState
@@ -104,8 +104,9 @@ async def test_work_ahead_in_the_own_terminal_is_marked_done_ahead_and_enter_jum
             assert state(app, "pull") is StepState.CURRENT and not app.lab.progress.state("pull")  # type: ignore[union-attr]
             assert signs(app) == ["✓", "✓", "»", "»", "»", "»", "▶"]
             assert "» done ahead" in str(app.screen.query_one("#legend", Static).render())
-            notices = [str(note.message) for note in app._notifications]
-            assert any("Enter jumps to 7. Pull it back" in text for text in notices), notices
+            verdict = text_of(pilot, "#verdict")  # the done step says where Enter goes now
+            assert "Done ahead in your terminal: 3. Log in" in verdict, verdict
+            assert "Enter jumps to 7. Pull it back" in verdict, verdict
 
             await pilot.press("ctrl+n")  # a step done ahead is one key away, and reads as done once seen
             await settle(pilot)

@@ -342,7 +342,7 @@ class StepScreen(TutorScreen[None]):
         if not newly:
             return
         self.query_one(StepList).show_states(self._states(), self.index)
-        self.notify(self._ahead_text(), title="»")
+        self.notify(self._ahead_text(), title="»", timeout=10)
         shown = self.lab.results.get(self.step.check)
         if shown is not None and not self.checking:
             self._show_verdict(shown)
