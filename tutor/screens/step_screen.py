@@ -339,7 +339,7 @@ class StepScreen(TutorScreen[None]):
     def on_steps_done_ahead(self, message: StepsDoneAhead) -> None:
         """Mark later steps whose check passed as done ahead (never one whose check failed)."""
         newly = [result for result in message.results if self.lab.mark_ahead(result)]
-        if not newly:
+        if not newly or self not in self.app.screen_stack:  # the learner moved on meanwhile
             return
         self.query_one(StepList).show_states(self._states(), self.index)
         self.notify(self._ahead_text(), title="»", timeout=10)

@@ -75,6 +75,7 @@ class Lab:
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
     ahead: set[str] = field(default_factory=set)
+    viewing: int = 0  # the step on screen
     _context: LabContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -109,13 +110,16 @@ class Lab:
 
     def visit(self, index: int) -> None:
         """The learner opens a step: one done ahead reads as plainly done from now on."""
+        self.viewing = index
         self.ahead.discard(self.steps[index].id)
 
     def mark_ahead(self, result: CheckResult) -> bool:
-        """Watch mode: a later step's check passed; settle it and mark it done ahead. True when new."""
+        """Watch mode: a step's check passed; settle it, and mark it done ahead when it lies beyond
+        the step on screen (the learner may have moved on while it was checked). True when new."""
         if result.status is not Status.DONE or not self.settle(result).newly_done:
             return False
-        self.ahead.update(step.id for step in self.steps if step.check == result.step)
+        self.ahead.update(step.id for index, step in enumerate(self.steps)
+                          if step.check == result.step and index > self.viewing)
         return True
 
     def is_finished(self) -> bool:
