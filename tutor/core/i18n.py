@@ -167,9 +167,8 @@ def _marked_literals(node: ast.AST) -> list[str]:
     args = node.args[:needed]
     if not needed or len(args) < needed:
         return []
-    if not all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in args):
-        return []
-    return [str(arg.value) for arg in args]  # type: ignore[attr-defined]
+    literals = [arg.value for arg in args if isinstance(arg, ast.Constant) and isinstance(arg.value, str)]
+    return literals if len(literals) == needed else []
 
 
 def _unquote(text: str) -> str:

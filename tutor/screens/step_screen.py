@@ -1,27 +1,40 @@
-"""One data-driven screen for every step: lesson text, command box, live output and the step's check."""
+"""One data-driven screen for every step: lesson text, command box, live output and the step's check.
+
+Longer than 400 lines on purpose: Textual's workers are methods of the screen that owns their
+results, so the command, check, re-check and offer workers (build, list images, add account) live
+here with the handlers of the messages they post. The widgets (StepList, Offers, CommandBox,
+OutputLog, PushProgress) hold their own look and messages; step_actions.py holds the offers' table.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any, ClassVar
+import webbrowser
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 from textual import work
 from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Header, Markdown, Static
+from textual.message import Message
+from textual.reactive import var
+from textual.widgets import Footer, Header, Markdown, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.core import events
-from tutor.core.events import Status
+from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import N_, _
 from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title, state_word
 from tutor.core.lessons.model import fill, lesson_values
+from tutor.core.resources import data_dir
 from tutor.screens import step_actions
+from tutor.screens.account_modal import AccountModal, NewAccount
 from tutor.screens.base import TutorScreen
 from tutor.screens.confirm_modal import ConfirmModal
+from tutor.screens.image_picker_modal import ImagePickerModal
 from tutor.screens.messages import (
     CheckFinished,
     CommandFinished,
@@ -32,6 +45,7 @@ from tutor.screens.messages import (
 )
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
+from tutor.widgets.offers import Offers
 from tutor.widgets.output_log import OutputLog
 from tutor.widgets.push_progress import PushProgress
 from tutor.widgets.step_list import StepList
@@ -39,6 +53,23 @@ from tutor.widgets.step_list import StepList
 
 class StepScreen(TutorScreen[None]):
     """Shows one step of the lesson and runs the learner's commands for it."""
+
+    running: var[bool] = var(False, init=False)
+    """A command or an offer (build, account, pull) runs: another waits."""
+    stoppable: var[bool] = var(False, init=False)
+    """A command from the box runs, so Escape/Ctrl+C stop it (the command box's border says so)."""
+    checking: var[bool] = var(False, init=False)
+    """The step's check runs: watch mode waits for it."""
+    offer_open: var[bool] = var(False, init=False, bindings=True)
+    """The step's main offer is on F7 (until the step is done)."""
+    progress_shown: var[bool] = var(False, init=False)
+    """The layers panel shows a transfer (hidden again when one fails)."""
+
+    @dataclass
+    class ImagesListed(Message):
+        """The engine's local image names, for the image picker."""
+
+        names: list[str]
 
     KEYS: ClassVar[list[Binding]] = [
         # Most needed first: at 80 columns the footer's tail is cut (F1 is also on "?" and the palette).
@@ -65,12 +96,10 @@ class StepScreen(TutorScreen[None]):
         self.step = lab.steps[index]
         lab.visit(index)
         self.hints_shown = 0
-        self.running = False
-        self.checking = False
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
-        self.stoppable = False  # a command from the box runs (offers like the build set only `running`)
-        self.offer_open = step_actions.main_offer(self.step.id, lab.target) is not None
+        offer = step_actions.main_offer(self.step.id, lab.target)
+        self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
 
     def footer_keys(self) -> list[Binding]:
@@ -99,8 +128,7 @@ class StepScreen(TutorScreen[None]):
                 with VerticalScroll(id="verdict-box"):
                     yield Static(_("… checking this step"), id="verdict", markup=False)
                     yield Static("", id="hints", markup=False)
-                with Horizontal(id="step-actions"):
-                    yield from step_actions.buttons(self.step.id, self.lab.target)
+                yield Offers(step_actions.offers_for(self.step.id, self.lab.target), id="step-actions")
                 yield PushProgress(id="push-progress")
                 yield OutputLog(id="output")
         yield Footer()
@@ -129,7 +157,7 @@ class StepScreen(TutorScreen[None]):
     def on_mount(self) -> None:
         """Focus the command box and check right after the first draw (the step may already be done)."""
         self.sub_title = self.lab.target.remote_ref
-        self.query_one("#push-progress", PushProgress).display = False
+        self.query_one(PushProgress).display = False
         self.query_one("#hints", Static).display = False
         self.query_one(CommandBox).focus()
         log = self.query_one(OutputLog)
@@ -183,11 +211,12 @@ class StepScreen(TutorScreen[None]):
 
     def run_lines(self, lines: list[str]) -> None:
         """Run command lines one after another, as if typed (used by offers like "pull it back")."""
-        self.set_running(True)
+        self.running = self.stoppable = True
         self.failure = None
         self.stop_requested.clear()
         if any(is_transfer(line) for line in lines):
             self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
+            self.progress_shown = True
         self.run_command_worker(lines)
 
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
@@ -206,7 +235,7 @@ class StepScreen(TutorScreen[None]):
             stopped = self.stop_requested.is_set()
             self.post_message(CommandFinished(mask_secrets(" && ".join(lines)), failed or stopped, stopped))
 
-    def _run_one(self, stream: Iterator[events.Event]) -> bool:
+    def _run_one(self, stream: Generator[events.Event, None, None]) -> bool:
         """Post one command's events until it ends or Stop is pressed; True when it failed.
 
         Closing the stream closes the engine's HTTP response, so the engine ends the transfer too.
@@ -220,7 +249,7 @@ class StepScreen(TutorScreen[None]):
                 self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
                                   else CommandOutput(event))
         finally:
-            stream.close()  # type: ignore[attr-defined]
+            stream.close()
         return failed
 
     def action_stop(self) -> None:
@@ -231,12 +260,18 @@ class StepScreen(TutorScreen[None]):
             self.stop_requested.set()
             self.query_one(OutputLog).write_line(_("Stopping…"))
 
-    def set_running(self, running: bool) -> None:
-        """Remember whether a command runs; the command box shows how to stop it only while one does."""
-        self.running = running
-        if running != self.stoppable:
-            self.stoppable = running
-            self.query_one(CommandBox).border_subtitle = _("Esc/Ctrl+C: stop") if running else ""
+    def watch_running(self, running: bool) -> None:
+        """Once nothing runs, nothing can be stopped."""
+        if not running:
+            self.stoppable = False
+
+    def watch_stoppable(self, stoppable: bool) -> None:
+        """The command box says how to stop a command only while one runs (the footer never changes)."""
+        self.query_one(CommandBox).border_subtitle = _("Esc/Ctrl+C: stop") if stoppable else ""
+
+    def watch_progress_shown(self, shown: bool) -> None:
+        """Show or hide the layers panel."""
+        self.query_one(PushProgress).display = shown
 
     def on_command_output(self, message: CommandOutput) -> None:
         """Show a command's event; a failure's explanation also goes into the verdict."""
@@ -249,15 +284,14 @@ class StepScreen(TutorScreen[None]):
 
     def on_layer_progressed(self, message: LayerProgressed) -> None:
         """Move a layer's bar (coalesced messages: only the newest of a burst arrives)."""
-        progress = self.query_one(PushProgress)
-        progress.display = True
-        progress.update_layer(message.layer)
+        self.progress_shown = True
+        self.query_one(PushProgress).update_layer(message.layer)
 
     def on_command_finished(self, message: CommandFinished) -> None:
         """After every command, check the step against the real state."""
-        self.set_running(False)
+        self.running = False
         if message.failed:
-            self.query_one(PushProgress).display = False
+            self.progress_shown = False
         if message.stopped:
             self.failure = None
             self.query_one(OutputLog).write_line(stopped_text(message.line))
@@ -294,7 +328,16 @@ class StepScreen(TutorScreen[None]):
             self.query_one(StepList).show_states(self._states(), self.index)
             self.notify(_("Step done: {title}").format(title=self.step.title), title="✓")
             self.recheck_skipped()
-        step_actions.after_check(self, result)
+        self._after_check(result)
+
+    def _after_check(self, result: CheckResult) -> None:
+        """Hide offers once the step is done; open the registry view when verify passes the first time."""
+        done = result.status is Status.DONE
+        self.query_one(Offers).done = done
+        self.offer_open = step_actions.main_offer(self.step.id, self.lab.target) is not None and not done
+        if done and self.step.id == "verify" and not self.lab.registry_shown:
+            self.lab.registry_shown = True
+            self.action_registry()
 
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_skipped(self) -> None:
@@ -314,8 +357,8 @@ class StepScreen(TutorScreen[None]):
             if event.worker.group == "check":
                 self.checking = False
             elif event.worker.group == "command":
-                self.set_running(False)
-                self.query_one(PushProgress).display = False
+                self.running = False
+                self.progress_shown = False
 
     def lab_changed(self) -> None:
         """Watch mode: something changed outside the tutor; check this step and the later ones again."""
@@ -452,16 +495,100 @@ class StepScreen(TutorScreen[None]):
         if message.index != self.index and self.lab.state(message.index) is not StepState.LOCKED:
             self.post_message(StepRequested(message.index))
 
+    # -- the step's offers ----------------------------------------------------------------------
     def action_offer(self) -> None:
         """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
         offer = step_actions.main_offer(self.step.id, self.lab.target)
         if offer is not None and self.offer_open:
-            step_actions.pressed(self, offer)
+            self.carry_out(offer)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The step's own offers (build the app, create the account, ...)."""
-        event.stop()
-        step_actions.pressed(self, event.button.id or "")
+    def on_offers_chosen(self, message: Offers.Chosen) -> None:
+        """The learner pressed one of the step's offers."""
+        self.carry_out(message.offer)
+
+    def carry_out(self, offer: str) -> None:
+        """Do what an offer promises."""
+        if offer == "build-app":
+            self.build_app()
+        elif offer == "pick-image":
+            self.list_images_worker()
+        elif offer == "create-account":
+            self.app.push_screen(AccountModal(self.lab.target.user), self._account_chosen)
+        elif offer == "sign-up":
+            self.open_sign_up_page()
+        elif offer == "registry-view":
+            self.action_registry()
+        elif offer == "run-pull" and not self.running:
+            cli, ref = self.lab.engine.kind, self.lab.target.remote_ref
+            self.run_lines([f"{cli} rmi {ref}", f"{cli} pull {ref}"])
+
+    def build_app(self) -> None:
+        """Build assets/python-hello-world under the source image's name, streaming the build."""
+        if self.running:
+            return
+        self.running = True
+        tag, folder = self.lab.target.image, str(data_dir("assets") / step_actions.APP_FOLDER)
+        self.query_one(OutputLog).write_line(f"$ {self.lab.engine.kind} build -t {tag} {folder}")
+        self.build_worker(folder, tag)
+
+    @work(thread=True, exclusive=True, group="command", exit_on_error=False)
+    def build_worker(self, folder: str, tag: str) -> None:
+        """Run the build (it blocks on the engine) and post its events."""
+        failed = False
+        try:
+            for event in self.lab.engine.build(folder, tag):
+                failed = failed or isinstance(event, events.CommandFailed)
+                self.post_message(CommandOutput(event))
+        except Exception as error:  # the engine's own words, then the offer below
+            failed = True
+            self.post_message(CommandOutput(events.CommandFailed(str(error))))
+        if failed:
+            self.post_message(CommandOutput(events.Notice(_(
+                "The build could not finish. It fetches a Python base image, which needs the "
+                "internet. No network? Use any local image instead: press “Use another local image…”."),
+                "warning")))
+        self.post_message(CommandFinished("build", failed))
+
+    @work(thread=True, exclusive=True, group="images", exit_on_error=False)
+    def list_images_worker(self) -> None:
+        """List the engine's local images for the picker."""
+        names = sorted({tag for image in self.lab.engine.images() for tag in image.tags
+                        if tag and "<none>" not in tag})
+        self.post_message(self.ImagesListed(names))
+
+    def on_step_screen_images_listed(self, message: StepScreen.ImagesListed) -> None:
+        """Let the learner choose one; it becomes the lab's source image."""
+        self.app.push_screen(ImagePickerModal(message.names), self._image_chosen)
+
+    def _image_chosen(self, name: str | None) -> None:
+        if name:
+            self.lab.retarget(replace(self.lab.target, image=name))
+            self.notify(_("The lab now pushes {image}.").format(image=name))
+            self.post_message(StepRequested(self.index))
+
+    def _account_chosen(self, account: NewAccount | None) -> None:
+        if account is not None and self.lab.practice is not None:  # offered only where the tutor has them
+            self.add_account_worker(account)
+
+    @work(thread=True, exclusive=True, group="command", exit_on_error=False)
+    def add_account_worker(self, account: NewAccount) -> None:
+        """Create the account on the practice registry, for real."""
+        try:
+            if self.lab.practice is not None:
+                self.lab.practice.add_user(account.user, account.password)
+            self.post_message(CommandOutput(events.OutputLine(
+                _("✓ Account {user} created on the practice registry.").format(user=account.user))))
+        except Exception as error:
+            self.post_message(CommandOutput(events.CommandFailed(str(error))))
+        self.post_message(CommandFinished("account"))
+
+    def open_sign_up_page(self) -> None:
+        """Open Docker Hub's or Quay's sign-up page in the browser."""
+        url = step_actions.SIGN_UP_PAGES[self.lab.target.kind]
+        if webbrowser.open(url):
+            self.notify(_("Opened {url}. Come back when your account exists.").format(url=url))
+        else:
+            self.notify(_("No browser found; open {url} yourself.").format(url=url), severity="warning")
 
     def palette_commands(self) -> Iterator[SystemCommand]:
         """The step's own commands in the palette: check, hint, solution, skip, registry view."""
@@ -473,9 +600,3 @@ class StepScreen(TutorScreen[None]):
         yield SystemCommand(_("Skip this step"), _("Move on without it (asks first)"), self.action_skip)
         yield SystemCommand(_("Open the registry view"), _("What the registry holds for your image"),
                             self.action_registry)
-
-    def show_lines(self, lines: list[Any]) -> None:
-        """Write plain lines to the output (from the step's offered actions)."""
-        log = self.query_one(OutputLog)
-        for line in lines:
-            log.write_line(str(line))

@@ -54,6 +54,40 @@ def layer_line(layer: LayerProgressed, bar_width: int = BAR_WIDTH) -> Text:
 class PushProgress(Widget):
     """All layers' lines in one widget (cheap to redraw with 30 layers) and a total bar."""
 
+    DEFAULT_CSS = """
+    PushProgress {
+        height: auto;
+        max-height: 8;
+        border: round $panel;
+        border-title-color: $text-muted;
+    }
+
+    PushProgress #total-row {
+        height: 1;
+    }
+
+    PushProgress #total-label {
+        width: 14;
+        text-style: bold;
+    }
+
+    PushProgress #layer-lines {
+        height: auto;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+    }
+
+    PushProgress #layer-rows {
+        height: auto;
+        max-height: 5;
+    }
+
+    /* Podman reports no layers: only the total bar. */
+    PushProgress.-indeterminate #layer-rows {
+        display: none;
+    }
+    """
+
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}

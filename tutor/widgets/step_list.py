@@ -15,6 +15,18 @@ from tutor.core.lab.session import SIGNS, StepState, state_word
 class StepList(OptionList):
     """Steps as "✓ 1 Image"; the tooltip gives full titles and state words; locked steps cannot be chosen."""
 
+    DEFAULT_CSS = """
+    StepList {
+        border: round $panel;
+        border-title-color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        &:focus {
+            border: round $panel;
+        }
+    }
+    """
+
     @dataclass
     class Chosen(Message):
         """The learner picked a step that is not locked."""

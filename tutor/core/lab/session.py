@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK a
     from tutor.core.lab.checks import LabContext
     from tutor.core.lab.resolve import Accounts
     from tutor.core.lessons.model import Lesson, Step
-    from tutor.core.shell.interpreter import Session
+    from tutor.core.shell.session import Session
 
 LESSON_ID = "push-to-registry"
 CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}

@@ -11,7 +11,7 @@ from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
 from tutor.core.lessons.model import LessonError, load_lesson
-from tutor.core.shell.interpreter import Session
+from tutor.core.shell.session import Session
 
 
 class SetupFailed(Exception):

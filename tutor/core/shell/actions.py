@@ -11,19 +11,16 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
 
 from tutor.core.engine.gateway import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, _
 from tutor.core.registry.api import RegistryClient, RegistryError, RegistryUnreachable, Unauthorized
+from tutor.core.shell.session import ParsedCommand, Session
 from tutor.core.target import DOCKER_HUB, DOCKER_HUB_API, Target, normalize_registry, parse_reference
 
-if TYPE_CHECKING:
-    from tutor.core.shell.interpreter import ParsedCommand, Session
-
-Handler = Callable[["ParsedCommand", "Session"], Iterator[Event]]
+Handler = Callable[[ParsedCommand, Session], Iterator[Event]]
 _SHOWN_MAX, _SHOWN_HEAD = 60, 40  # a word longer than _SHOWN_MAX shows its first _SHOWN_HEAD chars
 _HUGE_WORD = re.compile(r"\S{200,}")  # longer than any digest, URL or name a message quotes itself
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$")

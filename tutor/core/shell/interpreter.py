@@ -10,16 +10,16 @@ from __future__ import annotations
 import re
 import shlex
 import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Generator, Mapping
 
-from tutor.core.engine.credentials import CredentialsError, CredentialStore
-from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
+from tutor.core.engine.credentials import CredentialsError
+from tutor.core.engine.gateway import EngineError, EngineUnavailable
 from tutor.core.events import Event
 from tutor.core.i18n import N_, _
 from tutor.core.registry.api import RegistryError
 from tutor.core.shell.actions import SUPPORTED, failed, run_parsed, shown, tidy
-from tutor.core.target import InvalidName, Target, parse_reference
+from tutor.core.shell.session import ParsedCommand, Session
+from tutor.core.target import InvalidName, parse_reference
 
 __all__ = ["SUPPORTED", "CommandError", "ParsedCommand", "Session", "complete", "parse_command",
            "run_command"]
@@ -82,32 +82,6 @@ class CommandError(Exception):
         self.message = message
         self.key = key
         self.values = dict(values or {})  # names the explainer's texts need beyond the target's
-
-
-@dataclass(frozen=True)
-class ParsedCommand:
-    """One parsed line: the program, the canonical action, options and positional arguments."""
-
-    program: str
-    action: str
-    args: tuple[str, ...] = ()
-    options: Mapping[str, str | bool] = field(default_factory=dict)
-    assignments: tuple[tuple[str, str], ...] = ()
-    words: tuple[str, ...] = ()
-    sudo: bool = False
-
-
-@dataclass
-class Session:
-    """What the interpreter needs across commands: engine, target, credentials, variables."""
-
-    engine: Engine
-    target: Target
-    credentials: CredentialStore
-    ask_password: Callable[[str], str | None]
-    variables: dict[str, str] = field(default_factory=dict)
-    lang: str = "en"
-    image_names: tuple[float, list[str]] | None = field(default=None, repr=False)
 
 
 # -- parsing ---------------------------------------------------------------------------------
@@ -337,7 +311,7 @@ def _check_printable(program: str, action: str, words: list[str]) -> None:
 
 
 # -- running ---------------------------------------------------------------------------------
-def run_command(line: str, session: Session) -> Iterator[Event]:
+def run_command(line: str, session: Session) -> Generator[Event, None, None]:
     """Run one line as events; learner mistakes end in CommandFailed, never in an exception."""
     if not line.strip():
         return

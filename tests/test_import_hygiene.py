@@ -1,0 +1,131 @@
+"""Import hygiene, in the spirit of harlequin's: what an entry point really loads, read from sys.modules.
+
+Each case runs in a fresh interpreter (a subprocess), so nothing an earlier test imported can hide
+an import: the headless commands never load Textual, and when the TUI connects, the docker SDK is
+first imported by the engine gateway and by no other module. The import-linter contracts in
+pyproject.toml state the same statically; this proves it at run time, deferred imports included.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+from tests.conftest import RegistryUnderTest
+
+# Runs before the entry point: remembers which module's import statement first asked for docker.
+_WATCH = textwrap.dedent('''
+    import json, sys
+
+    first_importer = []
+
+    class _Watch:
+        def find_spec(self, name, path=None, target=None):
+            if name == "docker" and not first_importer:
+                frame = sys._getframe(1)
+                while frame is not None and frame.f_globals.get("__name__", "").startswith("importlib"):
+                    frame = frame.f_back
+                first_importer.append(frame.f_globals.get("__name__") if frame else None)
+            return None
+
+    sys.meta_path.insert(0, _Watch())
+
+    def report(**extra):
+        loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich"})
+        print("REPORT " + json.dumps({"loaded": loaded, "docker_importer": (first_importer or [None])[0],
+                                      **extra}))
+''')
+
+_CLI = _WATCH + textwrap.dedent('''
+    from tutor.__main__ import main
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as stop:
+        code = stop.code
+    report(code=code)
+''')
+
+_UI_IMPORTS = _WATCH + textwrap.dedent('''
+    import pkgutil, importlib
+    import tutor.app, tutor.screens, tutor.widgets
+    for package in (tutor.screens, tutor.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+    report()
+''')
+
+_UI_CONNECTS = _WATCH + textwrap.dedent('''
+    import asyncio
+    from tutor.app import TutorApp
+    from tutor.core.lab.session import LabOptions
+    from tutor.screens.step_screen import StepScreen
+
+    async def drive():
+        options = LabOptions(registry=sys.argv[1], user="alice", engine="docker", lang="en")
+        app = TutorApp(options, watch=False)
+        async with app.run_test(size=(100, 32)) as pilot:
+            for _round in range(200):  # until connected, set up and the first check is shown
+                await pilot.pause()
+                busy = [worker for worker in app.workers if worker.is_running]
+                if busy:
+                    await app.workers.wait_for_complete(busy)
+                elif isinstance(app.screen, StepScreen):
+                    break
+            report(lab=app.lab is not None, screen=type(app.screen).__name__)
+
+    asyncio.run(drive())
+''')
+
+
+def _run(script: str, *args: str) -> dict[str, Any]:
+    """Run SCRIPT in a fresh interpreter (the test's isolated HOME and XDG dirs) and read its report."""
+    result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
+                            timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
+    assert lines, result.stdout + result.stderr
+    report: dict[str, Any] = json.loads(lines[-1].removeprefix("REPORT "))
+    return report
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["check", "--help"], ["reset", "--help"],
+                                  ["practice", "--help"], ["lessons", "--help"]])
+def test_help_loads_neither_textual_nor_docker(argv: list[str]) -> None:
+    """Asking for help imports only the argument parser: no Textual, no docker SDK."""
+    report = _run(_CLI, *argv)
+    assert report["code"] == 0
+    assert "textual" not in report["loaded"] and "docker" not in report["loaded"]
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+def test_check_never_loads_textual_and_reaches_docker_through_the_gateway(
+        registry: RegistryUnderTest) -> None:
+    """A whole `registry-tutor check` on the real engine and registry: no Textual; docker via the gateway."""
+    report = _run(_CLI, "check", "--registry", registry.address, "--user", "alice", "--engine", "docker",
+                  "--json")
+    assert report["code"] == 1  # alice pushed nothing: every step but the first is still to do
+    assert "textual" not in report["loaded"]
+    assert report["docker_importer"] == "tutor.core.engine.gateway"
+
+
+def test_every_ui_module_reaches_docker_only_through_the_gateway() -> None:
+    """Importing the app, every screen and every widget (also those a first run never opens) loads
+    the docker SDK, if at all, through the engine gateway."""
+    report = _run(_UI_IMPORTS)
+    assert "textual" in report["loaded"]
+    assert report["docker_importer"] in (None, "tutor.core.engine.gateway")
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+def test_the_ui_loads_docker_only_through_the_gateway(registry: RegistryUnderTest) -> None:
+    """The TUI connects, sets up the lab and checks the first step; docker's first importer is the gateway."""
+    report = _run(_UI_CONNECTS, registry.address)
+    assert report["lab"] and report["screen"] == "StepScreen"
+    assert report["docker_importer"] == "tutor.core.engine.gateway"
