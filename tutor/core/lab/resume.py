@@ -63,8 +63,8 @@ def prefill(options: LabOptions, labs: Sequence[LessonProgress]) -> tuple[LabOpt
 def how_far(entry: LessonProgress) -> tuple[int, int]:
     """(finished steps, steps in the lab) of a saved lab."""
     finished = entry.count("done") + entry.count("skipped")
-    total = int(entry.choice.get("steps", "0") or 0) if entry.choice.get("steps", "").isdigit() else 0
-    return finished, max(total, finished)
+    steps = entry.choice.get("steps", "")
+    return finished, max(int(steps) if steps.isdigit() else 0, finished)
 
 
 @dataclass(frozen=True)
