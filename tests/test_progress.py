@@ -80,7 +80,7 @@ def test_writes_leave_no_temporary_files() -> None:
         progress = store.load(KEY)
         progress.mark_done(step)
         store.save(progress)
-    assert sorted(p.name for p in store.path.parent.iterdir()) == ["progress.json"]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [".progress.json.lock", "progress.json"]
     assert store.load(KEY).first_unfinished(STEPS) is None
 
 
@@ -191,7 +191,7 @@ def test_immutable_folder_raises_progress_error_and_leaves_file_alone(immutable_
         store.save(progress)
     assert path.read_bytes() == before
     assert store.load(KEY).state("verify") == "done"
-    assert os.listdir(immutable_folder) == ["progress.json"]
+    assert sorted(os.listdir(immutable_folder)) == [".progress.json.lock", "progress.json"]
 
 
 def _version_1_file(store: ProgressStore) -> dict[str, object]:

@@ -3,69 +3,99 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from tutor import __version__
+from tutor.commands import TARGET_OPTIONS, add_target_options
+
+COMMANDS = {
+    "check": "tutor.commands.check_cli",
+    "reset": "tutor.commands.reset_cli",
+    "practice": "tutor.commands.practice_cli",
+    "lessons": "tutor.commands.lessons_cli",
+}
+"""Each subcommand's module: `add_parser(sub)` registers it, `run(args)` carries it out."""
+
+_BEFORE = "before_"
 
 
-def _target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--registry", help="docker.io, quay.io, practice (offline) or HOST[:PORT]")
-    parser.add_argument("--user", help="your account name on the registry")
-    parser.add_argument("--image", help="the local image to push (default: python-hello-world)")
-    parser.add_argument("--engine", choices=["auto", "docker", "podman"],
-                        help="which container engine to use (default: auto)")
-    parser.add_argument("--lang", choices=["en", "de"], help="language of lessons and screens")
+class _Parser(argparse.ArgumentParser):
+    """The tutor's parser: options given before the subcommand mean what they mean after it."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        parsed, extra = super().parse_known_args(args, namespace)
+        _merge_target_options(self, parsed)
+        return parsed, extra
+
+
+def _merge_target_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Move --registry etc. given before the subcommand to where the subcommand reads them."""
+    takes_them = args.command is None or getattr(args, "takes_target_options", False)
+    for name in TARGET_OPTIONS:
+        before = getattr(args, _BEFORE + name)
+        delattr(args, _BEFORE + name)
+        if before is not None and not takes_them:
+            parser.error(f"--{name} is no option of '{args.command}'; give it after the subcommand "
+                         "if it has one (see its --help)")
+        if not hasattr(args, name):
+            setattr(args, name, before)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the tutor itself and its headless subcommands."""
-    parser = argparse.ArgumentParser(
-        prog="registry-tutor",
-        description="Learn to push your image to a container registry, step by step.",
-    )
+    parser = _Parser(prog="registry-tutor",
+                     description="Learn to push your image to a container registry, step by step.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _target_options(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = sub.add_parser("check", help="run every step's check without the screen")
-    _target_options(check)
-    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
-
-    reset = sub.add_parser("reset", help="undo what the lab created (asks first)")
-    _target_options(reset)
-    reset.add_argument("--yes", action="store_true", help="do not ask before undoing")
-
-    from tutor.commands import lessons_cli, practice_cli
-
-    practice_cli.add_parser(sub)
-    lessons_cli.add_parser(sub)
+    before = argparse.ArgumentParser(add_help=False)
+    add_target_options(before)
+    for action in before._actions:
+        if action.choices is None:
+            action.metavar = action.dest.upper()
+        action.dest = _BEFORE + action.dest
+        parser._add_action(action)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=argparse.ArgumentParser)
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
     return parser
+
+
+def _has_terminal() -> bool:
+    """Both ends are a terminal (or the tutor runs in a browser, through textual-serve)."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return True
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stdout))
+
+
+def _no_terminal(args: argparse.Namespace) -> int:
+    from tutor.core.i18n import _, detect_language, set_language
+
+    set_language(detect_language(args.lang))
+    print(_("registry-tutor needs a terminal to show its screens (stdin and stdout here are not one); "
+            "in a script, run the checks with: registry-tutor check --registry REGISTRY --user USER"),
+          file=sys.stderr)
+    return 2
+
+
+def _run(args: argparse.Namespace) -> Any:
+    if args.command is not None:
+        return importlib.import_module(COMMANDS[args.command]).run(args)
+    if not _has_terminal():
+        return _no_terminal(args)
+    from tutor.app import run_app
+
+    return run_app(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run registry-tutor; returns the process exit code."""
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "check":
-            from tutor.commands import check_cli
-
-            return check_cli.run(args)
-        if args.command == "reset":
-            from tutor.commands import reset_cli
-
-            return reset_cli.run(args)
-        if args.command == "practice":
-            from tutor.commands import practice_cli
-
-            return practice_cli.run(args)
-        if args.command == "lessons":
-            from tutor.commands import lessons_cli
-
-            return lessons_cli.run(args)
-        from tutor.app import run_app
-
-        return run_app(args)
+        return int(_run(args))
     except KeyboardInterrupt:
         print("\nInterrupted.", file=sys.stderr)
         return 130

@@ -129,6 +129,8 @@ class TutorApp(App[int]):
             return
         from tutor.core.lab.resume import resume_lab
 
+        if engine.notice:  # e.g. the Podman service the tutor started: say so in one line
+            self.call_from_thread(self.notify, engine.notice, timeout=10)
         try:
             lab = build_lab(self.options, engine, self.ask_password, practice=self.practice,
                             credentials=self.credentials, store=self.store)

@@ -12,21 +12,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
-from tutor.core.engine.credentials import CredentialsError, CredentialStore
-from tutor.core.engine.gateway import Engine, EngineUnavailable
+from tutor.commands import command_parser, target_parent
 from tutor.core.events import CheckResult, Status
-from tutor.core.explainer import explain
-from tutor.core.lab.checks import LabContext
-from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
-from tutor.core.lab.session import LESSON_ID
-from tutor.core.lab.verdicts import check_lab
-from tutor.core.shell.actions import format_table
 from tutor.core.target import Target
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
 _MARKS = {Status.DONE: "[x] done", Status.TODO: "[ ] todo", Status.UNKNOWN: "[?] unknown"}
+
+
+def add_parser(sub: Any) -> None:
+    """Register `check`."""
+    check = command_parser(
+        sub, "check", parents=[target_parent()], help="run every step's check without the screen",
+        exit_codes="0 every step is done, 1 some are not, 2 the engine or the registry cannot be "
+                   "reached or the options are wrong.",
+        example="registry-tutor check --registry practice --user alice --json")
+    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
 class CheckFailed(Exception):
@@ -45,11 +49,21 @@ def make_target(args: argparse.Namespace) -> tuple[Target, Accounts | None]:
 
 def check(args: argparse.Namespace) -> list[CheckResult]:
     """Connect, run every check and return the results; CheckFailed when nothing can run."""
+    # The engine and the checks load when the check runs, not when the parser is built.
+    from tutor.core.engine.credentials import CredentialsError, CredentialStore
+    from tutor.core.engine.gateway import Engine, EngineUnavailable
+    from tutor.core.lab.checks import LabContext
+    from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
+    from tutor.core.lab.session import LESSON_ID
+    from tutor.core.lab.verdicts import check_lab
+
     target, practice = make_target(args)
     try:
         engine = Engine.connect(args.engine or "auto")
     except EngineUnavailable as error:
         raise CheckFailed(str(error)) from error
+    if engine.notice:
+        print(engine.notice, file=sys.stderr)
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
         store = ProgressStore()
@@ -85,6 +99,8 @@ def as_json(results: list[CheckResult]) -> str:
 
 def as_table(results: list[CheckResult]) -> str:
     """A plain table that reads at 80 columns; the status has a word, not only a colour."""
+    from tutor.core.shell.actions import format_table
+
     rows = [("STEP", "STATUS", "DETAIL")]
     rows += [(r.step, _MARKS[r.status], r.detail) for r in results]
     lines = format_table(rows)
@@ -107,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_failure(message: str, args: argparse.Namespace) -> None:
+    from tutor.core.explainer import explain
+
     kind = args.engine if args.engine in ("docker", "podman") else "docker"
     explained = explain(message, None, kind, args.lang or "en")
     print(message, file=sys.stderr)

@@ -7,17 +7,28 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tutor.commands import command_parser
+
 if TYPE_CHECKING:
     from tutor.core.lessons.tester import LessonTestOptions
 
 
 def add_parser(sub: Any) -> None:
     """Register `lessons` and its actions."""
-    lessons = sub.add_parser("lessons", help="lint or test lessons")
+    lessons = command_parser(sub, "lessons", help="lint or test lessons",
+                             exit_codes="0 the lessons are fine, 1 a problem was found, 2 the command "
+                                        "cannot run (a missing file or option).",
+                             example="registry-tutor lessons lint")
     actions = lessons.add_subparsers(dest="action", metavar="ACTION", required=True)
-    lint = actions.add_parser("lint", help="check lesson files for mistakes")
+    lint = command_parser(actions, "lint", help="check lesson files for mistakes",
+                          exit_codes="0 well formed, 1 problems (each printed as file:line: message), "
+                                     "2 a path does not exist.",
+                          example="registry-tutor lessons lint")
     lint.add_argument("paths", nargs="*")
-    test = actions.add_parser("test", help="run each step's solution against a real registry")
+    test = command_parser(actions, "test", help="run each step's solution against a real registry",
+                          exit_codes="0 every check failed before and passed after its solution, "
+                                     "1 a check or solution misbehaved, 2 the options are incomplete.",
+                          example="registry-tutor lessons test --registry practice")
     test.add_argument("lesson", nargs="?", default="push-to-registry")
     test.add_argument("--registry", required=True,
                       help="HOST:PORT of a registry, or 'practice' (started if needed)")

@@ -14,6 +14,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tutor.commands import command_parser
+
 # The core's practice modules load only when an action runs, so `registry-tutor` starts fast.
 if TYPE_CHECKING:
     from tutor.core.registry.practice import PracticeRegistry, PracticeStatus
@@ -21,41 +23,50 @@ if TYPE_CHECKING:
 OK, FAILED, UNREACHABLE = 0, 1, 2
 
 
+_EXIT_CODES = "0 done, 1 refused or failed, 2 the practice registry cannot be reached."
+_ACTION_HELP = {  # action: (help, example)
+    "start": ("start the practice registry in the background", "registry-tutor practice start --port 5000"),
+    "stop": ("stop it", "registry-tutor practice stop"),
+    "status": ("show address, accounts, repositories", "registry-tutor practice status"),
+    "users": ("list the accounts", "registry-tutor practice users"),
+    "add-user": ("create an account", "registry-tutor practice add-user alice --generate"),
+    "remove-user": ("delete an account", "registry-tutor practice remove-user alice"),
+    "reset": ("delete what the lab pushed", "registry-tutor practice reset --user alice --yes"),
+    "board": ("a live table of every account's progress", "registry-tutor practice board --json"),
+}
+
+
 def add_parser(sub: Any) -> None:
     """Register `practice` and its actions."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--data", help="where it keeps images and accounts "
                                        "(default: your user data dir, practice-registry)")
-    practice = sub.add_parser(
-        "practice", help="run the offline practice registry",
-        description="Run a real registry on this machine for the lab: offline, with its own accounts.",
-        epilog="Exit codes: 0 done, 1 refused or failed, 2 the practice registry cannot be reached. "
-               "Status, board and reset read the registry through a hidden account, tutor-admin, "
-               "whose password is kept (mode 0600) in the data dir's admin-password file.")
+    practice = command_parser(
+        sub, "practice", help="run the offline practice registry",
+        description="Run a real registry on this machine for the lab: offline, with its own accounts. "
+                    "Status, board and reset read the registry through a hidden account, tutor-admin, "
+                    "whose password is kept (mode 0600) in the data dir's admin-password file.",
+        exit_codes=_EXIT_CODES, example="registry-tutor practice start")
     actions = practice.add_subparsers(dest="action", metavar="ACTION", required=True)
-    start = actions.add_parser("start", parents=[common],
-                               help="start the practice registry in the background")
+    parsers = {name: command_parser(actions, name, parents=[common], help=text, exit_codes=_EXIT_CODES,
+                                    example=example)
+               for name, (text, example) in _ACTION_HELP.items()}
+    start = parsers["start"]
     start.add_argument("--port", type=int, default=None,
                        help="TCP port (default: the last one used, else 5000, else any free port)")
     start.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1; any other needs --tls)")
     start.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a certificate from the tutor's own small CA")
-    for name, text in [("stop", "stop it"), ("status", "show address, accounts, repositories"),
-                       ("users", "list the accounts")]:
-        actions.add_parser(name, parents=[common], help=text)
-    add_user = actions.add_parser("add-user", parents=[common], help="create an account")
+    add_user = parsers["add-user"]
     add_user.add_argument("name")
     secret = add_user.add_mutually_exclusive_group()
     secret.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     secret.add_argument("--generate", action="store_true", help="make up a password and print it")
-    remove = actions.add_parser("remove-user", parents=[common], help="delete an account")
-    remove.add_argument("name")
-    reset = actions.add_parser("reset", parents=[common], help="delete what the lab pushed")
-    reset.add_argument("--user", help="only this account's images")
-    reset.add_argument("--yes", action="store_true", help="do not ask before deleting")
-    board = actions.add_parser("board", parents=[common], help="a live table of every account's progress")
-    board.add_argument("--json", action="store_true", help="print the board once as JSON")
+    parsers["remove-user"].add_argument("name")
+    parsers["reset"].add_argument("--user", help="only this account's images")
+    parsers["reset"].add_argument("--yes", action="store_true", help="do not ask before deleting")
+    parsers["board"].add_argument("--json", action="store_true", help="print the board once as JSON")
 
 
 def run(args: argparse.Namespace) -> int:

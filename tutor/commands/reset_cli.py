@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from tutor.core.engine.credentials import CredentialStore
-from tutor.core.engine.gateway import Engine, EngineUnavailable
+from tutor.commands import command_parser, target_parent
 from tutor.core.lab.progress import LessonProgress, ProgressStore
-from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
 from tutor.core.lab.resolve import TargetError, resolve_target
 from tutor.core.target import Target
 
+# The engine and the reset plan load when a reset runs, not when the parser is built.
+if TYPE_CHECKING:
+    from tutor.core.engine.gateway import Engine
+    from tutor.core.lab.reset import ResetPlan
+
 OK, FAILED, UNUSABLE = 0, 1, 2
+_EXIT_CODES = ("0 everything undone (or nothing to undo), 1 declined or something could not be undone, "
+               "2 the command cannot run (bad names, no answer to the question without --yes).")
+
+
+def add_parser(sub: Any) -> None:
+    """Register `reset`."""
+    example = "registry-tutor reset --registry practice --user alice --yes"
+    reset = command_parser(sub, "reset", help="undo what the lab created (asks first)",
+                           parents=[target_parent()], exit_codes=_EXIT_CODES, example=example)
+    reset.add_argument("--yes", action="store_true", help="do not ask before undoing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _reset(args: argparse.Namespace, target: Target, engine: Engine | None, store: ProgressStore,
            progresses: list[LessonProgress]) -> int:
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.lab.reset import apply_reset, plan_reset
+
     credentials = CredentialStore(engine.kind if engine else _flavour(args))
     plans = [plan_reset(engine, target, credentials, progress) for progress in progresses]
     _print_plans(plans)
@@ -70,6 +86,8 @@ def _target(args: argparse.Namespace) -> Target:
 
 
 def _engine(args: argparse.Namespace) -> Engine | None:
+    from tutor.core.engine.gateway import Engine, EngineUnavailable
+
     try:
         return Engine.connect(args.engine or "auto")
     except EngineUnavailable as error:

@@ -18,7 +18,7 @@ def write_atomically(path: Path, data: str | bytes, mode: int = 0o600) -> None:
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
+            os.chmod(temp, mode)  # by name: Windows has no os.fchmod (there only read-only counts)
             handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())

@@ -122,7 +122,7 @@ class StepScreen(TutorScreen[None]):
                                full_titles=[step.title for step in self.lab.steps], id="step-list")
                 yield Static("\n".join(f"{SIGNS[s]} {state_word(s)}" for s in StepState), id="legend")
             with Vertical(id="step-main"):
-                yield CommandBox(self.lab.history, self._complete, id="command")
+                yield CommandBox(self.lab.history, self._complete, self.lab.engine.kind, id="command")
                 with VerticalScroll(id="lesson"):
                     yield Markdown(self._lesson_markdown(), id="lesson-text")
                 with VerticalScroll(id="verdict-box"):

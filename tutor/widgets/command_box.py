@@ -42,8 +42,10 @@ class CommandBox(Input):
         Binding("tab", "complete", show=False, priority=True),
     ]
 
-    def __init__(self, history: list[str], completer: Completer, **kwargs: object) -> None:
-        super().__init__(placeholder=_("Type a command, e.g. docker images, then Enter"),
+    def __init__(self, history: list[str], completer: Completer, engine: str = "docker",
+                 **kwargs: object) -> None:
+        """ENGINE ('docker' or 'podman') is the command the placeholder's example starts with."""
+        super().__init__(placeholder=_("Type a command, e.g. {cli} images, then Enter").format(cli=engine),
                          suggester=CommandSuggester(completer), **kwargs)  # type: ignore[arg-type]
         self.history = history
         self._position = len(history)

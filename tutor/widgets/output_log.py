@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from textual.geometry import Size
-from textual.reactive import Reactive
+from textual.reactive import Reactive, var
 from textual.widgets import Log
 
 from tutor.core import events
@@ -64,11 +64,17 @@ def wrapped(line: str, width: int) -> list[str]:
 
 
 class OutputLog(Log):
-    """A scrolling log of command output that keeps its last few thousand lines."""
+    """A scrolling log of command output that keeps its last few thousand lines.
+
+    It follows the newest line until the learner scrolls up; then it stays where they read and its
+    border says that new output is below, until they scroll back to the end (End, wheel, drag).
+    """
 
     # The log's height comes from the CSS, never from its lines: a new line only moves the scrollbar,
     # so it repaints the log instead of laying out the whole screen again (a push writes ~100 lines).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    following: var[bool] = var(True)
+    """Whether the newest line is kept in view: only a scroll moves this, never a change of size."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_lines=MAX_LINES, highlight=False, **kwargs)  # type: ignore[arg-type]
@@ -81,6 +87,25 @@ class OutputLog(Log):
     def watch_virtual_size(self, size: Size) -> None:
         """Fit the scrollbar to the new line count (what a layout would have done)."""
         self._scroll_update(size)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        """A scroll decides whether the log follows: to the end it does, anywhere above it does not."""
+        super().watch_scroll_y(old_value, new_value)
+        self.following = new_value >= self.max_scroll_y
+
+    def watch_following(self, following: bool) -> None:
+        """Back at the end: the marker goes."""
+        if following:
+            self.border_subtitle = ""
+
+    def on_resize(self) -> None:
+        """Keep the newest line in view when the panel changes height (a hint shown above it, say).
+
+        Log scrolls only when its position already is the end; a panel that shrinks leaves the old
+        position above the new end, and then no later line would ever scroll into view.
+        """
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     @property
     def text(self) -> str:
@@ -102,7 +127,11 @@ class OutputLog(Log):
         lines, self._pending = self._pending, []
         # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
-        super().write_lines([part for line in lines for part in wrapped(line, width)])
+        super().write_lines([part for line in lines for part in wrapped(line, width)], scroll_end=False)
+        if self.following:
+            self.scroll_end(animate=False, immediate=True, x_axis=False)
+        else:
+            self.border_subtitle = _("↓ new output below (End)")
 
     def show_event(self, event: events.Event) -> None:
         """Append an event's lines."""

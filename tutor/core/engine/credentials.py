@@ -63,6 +63,8 @@ def podman_auth_path() -> Path:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
         return Path(runtime) / "containers" / "auth.json"
+    if not hasattr(os, "getuid"):  # Windows: no runtime dir, Podman's client uses the config folder
+        return podman_fallback_paths()[0]
     return Path(f"/run/containers/{os.getuid()}/auth.json")
 
 

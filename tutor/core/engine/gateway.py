@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ import docker.types
 import docker.utils
 import requests
 
+from tutor.core.engine import podman_service
 from tutor.core.engine.streams import (
     EngineEvent,
     engine_event,
@@ -52,6 +54,8 @@ _CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
 DOCKER_SOCKET = "/var/run/docker.sock"
 ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
+DOCKER_DESKTOP_PIPE = "npipe:////./pipe/docker_engine"  # Docker Desktop on Windows
+PODMAN_MACHINE_PIPE = "npipe:////./pipe/podman-machine-default"  # `podman machine start` on Windows
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
 _PORT_RETRIES = 25
@@ -93,7 +97,10 @@ class LocalImage:
 
 
 def podman_sockets() -> list[str]:
-    """Where Podman's Docker-compatible socket usually listens: the user's, then root's."""
+    """Where Podman's Docker-compatible socket usually listens: the user's, then root's (on
+    Windows: the default Podman machine's named pipe)."""
+    if sys.platform == "win32":
+        return [PODMAN_MACHINE_PIPE]
     paths = []
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime:
@@ -118,13 +125,19 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
         return [base_url]
     docker_host = os.environ.get("DOCKER_HOST") or _context_host()
     docker_urls = [docker_host] if docker_host else []
-    docker_urls.append(f"unix://{DOCKER_SOCKET}")
+    docker_urls.append(DOCKER_DESKTOP_PIPE if sys.platform == "win32" else f"unix://{DOCKER_SOCKET}")
     if kind == "docker":
         return docker_urls
     if kind == "podman":
         hosts = [os.environ.get("CONTAINER_HOST"), os.environ.get("DOCKER_HOST")]
         return list(dict.fromkeys([host for host in hosts if host] + podman_sockets()))
     return list(dict.fromkeys(docker_urls + podman_sockets()))
+
+
+def _may_start_podman(base_url: str | None) -> bool:
+    """Start Podman's service only where no address was named (an address named is the user's choice)."""
+    named = base_url or os.environ.get("CONTAINER_HOST") or os.environ.get("DOCKER_HOST")
+    return not named and podman_service.can_start()
 
 
 def _detect_kind(version: dict[str, Any]) -> EngineKind:
@@ -172,6 +185,7 @@ class Engine:
     def __init__(self, client: docker.DockerClient, info: EngineInfo) -> None:
         self.client = client
         self.info = info
+        self.notice: str | None = None  # one line for the learner: what connecting started
         self._image_store: ImageStore | None = None
 
     @classmethod
@@ -192,6 +206,10 @@ class Engine:
                 other = other or engine
             else:
                 return engine
+        if kind != "docker" and _may_start_podman(base_url):
+            started = cls._own_podman(tried)
+            if started is not None:
+                return started
         message = unavailable_message(kind, tried)
         if other is not None:
             other.close()
@@ -199,6 +217,21 @@ class Engine:
                 url=other.info.base_url, found=other.kind, kind=kind)
             message = f"{wrong}\n{message}"
         raise EngineUnavailable(message)
+
+    @classmethod
+    def _own_podman(cls, tried: list[str]) -> Engine | None:
+        """Podman's API service, started by the tutor since none answers (see podman_service)."""
+        try:
+            service, fresh = podman_service.start_for_tutor()
+        except (podman_service.PodmanServiceError, OSError) as error:
+            tried.append(f"podman system service ({error})")
+            return None
+        engine = cls._try(service.url)
+        if isinstance(engine, str):
+            tried.append(f"{service.url} ({engine})")
+            return None
+        engine.notice = podman_service.started_notice(service) if fresh else None
+        return engine
 
     @classmethod
     def _try(cls, url: str) -> Engine | str:

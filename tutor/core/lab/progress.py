@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import fcntl
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from typing import Any, Literal, cast, get_args
 import platformdirs
 
 from tutor.core.files import write_atomically
+from tutor.core.lab.locking import file_lock
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -383,16 +383,13 @@ class ProgressStore:
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         """Hold an advisory lock so the tutor and `registry-tutor reset` never interleave writes."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            folder_fd = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        except OSError as error:
-            raise self._error(error) from error
-        try:
-            fcntl.flock(folder_fd, fcntl.LOCK_EX)
+        with contextlib.ExitStack() as held:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                held.enter_context(file_lock(self.path.with_name(f".{self.path.name}.lock")))
+            except OSError as error:
+                raise self._error(error) from error
             yield
-        finally:
-            os.close(folder_fd)
 
     def _error(self, error: OSError) -> ProgressError:
         reason = error.strerror or str(error)
