@@ -51,7 +51,8 @@ def test_verdicts_carry_signs_and_put_a_failed_command_first() -> None:
 
 def test_an_account_only_a_login_can_prove_lets_the_learner_go_on() -> None:
     """UNKNOWN on the account step says to go on and log in, not to skip it."""
-    text = verdict_text(CheckResult("account", Status.UNKNOWN, "cannot confirm alice"), "Log in")
+    result = CheckResult("account", Status.UNKNOWN, "cannot confirm alice")
+    text = verdict_text(result, "Log in", confirmed=True)
     assert text.startswith("? ") and "log in" in text and "F6" not in text
 
 

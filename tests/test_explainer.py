@@ -19,7 +19,7 @@ from tests.lab_support import Lab, failures, only_failure, remove_names
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
 from tutor.core.i18n import translate
-from tutor.core.lab.checks import CHECK_IDS
+from tutor.core.lab.check_table import known_checks
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient
 from tutor.core.registry.server import ServerConfig
@@ -54,7 +54,7 @@ def test_each_entry_is_complete_in_english_and_german(entry: Any) -> None:
     assert all(translate(text, "de") != text for text in TEXTS[entry.key])
     assert english.what and english.why and german.what and german.why
     assert (english.what, english.why) != (german.what, german.why)
-    assert entry.step in CHECK_IDS
+    assert entry.step in known_checks()
     assert english.fix and not re.search(r"\{[a-z_]+\}", english.fix + english.what + english.why)
     assert english.fix == german.fix
 

@@ -208,7 +208,7 @@ def german() -> Iterator[None]:
     ("docker images; docker ps", "`;` (mehrere Befehle) ist Shell-Syntax"),
     ("echo $(id)", "`$(...)` (Befehlsersetzung) ist Shell-Syntax"),
     ("ls -l", "`ls` ist kein Befehl, den der Tutor ausführt"),
-    ("docker build .", "`docker build` wird hier nicht unterstützt"),
+    ("docker exec x", "`docker exec` wird hier nicht unterstützt"),
     ("docker push —all x", "'—all' beginnt mit einem langen Gedankenstrich (—)"),
     ("docker tag x", "Aufruf: docker tag SOURCE TARGET"),
     ("docker run hello extra", "(der Tutor führt nur den eigenen Befehl des Images aus)"),

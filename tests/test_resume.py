@@ -9,8 +9,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -28,7 +30,9 @@ from tutor.core.lab.checks import CHECK_IDS
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore
 from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
-from tutor.core.lab.verdicts import check_lab, decide
+from tutor.core.lab.verdicts import aim, check_lab, decide
+from tutor.core.lab.verdicts import settle as settle_steps
+from tutor.core.lessons.model import load_lesson
 from tutor.core.target import DOCKER_HUB, PRACTICE
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
@@ -70,6 +74,26 @@ def test_one_rule_for_every_step(status: Status, recorded: Any, standing: str, r
     verdict = decide(CheckResult("pull", status, "detail"), recorded)
     assert (verdict.standing, verdict.revoked) == (standing, revoked)
     assert (verdict.status is Status.DONE) == (standing == "done")
+
+
+def test_steps_sharing_a_check_are_settled_one_by_one() -> None:
+    """One check's result (keyed by the check) settles every step that uses it, each under its own id."""
+    pull = load_lesson(LESSON_ID).step("pull")
+    steps = [pull, replace(pull, id="pull-again")]  # two steps, one check
+    progress = LessonProgress(ProgressKey("r", "u", LESSON_ID))
+    progress.mark_skipped("pull-again")
+    passed = CheckResult("pull", Status.DONE, "came back", facts=PullEvidence(
+        "r/u/a:latest", "sha256:aa", "sha256:d1", "2026-12-02T10:00:00+00:00", "r").as_facts())
+    verdicts = settle_steps(progress, [passed], steps)
+    assert [(v.result.step, v.standing, v.newly_done) for v in verdicts] == \
+        [("pull", "done", True), ("pull-again", "done", True)]
+    assert progress.proof("pull-again")["image_id"] == "sha256:aa"  # the evidence is kept with each step
+    ctx: Any = SimpleNamespace(lab_started_nano=None, proofs={})
+    assert aim(ctx, progress, steps).proofs["pull"]["image_id"] == "sha256:aa"  # read back by the check id
+    failed = CheckResult("pull", Status.TODO, "gone")
+    assert [(v.result.step, v.revoked) for v in settle_steps(progress, [failed], steps)] == \
+        [("pull", True), ("pull-again", True)]
+    assert progress.state("pull") is None and progress.state("pull-again") is None
 
 
 def test_recorded_pull_evidence_names_what_contradicts_it() -> None:
@@ -224,9 +248,9 @@ async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
     first = make_app(registry, user, tmp_path, store=store)
     async with first.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
-    other = store.load(ProgressKey("docker.io", "bob", LESSON_ID))
-    other.mark_done("image")
-    other.remember_choice({"registry": "docker.io", "user": "bob", "engine": "docker", "steps": "7"})
+    other = store.load(ProgressKey("docker.io", "bob", "deploy-a-change"))  # another lab, another lesson
+    other.mark_done("v1")
+    other.remember_choice({"registry": "docker.io", "user": "bob", "engine": "docker", "steps": "6"})
     other.used = "2020-01-01T00:00:00.000+00:00"
     store.save(other)
 
@@ -242,7 +266,8 @@ async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
         go_on = form.query_one("#continue", Button)
         assert str(go_on.label) == f"Continue as {user} on {registry.address}" and go_on.has_focus
         assert [str(button.label) for button in form.query(".other-lab").results(Button)] == \
-            ["bob on Docker Hub: 1 of 7 steps done"]
+            ["bob on Docker Hub, Deploy a change: 1 of 6 steps done"]
+        assert form.query_one("#lesson", Select).value == LESSON_ID
         await pilot.press("enter")  # the default action
         await settle(pilot)
         assert again.lab is not None and again.lab.target.user == user
@@ -256,6 +281,7 @@ async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
         assert (form.query_one("#registry", Select).value, form.query_one("#user", Input).value) == \
             (DOCKER_HUB, "bob")
         assert str(form.query_one("#continue", Button).label) == "Continue as bob on Docker Hub"
+        assert form.query_one("#lesson", Select).value == "deploy-a-change"  # continuing selects its lab
 
 
 async def test_a_practice_lab_is_offered_by_name(tmp_path: Path) -> None:
@@ -282,6 +308,7 @@ def test_on_the_containerd_store_a_pull_stays_proven_without_history_until_contr
     user, password = account
     lab = TerminalLab(modern_gateway, registry, user, password)
     progress = LessonProgress(ProgressKey(registry.address, user, LESSON_ID))
+    steps = load_lesson(LESSON_ID).steps
     try:
         for args, stdin in ((("login", registry.address, "-u", user, "--password-stdin"), password),
                             (("tag", HELLO_IMAGE, lab.target.repository), None),
@@ -289,17 +316,17 @@ def test_on_the_containerd_store_a_pull_stays_proven_without_history_until_contr
                             (("pull", lab.target.repository), None)):
             result = modern_cli(*args, stdin=stdin)
             assert result.returncode == 0, (args, result.stderr)
-        assert {v.result.step: v.standing for v in check_lab(progress, lab.context())} == \
+        assert {v.result.step: v.standing for v in check_lab(progress, lab.context(), steps)} == \
             dict.fromkeys(CHECK_IDS, "done")
         proof = progress.proof("pull")
         assert proof["image_id"] == modern_gateway.image(lab.target.remote_ref).id  # type: ignore[union-attr]
 
         progress.started = datetime.now(timezone.utc).isoformat()  # history before now is out of sight
-        pull = next(v for v in check_lab(progress, lab.context()) if v.result.step == "pull")
+        pull = next(v for v in check_lab(progress, lab.context(), steps) if v.result.step == "pull")
         assert pull.standing == "done" and "unchanged" in pull.result.detail, pull.result
 
         assert modern_cli("rmi", lab.target.remote_ref).returncode == 0
-        verdicts = {v.result.step: v for v in check_lab(progress, lab.context())}
+        verdicts = {v.result.step: v for v in check_lab(progress, lab.context(), steps)}
         assert [step for step, v in verdicts.items() if v.revoked] == ["pull"]
         assert "no longer here" in verdicts["pull"].result.detail
     finally:

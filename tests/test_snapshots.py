@@ -109,7 +109,8 @@ async def show_push(pilot: Pilot[Any]) -> None:
 
 
 def test_welcome_screen(snap_compare: Any) -> None:
-    """The form: registry (practice by default), account name, image, engine and language, Start."""
+    """The form: the lab (the first by default), registry (practice), account name, image, engine and
+    language; at 80x24 it scrolls down to Start (Ctrl+S starts from anywhere)."""
     assert snap_compare(TutorApp(LabOptions(lang="en"), watch=False), terminal_size=(80, 24))
 
 

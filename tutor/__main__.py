@@ -17,6 +17,8 @@ COMMANDS = {
     "reset": "tutor.commands.reset_cli",
     "practice": "tutor.commands.practice_cli",
     "lessons": "tutor.commands.lessons_cli",
+    "serve": "tutor.commands.serve",
+    "demo": "tutor.commands.demo",
 }
 """Each subcommand's module: `add_parser(sub)` registers it, `run(args)` carries it out."""
 

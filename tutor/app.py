@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import sys
 from collections.abc import Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,7 +21,7 @@ from textual.worker import Worker, get_current_worker
 
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
-from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lab.session import Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
 from tutor.screens.messages import (
     ConnectRequested,
@@ -44,6 +45,8 @@ class TutorApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "registry-tutor"
+    # The screen that shows a step (the presenter mode shows its own kind of StepScreen).
+    step_screen_class: ClassVar[type[StepScreen]] = StepScreen
     KEYS: ClassVar[list[Binding]] = [
         Binding("f1,question_mark", "help", N_("Help"), show=False),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
@@ -189,7 +192,7 @@ class TutorApp(App[int]):
 
             self._show(FinishScreen(self.lab))
             return
-        self._show(StepScreen(self.lab, index))
+        self._show(self.step_screen_class(self.lab, index))
 
     def on_step_requested(self, message: StepRequested) -> None:
         """A screen asked for another step (or the same one again, e.g. with another image)."""
@@ -230,17 +233,21 @@ class TutorApp(App[int]):
     # -- the masked password prompt, asked from the interpreter's worker thread ------------------
     def ask_password(self, prompt: str) -> str | None:
         """Show the password modal and wait for it (called from a worker thread, never the UI's)."""
-        from tutor.screens.password_modal import PasswordModal
-
         answer: Future[str | None] = Future()
         worker = get_current_worker()
-        self.call_from_thread(self.push_screen, PasswordModal(prompt), answer.set_result)
+        self.call_from_thread(self.push_screen, self.password_modal(prompt), answer.set_result)
         while True:
             try:
                 return answer.result(timeout=0.2)
             except FutureTimeout:
                 if worker.is_cancelled:
                     return None
+
+    def password_modal(self, prompt: str) -> Screen[str | None]:
+        """The masked prompt to show (the presenter mode fills its own in, still masked)."""
+        from tutor.screens.password_modal import PasswordModal
+
+        return PasswordModal(prompt)
 
     # -- the command palette ---------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -276,7 +283,7 @@ class TutorApp(App[int]):
         if self.lab is not None:
             from tutor.core.lessons.model import load_lesson
 
-            self.lab.lesson = load_lesson(LESSON_ID, current_language())
+            self.lab.lesson = load_lesson(self.lab.lesson.id, current_language())
             self.lab.session.lang = current_language()
             index = self.screen.index if isinstance(self.screen, StepScreen) else self.lab.first_open()
             self.show_step(index)
@@ -291,16 +298,24 @@ class TutorApp(App[int]):
 
 def options_from_args(args: argparse.Namespace) -> LabOptions:
     """The command line's --registry/--user/--image/--engine/--lang as the lab's options."""
-    given = frozenset(name for name in ("registry", "user", "image", "engine", "lang")
+    given = frozenset(name for name in ("registry", "user", "image", "engine", "lang", "lesson")
                       if getattr(args, name, None))
     return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
                       image=getattr(args, "image", None) or "python-hello-world",
                       engine=getattr(args, "engine", None) or "auto",
-                      lang=detect_language(getattr(args, "lang", None)), given=given)
+                      lang=detect_language(getattr(args, "lang", None)),
+                      lesson=getattr(args, "lesson", None) or LabOptions.lesson, given=given)
 
 
 def run_app(args: argparse.Namespace) -> int:
     """Open the tutor; returns the process exit code."""
+    from tutor.core.lessons.model import lesson_ids
+
     options = options_from_args(args)
+    if options.lesson not in lesson_ids():
+        print(_("There is no lesson '{lesson}'. The lessons are: {known} (registry-tutor lessons list "
+                "shows their steps).").format(lesson=options.lesson, known=", ".join(lesson_ids())),
+              file=sys.stderr)
+        return 2
     set_language(options.lang or "en")
     return TutorApp(options).run() or 0

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 
-TARGET_OPTIONS = ("registry", "user", "image", "engine", "lang")
+TARGET_OPTIONS = ("registry", "user", "image", "engine", "lang", "lesson")
 """The options of the tutor itself that a subcommand may take too, meaning the same there."""
 
 
 def add_target_options(parser: argparse.ArgumentParser, default: object = None) -> None:
-    """--registry, --user, --image, --engine and --lang, as the tutor and its subcommands take them."""
+    """--registry, --user, --image, --engine, --lang, --lesson: for the tutor and its subcommands."""
     parser.add_argument("--registry", default=default,
                         help="docker.io, quay.io, practice (offline) or HOST[:PORT]")
     parser.add_argument("--user", default=default, help="your account name on the registry")
@@ -24,6 +24,8 @@ def add_target_options(parser: argparse.ArgumentParser, default: object = None) 
                         help="which container engine to use (default: auto)")
     parser.add_argument("--lang", choices=["en", "de"], default=default,
                         help="language of lessons and screens")
+    parser.add_argument("--lesson", metavar="ID", default=default,
+                        help="which lab (default: push-to-registry; see: registry-tutor lessons list)")
 
 
 def target_parent() -> argparse.ArgumentParser:

@@ -54,8 +54,8 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
     from tutor.core.engine.gateway import Engine, EngineUnavailable
     from tutor.core.lab.checks import LabContext
     from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
-    from tutor.core.lab.session import LESSON_ID
     from tutor.core.lab.verdicts import check_lab
+    from tutor.core.lessons.model import DEFAULT_LESSON
 
     target, practice = make_target(args)
     try:
@@ -66,9 +66,11 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
         print(engine.notice, file=sys.stderr)
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
+        lesson_id = getattr(args, "lesson", None) or DEFAULT_LESSON
+        steps = lesson_steps(lesson_id)
         store = ProgressStore()
-        progress = store.load(ProgressKey(target.registry, target.user, LESSON_ID))
-        verdicts = check_lab(progress, ctx)
+        progress = store.load(ProgressKey(target.registry, target.user, lesson_id))
+        verdicts = check_lab(progress, ctx, steps)
     except CredentialsError as error:
         raise CheckFailed(str(error)) from error
     finally:
@@ -84,6 +86,16 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
     return [verdict.reported for verdict in verdicts]
 
 
+def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:
+    """The steps of the lab to check (push-to-registry unless --lesson names another)."""
+    from tutor.core.lessons.model import DEFAULT_LESSON, LessonError, load_lesson
+
+    try:
+        return load_lesson(lesson_id or DEFAULT_LESSON).steps
+    except (LessonError, FileNotFoundError) as error:
+        raise CheckFailed(str(error)) from error
+
+
 def exit_code(results: list[CheckResult]) -> int:
     """0 all done, 2 when the engine or registry could not be reached, else 1."""
     if any(r.explanation is not None and r.explanation.key in UNREACHABLE for r in results):
@@ -92,7 +104,7 @@ def exit_code(results: list[CheckResult]) -> int:
 
 
 def as_json(results: list[CheckResult]) -> str:
-    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]}."""
+    """The JSON graders read: {"steps": [{"id", "status", "detail", "hint"}]} (id: the lesson's step id)."""
     steps = [{"id": r.step, "status": r.status.value, "detail": r.detail, "hint": r.hint} for r in results]
     return json.dumps({"steps": steps}, indent=2)
 

@@ -42,8 +42,10 @@ def run(args: argparse.Namespace) -> int:
     except TargetError as error:
         return _fail(str(error))
     store = ProgressStore()
+    lesson = getattr(args, "lesson", None)  # one lab's progress with --lesson, else every lab's
     progresses = [store.load(key) for key in store.saved_keys()
-                  if key.registry == target.registry and key.user == target.user]
+                  if key.registry == target.registry and key.user == target.user
+                  and lesson in (None, key.lesson)]
     for notice in store.notices:
         print(notice, file=sys.stderr)
     if not progresses:

@@ -81,6 +81,13 @@ CATALOGUE: tuple[Mistake, ...] = (
     Mistake("name_unknown", (r"name unknown", r"repository name not known", r"NAME_UNKNOWN",
                              r"repository does not exist", r"pull access denied"),
             "push", {"*": _PUSH}),
+    # The deploy lab's mistakes: the first is recognised by its words, the others by the checks
+    # (a push of an unchanged image and a stale tag succeed) and by the interpreter (a digest's pull).
+    Mistake("no_build_folder", (r"unable to prepare context",), "v2_built",
+            {"*": "{cli} build -t {image_name}:v2 FOLDER"}),
+    Mistake("unchanged_push", (), "v2_pushed", {"*": "{cli} tag {image_name}:v2 {repository}:v2"}),
+    Mistake("tag_still_v1", (), "v2_tagged", {"*": "{cli} tag {image_name}:v2 {repository}:latest"}),
+    Mistake("digest_elsewhere", (), "digest_pulled", {"*": "{cli} pull {repository}@sha256:..."}),
     Mistake("manifest_unknown", (r"manifest unknown", r"manifest for \S+ not found", r"MANIFEST_UNKNOWN",
                                  r"failed to resolve reference .*: not found"),  # the containerd store
             "push", {"*": _PUSH}),
@@ -134,7 +141,8 @@ _PLACEHOLDER_TARGET = Target("REGISTRY", "YOURNAME")
 
 def names(target: Target | None, engine_kind: str) -> _Names:
     """The learner's names that fixes are filled with (placeholders without a target)."""
-    found = _Names(learner_names(target or _PLACEHOLDER_TARGET, engine_kind), variable=USER_VARIABLE)
+    found = _Names(learner_names(target or _PLACEHOLDER_TARGET, engine_kind), variable=USER_VARIABLE,
+                   image_name=(target or _PLACEHOLDER_TARGET).image_name)
     if target is None:
         found["localhost_repository"] = "localhost:PORT/YOURNAME/python-hello-world"
     return found
@@ -231,6 +239,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "name_unknown": (
         N_("The registry has no repository {repository} (yet)."),
         N_("Nothing has been pushed under that name, or the name is misspelled; push it first."),
+    ),
+    "no_build_folder": (
+        N_("There is no folder to build at that path."),
+        N_("A build sends a folder (the build context) with its Dockerfile to the engine; the last word "
+           "of the command names that folder, here the lab's build folder."),
+    ),
+    "unchanged_push": (
+        N_("The push sent nothing new: that tag holds version 1 unchanged."),
+        N_("A registry stores layers by their content's hash, so an image it already has costs no upload "
+           "and gets the same digest. Build after changing the file, tag that build, push it."),
+    ),
+    "tag_still_v1": (
+        N_("A tag still points at version 1."),
+        N_("A tag is only a name that you move on purpose: {cli} tag points it at another image, and the "
+           "registry learns of it only when you push that name again."),
+    ),
+    "digest_elsewhere": (
+        N_("That repository has no manifest with this digest."),
+        N_("A digest names one manifest inside one repository; the same digest under another name is "
+           "unknown there. Pull {repository}@ with the digest its push printed."),
     ),
     "manifest_unknown": (
         N_("The registry has no image with that tag."),

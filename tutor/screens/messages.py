@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -82,6 +82,7 @@ class RegistryFetched(Message):
     remote: events.RemoteImage | None
     local_id: str | None
     error: str | None = None
+    tag_digests: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -57,20 +57,24 @@ class RegistryScreen(TutorModal[None]):
     def fetch(self) -> None:
         """Ask the registry's API and the engine (in a thread: both block)."""
         target = self.lab.target
-        local = self.lab.engine.image(target.image)
+        # The local image of the same name (a later lab moves it on), else the lab's source image.
+        local = self.lab.engine.image(target.remote_ref) or self.lab.engine.image(target.image)
         local_id = local.id if local is not None else None
         try:
             client = registry_client(target, self.lab.credentials)
             remote = client.remote_image(target.api_path, target.tag, self.lab.engine.platform)
+            digests = {tag: client.manifest(target.api_path, tag)[0] for tag in remote.tags} \
+                if len(remote.tags) > 1 else {}
         except (RegistryError, CredentialsError) as error:
             self.post_message(RegistryFetched(None, local_id, str(error)))
             return
-        self.post_message(RegistryFetched(remote, local_id))
+        self.post_message(RegistryFetched(remote, local_id, tag_digests=digests))
 
     def on_registry_fetched(self, message: RegistryFetched) -> None:
         """Show what came back."""
         view = self.query_one(RegistryView)
-        view.show(message.remote, message.local_id, self.lab.target.web_url, message.error)
+        view.show(message.remote, message.local_id, self.lab.target.web_url, message.error,
+                  message.tag_digests)
 
     def action_open_page(self) -> None:
         """Open the repository's page on Docker Hub or Quay in the browser."""

@@ -9,9 +9,8 @@ from textual.message import Message
 from textual.widgets import Button, Static
 
 from tutor.core.i18n import _
-from tutor.core.lab.progress import ProgressKey
 from tutor.core.lab.reset import ResetPlan, apply_reset, plan_reset
-from tutor.core.lab.session import LESSON_ID, Lab
+from tutor.core.lab.session import Lab
 from tutor.screens.confirm_modal import ConfirmModal
 
 
@@ -93,7 +92,7 @@ class ResetModal(ConfirmModal):
         """Report what was undone and start the lab again from its first step."""
         lab = self.lab
         if lab.store is not None:
-            lab.progress = lab.store.load(ProgressKey(lab.target.registry, lab.target.user, LESSON_ID))
+            lab.progress = lab.store.load(lab.progress_key())
         lab.results.clear()
         self.notify("\n".join(message.lines), title=_("Reset"), timeout=15)
         self.dismiss(True)

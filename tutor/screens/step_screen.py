@@ -28,7 +28,7 @@ from tutor.core import events
 from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import N_, _
 from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title, state_word
-from tutor.core.lessons.model import fill, lesson_values
+from tutor.core.lessons.model import fill
 from tutor.core.resources import data_dir
 from tutor.screens import step_actions
 from tutor.screens.account_modal import AccountModal, NewAccount
@@ -98,13 +98,13 @@ class StepScreen(TutorScreen[None]):
         self.hints_shown = 0
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
-        offer = step_actions.main_offer(self.step.id, lab.target)
+        offer = step_actions.main_offer(self.step, lab.target)
         self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
 
     def footer_keys(self) -> list[Binding]:
         """The step's main offer (if any) comes first, on F7, under its short name."""
-        offer = step_actions.main_offer(self.step.id, self.lab.target) if hasattr(self, "step") else None
+        offer = step_actions.main_offer(self.step, self.lab.target) if hasattr(self, "step") else None
         if offer is None:
             return self.KEYS
         return [Binding(step_actions.OFFER_KEY, "offer", step_actions.MAIN_OFFERS[offer]), *self.KEYS]
@@ -112,7 +112,7 @@ class StepScreen(TutorScreen[None]):
     @property
     def values(self) -> dict[str, str]:
         """The learner's names that fill the lesson's placeholders."""
-        return lesson_values(self.lab.target, self.lab.engine.kind)
+        return self.lab.values()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,7 +128,7 @@ class StepScreen(TutorScreen[None]):
                 with VerticalScroll(id="verdict-box"):
                     yield Static(_("… checking this step"), id="verdict", markup=False)
                     yield Static("", id="hints", markup=False)
-                yield Offers(step_actions.offers_for(self.step.id, self.lab.target), id="step-actions")
+                yield Offers(step_actions.offers_for(self.step, self.lab.target), id="step-actions")
                 yield PushProgress(id="push-progress")
                 yield OutputLog(id="output")
         yield Footer()
@@ -144,15 +144,13 @@ class StepScreen(TutorScreen[None]):
         return [self.lab.state(i) for i in range(len(self.lab.steps))]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """The registry view key shows from the push step on, where there is something to see."""
+        """The registry view key shows from the lesson's first step with something to see on."""
         if action == "registry":
-            return self.lab.index_of("push") <= self.index if "push" in self._ids() else True
+            first = next((i for i, step in enumerate(self.lab.steps) if step.registry_view), None)
+            return first is None or first <= self.index
         if action == "offer":
             return self.offer_open
         return True
-
-    def _ids(self) -> list[str]:
-        return [step.id for step in self.lab.steps]
 
     def on_mount(self) -> None:
         """Focus the command box and check right after the first draw (the step may already be done)."""
@@ -192,7 +190,7 @@ class StepScreen(TutorScreen[None]):
         if not line:
             result = self.lab.results.get(self.step.check)
             current = self.lab.state(self.index)
-            if result is not None and confirmed_later(result) and current is StepState.CURRENT:
+            if result is not None and confirmed_later(result, self.step) and current is StepState.CURRENT:
                 self.action_next()
             elif current in FINISHED:
                 self.jump_to_open()
@@ -307,7 +305,7 @@ class StepScreen(TutorScreen[None]):
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_worker(self) -> None:
         """Run the step's check (it blocks on the engine and the registry)."""
-        from tutor.core.lab.checks import run_check
+        from tutor.core.lab.check_table import run_check
 
         self.post_message(CheckFinished(run_check(self.step.check, self.lab.context())))
 
@@ -331,18 +329,18 @@ class StepScreen(TutorScreen[None]):
         self._after_check(result)
 
     def _after_check(self, result: CheckResult) -> None:
-        """Hide offers once the step is done; open the registry view when verify passes the first time."""
+        """Hide offers once the step is done; open the registry view where the lesson says, the first time."""
         done = result.status is Status.DONE
         self.query_one(Offers).done = done
-        self.offer_open = step_actions.main_offer(self.step.id, self.lab.target) is not None and not done
-        if done and self.step.id == "verify" and not self.lab.registry_shown:
+        self.offer_open = step_actions.main_offer(self.step, self.lab.target) is not None and not done
+        if done and self.step.opens_registry_view and not self.lab.registry_shown:
             self.lab.registry_shown = True
             self.action_registry()
 
     @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
     def recheck_skipped(self) -> None:
         """Skipped steps may hold now (a login proves the account): check them again."""
-        from tutor.core.lab.checks import run_check
+        from tutor.core.lab.check_table import run_check
 
         for index, step in enumerate(self.lab.steps):
             if index != self.index and self.lab.state(index) is StepState.SKIPPED:
@@ -394,8 +392,9 @@ class StepScreen(TutorScreen[None]):
         """The verdict; on a done step with later steps done ahead, it says where Enter jumps."""
         titles = [step.title for step in self.lab.steps]
         next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
-        offer = step_actions.offer_line(self.step.id, self.lab.target)
-        text = verdict_text(result, next_title, self.failure, offer, self._step_names())
+        offer = step_actions.offer_line(self.step, self.lab.target)
+        text = verdict_text(result, next_title, self.failure, offer, self._step_names(),
+                            confirmed_later(result, self.step))
         if result.status is Status.DONE and self.lab.first_open() > self.index + 1:
             text = text.split("\n", 1)[0] + "\n" + self._ahead_text()
         self.query_one("#verdict", Static).update(text)
@@ -464,7 +463,8 @@ class StepScreen(TutorScreen[None]):
     def action_next(self) -> None:
         """Go to the next step once this one is done or skipped."""
         result = self.lab.results.get(self.step.check)
-        if result is not None and confirmed_later(result) and self.lab.state(self.index) is StepState.CURRENT:
+        later = result is not None and confirmed_later(result, self.step)
+        if later and self.lab.state(self.index) is StepState.CURRENT:
             self.lab.skip(self.index)  # marked "! skipped" until the login proves it, then ✓
         if self.lab.state(self.index) not in (StepState.DONE, StepState.SKIPPED):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
@@ -498,7 +498,7 @@ class StepScreen(TutorScreen[None]):
     # -- the step's offers ----------------------------------------------------------------------
     def action_offer(self) -> None:
         """F7: carry out the step's main offer (create the account, build the app, pull it back)."""
-        offer = step_actions.main_offer(self.step.id, self.lab.target)
+        offer = step_actions.main_offer(self.step, self.lab.target)
         if offer is not None and self.offer_open:
             self.carry_out(offer)
 
@@ -580,7 +580,7 @@ class StepScreen(TutorScreen[None]):
                 _("✓ Account {user} created on the practice registry.").format(user=account.user))))
         except Exception as error:
             self.post_message(CommandOutput(events.CommandFailed(str(error))))
-        self.post_message(CommandFinished("account"))
+        self.post_message(CommandFinished("create-account"))
 
     def open_sign_up_page(self) -> None:
         """Open Docker Hub's or Quay's sign-up page in the browser."""

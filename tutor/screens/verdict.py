@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import _
+
+if TYPE_CHECKING:
+    from tutor.core.lessons.model import Step
 
 TRANSFER_WORDS = ("push", "pull")
 _SECRET_OPTION = re.compile(r"(\s(?:-p|--password)(?:=|\s+))(\S+)")
@@ -49,19 +53,23 @@ def _adds_to(failure: events.Explanation | None, result: CheckResult) -> bool:
     return failure.key != getattr(result.explanation, "key", None) and failure.step in (None, result.step)
 
 
-def confirmed_later(result: CheckResult) -> bool:
+def confirmed_later(result: CheckResult, step: Step) -> bool:
     """True when a later step proves this one (an account the registry only confirms by a login)."""
-    return result.status is Status.UNKNOWN and result.step == "account"
+    return result.status is Status.UNKNOWN and step.confirmed_later
 
 
 def verdict_text(result: CheckResult, next_title: str | None, failure: events.Explanation | None = None,
-                 offer: str | None = None, step_names: Mapping[str, str] | None = None) -> str:
-    """A check's verdict as lines with a sign and a word; a failed command's explanation comes first."""
+                 offer: str | None = None, step_names: Mapping[str, str] | None = None,
+                 confirmed: bool = False) -> str:
+    """A check's verdict as lines with a sign and a word; a failed command's explanation comes first.
+
+    CONFIRMED: the check cannot tell yet, and the lesson says a later step confirms it.
+    """
     if result.status is Status.DONE:
         then = (_("Press Enter or Ctrl+N for the next step: {title}.").format(title=next_title)
                 if next_title else _("Press Enter or Ctrl+N to see your summary."))
         return f"✓ {_('Done')}: {result.detail}\n{then}"
-    if confirmed_later(result):
+    if confirmed:
         return "\n".join([f"? {_('Cannot tell yet')}: {result.detail}",
                           _("→ Go on and log in (Enter or Ctrl+N): the login confirms this step.")])
     names = step_names or {}

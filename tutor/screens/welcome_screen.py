@@ -1,7 +1,8 @@
-"""The welcome screen: pick the registry, engine, language, account name and source image.
+"""The welcome screen: pick the lab, registry, engine, language, account name and source image.
 
 A returning learner finds the last lab filled in, with "Continue as NAME on REGISTRY" as the
-default action, and the other labs in progress listed with how far each got.
+default action, and the other labs in progress listed with which lab and how far each got.
+Continuing a lab also selects its lesson.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from tutor.core.i18n import N_, _, current_language, set_language
 from tutor.core.lab.progress import LessonProgress
 from tutor.core.lab.resume import how_far, options_of
 from tutor.core.lab.session import LabOptions
+from tutor.core.lessons.model import list_lessons
 from tutor.core.target import (
     DOCKER_HUB,
     PRACTICE,
@@ -64,10 +66,13 @@ def continue_text(options: LabOptions) -> str:
                                                         registry=registry_words(options.registry or PRACTICE))
 
 
-def lab_line(entry: LessonProgress, options: LabOptions) -> str:
-    """One other lab in progress: who, where, how far."""
+def lab_line(entry: LessonProgress, options: LabOptions, title: str | None = None) -> str:
+    """One other lab in progress: which lab (TITLE), who, where, how far."""
     finished, total = how_far(entry)
     where = registry_words(options.registry or PRACTICE)
+    if title:
+        return _("{user} on {registry}, {lab}: {finished} of {total} steps done").format(
+            user=options.user, registry=where, lab=title, finished=finished, total=total)
     return _("{user} on {registry}: {finished} of {total} steps done").format(
         user=options.user, registry=where, finished=finished, total=total)
 
@@ -88,7 +93,9 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         self.can_cancel = can_cancel
         self.language_before = current_language()
         self.labs = [options_of(entry, options) for entry in labs]
-        self.lab_lines = [lab_line(entry, lab) for entry, lab in zip(labs, self.labs, strict=True)]
+        titles = {lesson.id: lesson.title for lesson in list_lessons(current_language())} if labs else {}
+        self.lab_lines = [lab_line(entry, lab, titles.get(lab.lesson))
+                          for entry, lab in zip(labs, self.labs, strict=True)]
         self.continues = continues and bool(labs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -114,6 +121,9 @@ class WelcomeScreen(TutorScreen[LabOptions]):
                 yield Label(_("Other labs in progress"), classes="field-label")
                 for index, line in others:
                     yield Button(line, id=f"lab-{index}", classes="other-lab")
+            yield Label(_("Lab"), classes="field-label")
+            yield Select([(lesson.title, lesson.id) for lesson in list_lessons(current_language())],
+                         value=options.lesson, allow_blank=False, id="lesson")
             yield Label(_("Registry"), classes="field-label")
             yield Select([(_("Practice registry on this computer (offline, no account needed)"), PRACTICE),
                           ("Docker Hub (docker.io)", DOCKER_HUB), ("Quay.io", QUAY),
@@ -163,7 +173,7 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         """The form's current values."""
         choice = str(self.query_one("#registry", Select).value)
         registry = self.query_one("#address", Input).value.strip() if choice == OTHER else choice
-        return replace(self.options, registry=registry,
+        return replace(self.options, registry=registry, lesson=str(self.query_one("#lesson", Select).value),
                        user=self.query_one("#user", Input).value.strip(),
                        image=self.query_one("#image", Input).value.strip() or "python-hello-world",
                        engine=str(self.query_one("#engine", Select).value),

@@ -283,13 +283,24 @@ class Engine:
 
     def image(self, reference: str) -> LocalImage | None:
         """The local image a name or ID refers to, or None."""
+        attrs = self._inspected(reference)
+        return _local_image(attrs) if attrs is not None else None
+
+    def _inspected(self, reference: str) -> dict[str, Any] | None:
         try:
-            attrs = self._call(self.api.inspect_image, reference)
+            attrs: dict[str, Any] = self._call(self.api.inspect_image, reference)
         except EngineError as error:
             if "No such image" in str(error) or "image not known" in str(error):
                 return None
             raise
-        return _local_image(attrs)
+        return attrs
+
+    def image_layers(self, reference: str) -> tuple[str, ...] | None:
+        """The layer (diff) IDs of a local image, base first, or None when there is no such image."""
+        attrs = self._inspected(reference)
+        if attrs is None:
+            return None
+        return tuple(str(layer) for layer in (attrs.get("RootFS") or {}).get("Layers") or ())
 
     def images(self) -> list[LocalImage]:
         """Every local image."""
@@ -362,16 +373,18 @@ class Engine:
         except InvalidName as error:
             yield CommandFailed(f"invalid reference format: {error}")
             return
-        full = f"{repository}:{tag}"
+        digest = parse_reference(reference).digest
+        version = f"@{digest}" if digest else f":{tag}"  # a pull by digest names no tag
+        full = f"{repository}{version}"
         headers = _auth_header(username, password)
         if self.kind == "podman":
             # libpod cannot resolve short names without a terminal: always name the registry.
-            qualified = f"{registry}/{parse_reference(full).path}:{tag}"
+            qualified = f"{registry}/{parse_reference(full).path}{version}"
             params = {"reference": qualified, "tlsVerify": _tls_flag(registry, tls_verify)}
             url = self.api._url("/libpod/images/pull")
         else:
             url = self.api._url("/images/create")
-            params = {"fromImage": repository, "tag": tag}
+            params = {"fromImage": repository, "tag": digest or tag}
         yield from self._finish_pull(full, self._stream(url, params, headers))
 
     def _stream(self, url: str, params: dict[str, str],
@@ -564,10 +577,10 @@ class Engine:
                 if not (_no_such_container(error) or "already in progress" in str(error)):
                     raise
 
-    def build(self, context_dir: str, tag: str) -> Iterator[Event]:
-        """Build an image from a folder with a Dockerfile, streaming the build's output."""
+    def build(self, context_dir: str, tag: str, dockerfile: str | None = None) -> Iterator[Event]:
+        """Build an image from a folder (its Dockerfile, or DOCKERFILE inside it), streaming the output."""
         try:
-            chunks = self.api.build(path=context_dir, tag=tag, rm=True, decode=True)
+            chunks = self.api.build(path=context_dir, tag=tag, rm=True, decode=True, dockerfile=dockerfile)
             for chunk in chunks:
                 error = stream_error(chunk)
                 if error:

@@ -408,7 +408,8 @@ def _same_repository(name: str, target: Target) -> bool:
         (wanted.registry, wanted.path, wanted.tag)
 
 
-_CHECKS: dict[str, Callable[[LabContext, _Probe], CheckResult]] = {
+CheckFunction = Callable[[LabContext, _Probe], CheckResult]
+_CHECKS: dict[str, CheckFunction] = {
     "image": _check_image, "account": _check_account, "login": _check_login, "tag": _check_tag,
     "push": _check_push, "verify": _check_verify, "pull": _check_pull,
 }
@@ -425,15 +426,27 @@ def _run(check_id: str, ctx: LabContext, probe: _Probe) -> CheckResult:
         return CheckResult(check_id, Status.UNKNOWN, f"The check itself failed: {error}")
 
 
+def register(checks: dict[str, CheckFunction]) -> None:
+    """Add another lab's checks to the table lessons name them from."""
+    _CHECKS.update(checks)
+
+
+def known_checks() -> tuple[str, ...]:
+    """Every check id a lesson may name."""
+    return tuple(_CHECKS)
+
+
 def run_check(check_id: str, ctx: LabContext) -> CheckResult:
     """Run one step's check; never raises (an unknown id is a ValueError, a programming error)."""
     if check_id not in _CHECKS:
-        raise ValueError(f"unknown check {check_id!r}; the checks are {', '.join(CHECK_IDS)}")
+        raise ValueError(f"unknown check {check_id!r}; the checks are {', '.join(_CHECKS)}")
     return _run(check_id, ctx, _Probe(ctx))
 
 
-def run_all(ctx: LabContext) -> list[CheckResult]:
-    """Every step's check in lab order, sharing one round of engine and registry lookups."""
+def run_all(ctx: LabContext, check_ids: tuple[str, ...] = CHECK_IDS) -> list[CheckResult]:
+    """The checks CHECK_IDS (a lesson's, in its order), sharing one round of engine and registry lookups."""
     probe = _Probe(ctx)
-    results = {check_id: _run(check_id, ctx, probe) for check_id in _ORDER}
-    return [results[check_id] for check_id in CHECK_IDS]
+    ordered = [check_id for check_id in _ORDER if check_id in check_ids]
+    ordered += [check_id for check_id in check_ids if check_id not in ordered]
+    results = {check_id: _run(check_id, ctx, probe) for check_id in ordered}
+    return [results[check_id] for check_id in check_ids]

@@ -15,10 +15,10 @@ from tutor.core.events import CheckResult
 from tutor.core.i18n import _
 from tutor.core.lab.progress import LessonProgress
 from tutor.core.lab.session import Lab, LabOptions
-from tutor.core.lab.verdicts import aim, date_start
+from tutor.core.lab.verdicts import Verdict, aim, check_ids, date_start
 from tutor.core.target import PRACTICE
 
-CHOSEN = ("registry", "user", "image", "engine", "lang")
+CHOSEN = ("registry", "user", "lesson", "image", "engine", "lang")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ def choice_of(options: LabOptions, steps: int) -> dict[str, str]:
 
 def options_of(entry: LessonProgress, base: LabOptions) -> LabOptions:
     """The options that continue a saved lab (what it does not say stays as in BASE)."""
-    chosen = {"registry": entry.key.registry, "user": entry.key.user} | entry.choice
+    key = entry.key
+    chosen = {"registry": key.registry, "user": key.user, "lesson": key.lesson} | entry.choice
     values: dict[str, Any] = {name: chosen[name] for name in CHOSEN if chosen.get(name)}
     return replace(base, **values)
 
@@ -82,23 +83,25 @@ def resume_lab(lab: Lab, options: LabOptions | None = None) -> Resumed:
     every step is done already: then the summary. Steps found done beyond the landing step are
     marked "done ahead" so the learner sees what their own terminal did.
     """
-    from tutor.core.lab.checks import run_all
+    from tutor.core.lab.check_table import run_all
 
     if lab.progress is None:
         return Resumed(lab.first_open())
     fresh = not lab.progress.steps
     ctx = lab.context()
     date_start(lab.progress, ctx)
-    results = run_all(aim(ctx, lab.progress))
-    verdicts = {result.step: lab.settle(result) for result in results}
+    results = run_all(aim(ctx, lab.progress, lab.steps), check_ids(lab.steps))
+    verdicts: dict[str, Verdict] = {}
+    for result in results:  # keyed by check id; each step that uses the check gets its own verdict
+        verdicts.update(lab.settle(result))
     if options is not None:
         lab.progress.remember_choice(choice_of(options, len(lab.steps)))
     lab.save()
     landing = 0 if fresh and not lab.is_finished() else lab.first_open()
     for index, step in enumerate(lab.steps):
-        verdict = verdicts.get(step.check)
+        verdict = verdicts.get(step.id)
         if index > landing and verdict is not None and verdict.newly_done:
             lab.ahead.add(step.id)
-    revoked = [Revocation(step.title, verdicts[step.check].result) for step in lab.steps
-               if step.check in verdicts and verdicts[step.check].revoked]
+    revoked = [Revocation(step.title, verdicts[step.id].result) for step in lab.steps
+               if step.id in verdicts and verdicts[step.id].revoked]
     return Resumed(landing, revoked)

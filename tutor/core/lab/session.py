@@ -6,13 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
-from tutor.core.i18n import N_, _, current_language
-from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressKey, ProgressStore
-from tutor.core.lab.verdicts import Verdict, aim, decide, settle
+from tutor.core.i18n import _, current_language
+from tutor.core.lab.progress import CreatedKind, LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.verdicts import Verdict, aim, decide, settle_step
+from tutor.core.lessons.files import files_folder
+from tutor.core.lessons.model import DEFAULT_LESSON, fill, lesson_values
 from tutor.core.target import Target
 
 if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
@@ -20,11 +23,10 @@ if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK a
     from tutor.core.engine.gateway import Engine
     from tutor.core.lab.checks import LabContext
     from tutor.core.lab.resolve import Accounts
-    from tutor.core.lessons.model import Lesson, Step
+    from tutor.core.lessons.model import Created, Lesson, Step
     from tutor.core.shell.session import Session
 
-LESSON_ID = "push-to-registry"
-CREATED_BY_STEP = {"tag": "tag", "login": "login", "push": "repository"}
+LESSON_ID = DEFAULT_LESSON  # the lab the tutor starts with when none is chosen
 
 
 class StepState(Enum):
@@ -40,14 +42,11 @@ class StepState(Enum):
 SIGNS = {StepState.DONE: "✓", StepState.AHEAD: "»", StepState.CURRENT: "▶", StepState.LOCKED: "·",
          StepState.SKIPPED: "!"}
 FINISHED = (StepState.DONE, StepState.AHEAD, StepState.SKIPPED)
-SHORT_TITLES = {"image": N_("Image"), "account": N_("Account"), "login": N_("Log in"), "tag": N_("Tag"),
-                "push": N_("Push"), "verify": N_("Verify"), "pull": N_("Pull")}
 
 
 def short_title(step: Step) -> str:
     """A step's title in a word or two, for the compact step list (the lesson's own title otherwise)."""
-    short = SHORT_TITLES.get(step.id)
-    return _(short) if short else str(step.title)
+    return str(getattr(step, "short_title", "") or step.title)
 
 
 def state_word(state: StepState) -> str:
@@ -80,8 +79,21 @@ class Lab:
 
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
-            key = ProgressKey(self.target.registry, self.target.user, LESSON_ID)
-            self.progress = self.store.load(key)
+            self.progress = self.store.load(self.progress_key())
+
+    def progress_key(self) -> ProgressKey:
+        """This lab's progress entry: one per registry, account and lesson."""
+        return ProgressKey(self.target.registry, self.target.user, self.lesson.id)
+
+    @property
+    def files_folder(self) -> Path | None:
+        """Where the lesson's editable files are copied for the learner (None when it has none)."""
+        return files_folder(self.lesson)
+
+    def values(self) -> dict[str, str]:
+        """The lesson's placeholder values: the learner's names, the files folder and facts found so far."""
+        facts = self.progress.facts if self.progress is not None else {}
+        return lesson_values(self.target, self.engine.kind, self.files_folder or "", facts)
 
     @property
     def steps(self) -> list[Step]:
@@ -114,13 +126,13 @@ class Lab:
         self.ahead.discard(self.steps[index].id)
 
     def mark_ahead(self, result: CheckResult) -> bool:
-        """Watch mode: a step's check passed; settle it, and mark it done ahead when it lies beyond
-        the step on screen (the learner may have moved on while it was checked). True when new."""
-        if result.status is not Status.DONE or not self.settle(result).newly_done:
+        """Watch mode: a check passed; settle its steps, and mark those newly done beyond the step on
+        screen done ahead (the learner may have moved on while it was checked). True when one is new."""
+        if result.status is not Status.DONE:
             return False
-        self.ahead.update(step.id for index, step in enumerate(self.steps)
-                          if step.check == result.step and index > self.viewing)
-        return True
+        newly = [step_id for step_id, verdict in self.settle(result).items() if verdict.newly_done]
+        self.ahead.update(step_id for step_id in newly if self.index_of(step_id) > self.viewing)
+        return bool(newly)
 
     def is_finished(self) -> bool:
         """True when every step is done or skipped."""
@@ -132,23 +144,28 @@ class Lab:
         return self.progress.started_nano if self.progress is not None else time.time_ns()
 
     def record(self, result: CheckResult) -> bool:
-        """Keep a check's verdict and settle the step by it. True when it newly became done."""
-        return self.settle(result).newly_done
+        """Keep a check's verdict and settle its steps by it. True when one newly became done."""
+        return any(verdict.newly_done for verdict in self.settle(result).values())
 
-    def settle(self, result: CheckResult) -> Verdict:
-        """Settle a step by a check (verdicts.py: the rule `check` uses too) and save what changed."""
+    def settle(self, result: CheckResult) -> dict[str, Verdict]:
+        """Settle every step that uses the check (verdicts.py: the rule `check` uses too), record what
+        the done ones created, and save what changed. The verdicts by step id, in lesson order."""
         self.results[result.step] = result
+        users = [step for step in self.steps if step.check == result.step]
         if self.progress is None:
-            return decide(result, None)
-        verdict = settle(self.progress, result)
-        kind = CREATED_BY_STEP.get(result.step)
-        if verdict.standing == "done" and kind is not None:
-            self.progress.record_created(kind, self._created_value(kind))  # type: ignore[arg-type]
-        if verdict.standing == "done" or verdict.revoked:
+            return {step.id: decide(result, None) for step in users}
+        verdicts: dict[str, Verdict] = {}
+        for step in users:
+            verdict = verdicts[step.id] = settle_step(self.progress, result, step.id)
+            if verdict.standing == "done":
+                for created in step.creates:
+                    kind = cast("CreatedKind", created.kind)  # lessons lint admits only the known kinds
+                    self.progress.record_created(kind, self._created_value(created))
+        if any(verdict.standing == "done" or verdict.revoked for verdict in verdicts.values()):
             self.save()
-        if verdict.newly_done and result.step == "account":
+        if any(verdicts[step.id].newly_done for step in users if step.exports_user):
             self.set_user_variable()
-        return verdict
+        return verdicts
 
     def context(self) -> LabContext:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
@@ -159,13 +176,15 @@ class Lab:
             ctx = LabContext(self.engine, self.target, self.credentials, self.practice)
             self._context = ctx
         ctx.lang = current_language()
-        return aim(ctx, self.progress)
+        return aim(ctx, self.progress, self.steps)
 
     def restore_variables(self) -> str | None:
         """On resume past the account step, set the lesson's user variable again; its name when set."""
         name = USER_VARIABLE
         variables = self.session.variables
-        if self.progress is None or self.progress.state("account") is None or name in variables:
+        exporting = [step.id for step in self.steps if step.exports_user]
+        if self.progress is None or name in variables or \
+                not any(self.progress.state(step_id) is not None for step_id in exporting):
             return None
         variables[name] = self.target.user
         return name
@@ -182,15 +201,15 @@ class Lab:
         self.target = target
         self.session.target = target
 
-    def _created_value(self, kind: str) -> str:
-        return self.target.auth_key if kind == "login" else self.target.remote_ref
+    def _created_value(self, created: Created) -> str:
+        return self.target.auth_key if created.kind == "login" else fill(created.name, self.values())
 
     def skip(self, index: int) -> None:
         """Mark a step skipped (it stays marked so the learner knows)."""
         if self.progress is not None:
             self.progress.mark_skipped(self.steps[index].id)
             self.save()
-        if self.steps[index].id == "account":  # a login comes next, and its command uses the variable
+        if self.steps[index].exports_user:  # a login comes next, and its command uses the variable
             self.set_user_variable()
 
     def save(self) -> None:
@@ -212,6 +231,7 @@ class LabOptions:
     user: str | None = None
     image: str = "python-hello-world"
     engine: str = "auto"
+    lesson: str = DEFAULT_LESSON
     lang: str | None = None
     engine_url: str | None = None
     ca_file: str | None = None

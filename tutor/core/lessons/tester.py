@@ -1,14 +1,16 @@
 """`registry-tutor lessons test`: prove a lesson's checks against a real engine and registry.
 
-For each language: every check must fail on the fresh starting state (a fresh image name and
-a fresh account); then, step by step, the step's check must still fail, its listed mistakes
-must produce the explainer entries they name, and after the reference solution (run through
-the core's interpreter) the check must pass. This catches a check that can never fail.
-A step declared `check: NAME after STEP` may already pass once STEP's solution ran.
+For each language: the lesson's `prepare` commands run (what earlier labs leave behind), then
+every check must fail on that fresh starting state (a fresh image name and a fresh account);
+then, step by step, the step's check must still fail, its listed mistakes must produce the
+explainer entries they name (the failed command's, or else the check's after it), and after
+the reference solution (run through the core's interpreter) the check must pass. This catches
+a check that can never fail. A step with `check_after = "STEP"` may pass once STEP's solution ran.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import shlex
 import shutil
@@ -21,8 +23,10 @@ from pathlib import Path
 from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, Event, Status
-from tutor.core.lab.checks import LabContext, run_all, run_check
+from tutor.core.lab.check_table import run_all, run_check
+from tutor.core.lab.checks import LabContext
 from tutor.core.lab.resolve import Accounts
+from tutor.core.lessons.files import copy_files
 from tutor.core.lessons.model import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient, RegistryError
@@ -104,8 +108,11 @@ class _Run:
         self.ctx = LabContext(engine, self.target, credentials, practice=options.accounts,
                               lab_started_nano=time.time_ns(), lang=lesson.lang)
         self.session = Session(engine, self.target, credentials, self._password, lang=lesson.lang)
-        self.values = lesson_values(self.target, engine.kind)
+        self.values = lesson_values(self.target, engine.kind, self.folder / "files")
+        copy_files(lesson, self.values, self.folder / "files")
         self.where = f"{lesson.path}"
+        self.meta = f"{lesson.metadata_path}"
+        self.checks = tuple(dict.fromkeys(step.check for step in lesson.steps))
 
     def _password(self, prompt: str) -> str:
         return self.password
@@ -116,17 +123,36 @@ class _Run:
     def run(self) -> None:
         """Assert the starting state, then walk the steps; stop at the first broken step."""
         try:
-            if self.starting_state_is_fresh():
+            if self.prepared() and self.starting_state_is_fresh():
                 steps = self.lesson.steps
                 if all(self.step(step, steps[index + 1:]) for index, step in enumerate(steps)):
                     self.confirm_given_account()
         finally:
             self.clean_up()
 
+    def prepared(self) -> bool:
+        """Run the lesson's `prepare` commands: the state earlier labs leave behind."""
+        commands = self.lesson.prepare.get(self.engine.kind, ())
+        for command in commands:
+            problem = self.run_one(command, command in self.lesson.terminal_prepare)
+            if problem is not None:
+                self.report.fail(f"{self.meta}:1: [prepare] `{fill(command, self.values)}` failed: {problem}")
+                return False
+        if commands:
+            self.report.ok(f"{self.lesson.lang}/{self.engine.kind} prepared: {len(commands)} command(s)")
+        return True
+
+    def run_one(self, command: str, terminal: bool) -> str | None:
+        """Run COMMAND (a stand-in for the learner's terminal when TERMINAL); the failure or None."""
+        filled = fill(command, self.values)
+        if terminal:
+            return self.stand_in(filled)
+        return next((e.message for e in self.execute(filled) if isinstance(e, CommandFailed)), None)
+
     def starting_state_is_fresh(self) -> bool:
         """No check may pass before anything was done; one that does can never fail."""
         fresh = True
-        for result in run_all(self.ctx):
+        for result in run_all(self.ctx, self.checks):
             if result.status is Status.DONE and not self.given(result.step):
                 self.report.fail(f"{self.where}:1: check '{result.step}' already passes on the fresh "
                                  f"starting state ({result.detail}): it cannot tell if the step was done")
@@ -143,7 +169,7 @@ class _Run:
             if not self.not_done_yet(step, waiting.check):
                 return False
         for attempt in step.wrong_attempts:
-            if attempt.command.split(" ", 1)[0] == self.engine.kind:
+            if attempt.engine == self.engine.kind:
                 self.wrong_attempt(step, attempt)
         if not self.solution(step):
             return False
@@ -152,10 +178,11 @@ class _Run:
             self.report.ok(f"{self.label(step)}: the given account is confirmed by the login later")
             return True
         if result.status is not Status.DONE:
-            self.report.fail(f"{self.where}:{step.line}: after the solution of step '{step.id}' its check "
+            self.report.fail(f"{self.meta}: after the solution of step '{step.id}' its check "
                              f"'{step.check}' says {result.status.value}: {result.detail}")
             return False
         self.report.ok(f"{self.label(step)}: the check passes after the solution")
+        self.values.update(lesson_values(self.target, self.engine.kind, self.folder / "files", result.facts))
         return True
 
     def confirm_given_account(self) -> None:
@@ -182,31 +209,37 @@ class _Run:
         return True
 
     def wrong_attempt(self, step: Step, attempt: WrongAttempt) -> None:
-        command = fill(attempt.command, self.values)
-        failures = [event for event in self.execute(command) if isinstance(event, CommandFailed)]
-        got = failures[0].explanation.key if failures and failures[0].explanation else None
+        """The mistake's commands, then the explanation: the failed command's, else the check's."""
+        commands = [fill(command, self.values) for command in attempt.commands]
+        failure = None
+        for command in commands:
+            failure = next((e for e in self.execute(command) if isinstance(e, CommandFailed)), None)
+            if failure is not None:
+                break
+        if failure is not None:
+            got = failure.explanation.key if failure.explanation else None
+            what = f"gave {got or 'no explanation'} ({failure.message})"
+        else:
+            result = run_check(step.check, self.ctx)
+            got = result.explanation.key if result.explanation else None
+            what = (f"succeeded and the check says {result.status.value}: {result.detail} "
+                    f"({got or 'no explanation'})")
+        shown = " ; ".join(commands)
         if got == attempt.expect:
-            self.report.ok(f"{self.label(step)}: `{command}` is explained as {got}")
+            self.report.ok(f"{self.label(step)}: `{shown}` is explained as {got}")
             return
-        what = f"gave {got or 'no explanation'} ({failures[0].message})" if failures else "succeeded"
-        self.report.fail(f"{self.where}:{attempt.line}: `{command}` {what}; "
-                         f"the lesson expects {attempt.expect}")
+        self.report.fail(f"{self.meta}:{attempt.line}: `{shown}` {what}; the lesson expects {attempt.expect}")
 
     def solution(self, step: Step) -> bool:
         commands = step.solution.get(self.engine.kind, ())
         if not commands:
-            self.report.fail(f"{self.where}:{step.line}: step '{step.id}' has no {self.engine.kind} solution")
+            self.report.fail(f"{self.meta}: step '{step.id}' has no {self.engine.kind} solution")
             return False
         for command in commands:
-            filled = fill(command, self.values)
-            if command in step.terminal_only:
-                problem = self.stand_in(filled)
-            else:
-                failed = (e.message for e in self.execute(filled) if isinstance(e, CommandFailed))
-                problem = next(failed, None)
+            problem = self.run_one(command, command in step.terminal_only)
             if problem is not None:
-                line = step.lines.get("solution", step.line)
-                self.report.fail(f"{self.where}:{line}: the solution `{filled}` failed: {problem}")
+                self.report.fail(f"{self.meta}: the solution `{fill(command, self.values)}` of step "
+                                 f"'{step.id}' failed: {problem}")
                 return False
         return True
 
@@ -235,8 +268,8 @@ class _Run:
         return None
 
     def clean_up(self) -> None:
-        """Remove the fresh names, the pushed manifest and the fresh account; keep everything else."""
-        for reference in (self.target.remote_ref, self.target.image):
+        """Remove the fresh names, the pushed manifests and the fresh account; keep everything else."""
+        for reference in self.local_names():
             if self.engine.image(reference) is not None:
                 self._call(lambda ref=reference: self._remove(ref))  # type: ignore[misc]
         self._call(self._delete_remote)
@@ -245,13 +278,25 @@ class _Run:
             self._call(lambda: remove_user(self.user))
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def local_names(self) -> list[str]:
+        """Every local name the run may have made: the lab's names and what the steps create."""
+        names = [fill(created.name, self.values) for step in self.lesson.steps for created in step.creates
+                 if created.kind == "tag"]
+        return list(dict.fromkeys([*names, self.target.remote_ref, self.target.image]))
+
     def _remove(self, reference: str) -> None:
         self.engine.remove(reference)
 
     def _delete_remote(self) -> None:
         client = RegistryClient(self.target.api_base, self.user, self.password, ca_file=self.target.ca_file)
-        digest, _body, _type = client.manifest(self.target.api_path, self.target.tag)
-        client.delete_manifest(self.target.api_path, digest)
+        path = self.target.api_path
+        digests = set()
+        for tag in client.tags(path):
+            with contextlib.suppress(RegistryError):
+                digests.add(client.manifest(path, tag)[0])
+        for digest in digests:
+            with contextlib.suppress(RegistryError):
+                client.delete_manifest(path, digest)
 
 
 def run_lesson_test(options: LessonTestOptions) -> Report:

@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from pathlib import Path
 
 from tutor.core.engine.gateway import EngineError
 from tutor.core.events import CommandFailed, Event, Notice, OutputLine, VariableSet
@@ -35,6 +36,7 @@ SUPPORTED: tuple[str, ...] = (
     N_("docker images [NAME]                (or: docker image ls)"),
     N_("docker rmi NAME...                  (or: docker image rm)"),
     "docker image inspect NAME",
+    N_("docker build -t NAME[:TAG] [-f DOCKERFILE] FOLDER"),
     "docker run --rm IMAGE",
     "docker version",
     N_("podman ... (the same commands)"),
@@ -226,14 +228,52 @@ def _tls_verify(parsed: ParsedCommand) -> bool | None:
 
 def _transfer_failure(message: str, reference: str, username: str | None,
                       session: Session) -> CommandFailed:
-    path = parse_reference(reference).path
+    parsed = parse_reference(reference)
+    path = parsed.path
     explained = failed(message, session)
     key = explained.explanation.key if explained.explanation else None
+    if parsed.digest and key in ("manifest_unknown", "name_unknown") and path != session.target.api_path:
+        return failed(message, session, "digest_elsewhere")  # a digest names a manifest of one repository
     if key in ("denied", "not_logged_in") and username and not path.startswith(username + "/"):
         return failed(message, session, "other_user" if username != session.target.user else "denied")
     if key == "not_logged_in" and username:  # a login is stored, so the registry refused it
         return failed(message, session, "wrong_password")
     return explained
+
+
+def _build(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
+    """Build FOLDER as the CLI does, streaming its lines; -f names a Dockerfile inside the folder."""
+    folder = Path(parsed.args[0]).expanduser()
+    if not folder.is_dir():
+        # the CLI's own words: the explainer recognises them in any language
+        yield failed(f"unable to prepare context: path {shown(str(folder))} not found", session)
+        return
+    dockerfile = _dockerfile(parsed, folder)
+    if isinstance(dockerfile, CommandFailed):
+        yield dockerfile
+        return
+    tag = str(parsed.options["tag"])
+    for event in session.engine.build(str(folder.resolve()), tag, dockerfile):
+        if isinstance(event, CommandFailed) and event.explanation is None:
+            event = failed(event.message, session)
+        if not (parsed.options.get("quiet") and isinstance(event, OutputLine)):
+            yield event
+
+
+def _dockerfile(parsed: ParsedCommand, folder: Path) -> str | CommandFailed | None:
+    """-f as a path inside the build folder (the engine reads it from there), None for the default."""
+    given = parsed.options.get("file")
+    if not isinstance(given, str):
+        return None
+    path = Path(given).expanduser()
+    path = path if path.is_absolute() else Path.cwd() / path
+    if not path.is_file() and (folder / given).is_file():
+        path = folder / given
+    try:
+        return str(path.resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return CommandFailed(_("The Dockerfile {file} must be inside the build folder {folder} (or found "
+                               "there by that name).").format(file=shown(given), folder=shown(str(folder))))
 
 
 def _images(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
@@ -345,5 +385,5 @@ def _version(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
 _HANDLERS: dict[str, Handler] = {
     "export": _builtin, "echo": _builtin, "help": _builtin, "login": _login, "logout": _logout,
     "tag": _tag, "push": _transfer, "pull": _transfer, "images": _images, "rmi": _rmi,
-    "inspect": _inspect, "run": _run, "version": _version,
+    "inspect": _inspect, "run": _run, "version": _version, "build": _build,
 }

@@ -28,9 +28,10 @@ PROGRAMS = ("docker", "podman")
 BUILTINS = ("export", "echo", "help")
 TOP_LEVEL = {"login": "login", "logout": "logout", "tag": "tag", "push": "push", "pull": "pull",
              "images": "images", "rmi": "rmi", "run": "run", "inspect": "inspect",
-             "version": "version"}
+             "version": "version", "build": "build"}
 IMAGE_GROUP = {"tag": "tag", "push": "push", "pull": "pull", "ls": "images", "list": "images",
-               "rm": "rmi", "remove": "rmi", "inspect": "inspect"}
+               "rm": "rmi", "remove": "rmi", "inspect": "inspect",
+               "build": "build"}
 
 # action -> {flag: (option name, takes a value)}
 _FLAGS: dict[str, dict[str, tuple[str, bool]]] = {
@@ -48,12 +49,14 @@ _FLAGS: dict[str, dict[str, tuple[str, bool]]] = {
     "run": {"--rm": ("rm", False), "-i": ("interactive", False), "-t": ("tty", False),
             "--interactive": ("interactive", False), "--tty": ("tty", False)},
     "version": {},
+    "build": {"-t": ("tag", True), "--tag": ("tag", True), "-f": ("file", True), "--file": ("file", True),
+              "-q": ("quiet", False), "--quiet": ("quiet", False)},
 }
 _ARITY: dict[str, tuple[int, int | None, str]] = {
     "login": (0, 1, "[REGISTRY]"), "logout": (0, 1, "[REGISTRY]"), "tag": (2, 2, "SOURCE TARGET"),
     "push": (1, 1, "NAME[:TAG]"), "pull": (1, 1, "NAME[:TAG]"), "images": (0, 1, "[NAME]"),
     "rmi": (1, None, "NAME..."), "inspect": (1, None, "NAME..."), "run": (1, 1, "--rm IMAGE"),
-    "version": (0, 0, ""),
+    "version": (0, 0, ""), "build": (1, 1, "-t NAME[:TAG] [-f DOCKERFILE] FOLDER"),
 }
 _NAMES_LIFETIME = 3.0  # seconds a completion may use the same list of local image names
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -175,7 +178,8 @@ def parse_command(line: str, variables: Mapping[str, str]) -> ParsedCommand:
         return ParsedCommand(program, "help", words=tuple(words), sudo=sudo)
     options, args = _options(program, action, rest)
     _check_arity(program, action, args)
-    _check_names(action, args)
+    _check_build(program, action, options)
+    _check_names(action, args, options)
     _check_printable(program, action, rest)
     return ParsedCommand(program, action, tuple(args), options, words=tuple(words), sudo=sudo)
 
@@ -277,8 +281,17 @@ def _check_arity(program: str, action: str, args: list[str]) -> None:
         raise CommandError(usage_line + extra)
 
 
-def _check_names(action: str, args: list[str]) -> None:
-    names = {"tag": args[1:], "push": args, "pull": args}.get(action, [])
+def _check_build(program: str, action: str, options: Mapping[str, str | bool]) -> None:
+    """A build here must name its image: without -t it would leave an image only an ID names."""
+    if action == "build" and not isinstance(options.get("tag"), str):
+        raise CommandError(_("Name the image you build: {program} build -t NAME[:TAG] FOLDER").format(
+            program=program))
+
+
+def _check_names(action: str, args: list[str], options: Mapping[str, str | bool] | None = None) -> None:
+    tag = (options or {}).get("tag")
+    names = {"tag": args[1:], "push": args, "pull": args,
+             "build": [tag] if isinstance(tag, str) else []}.get(action, [])
     for name in names:
         try:
             parse_reference(name)
