@@ -176,7 +176,7 @@ class Lab:
             ctx = LabContext(self.engine, self.target, self.credentials, self.practice)
             self._context = ctx
         ctx.lang = current_language()
-        return aim(ctx, self.progress, self.steps)
+        return aim(ctx, self.progress, self.steps if self.progress is not None else ())
 
     def restore_variables(self) -> str | None:
         """On resume past the account step, set the lesson's user variable again; its name when set."""
