@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from textual.widgets import Button, Input, Select
@@ -30,10 +30,11 @@ from tutor.core.lab.checks import CHECK_IDS
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.progress import LessonProgress, ProgressKey, ProgressStore
 from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
+from tutor.core.lab.session import Lab as SessionLab
 from tutor.core.lab.verdicts import aim, check_lab, decide
 from tutor.core.lab.verdicts import settle as settle_steps
 from tutor.core.lessons.model import load_lesson
-from tutor.core.target import DOCKER_HUB, PRACTICE
+from tutor.core.target import DOCKER_HUB, PRACTICE, Target
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
@@ -94,6 +95,24 @@ def test_steps_sharing_a_check_are_settled_one_by_one() -> None:
     assert [(v.result.step, v.revoked) for v in settle_steps(progress, [failed], steps)] == \
         [("pull", True), ("pull-again", True)]
     assert progress.state("pull") is None and progress.state("pull-again") is None
+
+
+def test_watch_mode_marks_every_step_sharing_a_check_done_ahead() -> None:
+    """A check passing in the learner's terminal settles all its steps; those beyond the screen read »."""
+    lesson = load_lesson(LESSON_ID)
+    image, account, pull = lesson.step("image"), lesson.step("account"), lesson.step("pull")
+    lesson = replace(lesson, steps=(image, account, pull, replace(pull, id="pull-again")))
+    target = Target("localhost:5000", "alice", practice=True)
+    session: Any = SimpleNamespace(target=target, variables={})
+    lab = SessionLab(cast(Any, object()), target, cast(Any, None), lesson, session,
+                     progress=LessonProgress(ProgressKey(target.registry, target.user, LESSON_ID)))
+    lab.visit(0)
+    assert lab.mark_ahead(CheckResult("pull", Status.DONE, "came back"))
+    assert [lab.state(i) for i in range(4)] == [StepState.CURRENT, StepState.LOCKED, StepState.AHEAD,
+                                              StepState.AHEAD]
+    assert not lab.mark_ahead(CheckResult("pull", Status.DONE, "again"))  # nothing new
+    lab.visit(3)
+    assert lab.state(3) is StepState.DONE and lab.state(2) is StepState.AHEAD
 
 
 def test_recorded_pull_evidence_names_what_contradicts_it() -> None:
