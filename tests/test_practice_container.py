@@ -23,7 +23,7 @@ from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
 from tutor.core.engine.gateway import Engine
 from tutor.core.events import PushFinished
-from tutor.core.registry import practice as practice_module
+from tutor.core.registry import practice_runner as practice_module
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient
 from tutor.core.registry.container import CONTAINER_PORT, LABEL

@@ -1,8 +1,7 @@
-"""`registry-tutor practice board`: a live class board an instructor can project."""
+"""`registry-tutor practice board`: the live class board in the terminal (the same rows as /board)."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -12,38 +11,16 @@ from textual.binding import BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
+from tutor.commands.board_text import board_cells, board_header
 from tutor.core.registry.api import RegistryError
-from tutor.core.registry.practice import BoardRow, PracticeError, PracticeRegistry
+from tutor.core.registry.companion.progress import ClassRow
+from tutor.core.registry.practice import PracticeError, PracticeRegistry
 
-REFRESH_SECONDS = 1.5
-COLUMNS = ("Account", "Image", "Tags", "Digest", "Pushed")
-
-
-def pushed_ago(pushed_at: str | None, now: datetime.datetime | None = None) -> str:
-    """A short 'how long ago' for the board ('12s ago', '3m ago', '14:02'), '-' when never."""
-    if not pushed_at:
-        return "-"
-    moment = datetime.datetime.fromisoformat(pushed_at)
-    now = now or datetime.datetime.now(datetime.timezone.utc)
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return f"{seconds}s ago"
-    if seconds < 3600:
-        return f"{seconds // 60}m ago"
-    return moment.astimezone().strftime("%H:%M")
-
-
-def board_cells(row: BoardRow) -> tuple[str, str, str, str, str]:
-    """The cells of one board line: the image without the account prefix, a short digest."""
-    image = row.repository or "(nothing pushed yet)"
-    if row.repository and row.repository.startswith(row.user + "/"):
-        image = row.repository[len(row.user) + 1:]
-    digest = row.digest.removeprefix("sha256:")[:12] if row.digest else "-"
-    return row.user or "?", image, ",".join(row.tags) or "-", digest, pushed_ago(row.pushed_at)
+REFRESH_SECONDS = 0.5  # reads the events file, which the registry's companion keeps current
 
 
 class BoardApp(App[int]):
-    """A table of every account and what it pushed, refreshed every second and a half."""
+    """Every account's progress through the lab, as the registry reported it."""
 
     TITLE = "registry-tutor: class board"
     BINDINGS: ClassVar[list[BindingType]] = [("q", "quit", "Quit"), ("r", "reload", "Refresh now")]
@@ -54,14 +31,16 @@ class BoardApp(App[int]):
 
     @dataclass
     class BoardLoaded(Message):
-        """The registry answered with the board's rows."""
+        """The events were read into the board's rows."""
 
-        rows: list[BoardRow]
+        rows: list[ClassRow]
         address: str | None
+        web_url: str | None
+        running: bool = True
 
     @dataclass
     class BoardFailed(Message):
-        """The registry could not be read; the text says why."""
+        """The board could not be read; the text says why."""
 
         text: str
 
@@ -76,7 +55,7 @@ class BoardApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one(DataTable).add_columns(*board_header())
         self.action_reload()
         self.set_interval(REFRESH_SECONDS, self.action_reload)
 
@@ -88,11 +67,11 @@ class BoardApp(App[int]):
     def load_board(self) -> None:
         try:
             status = self.registry.status()
-            rows = self.registry.board()
-        except (PracticeError, RegistryError) as error:
+            rows = self.registry.class_board()
+        except (PracticeError, RegistryError, OSError) as error:
             self.post_message(self.BoardFailed(str(error)))
             return
-        self.post_message(self.BoardLoaded(rows, status.address))
+        self.post_message(self.BoardLoaded(rows, status.address, status.web_url, status.running))
 
     @on(BoardLoaded)
     def show_rows(self, message: BoardLoaded) -> None:
@@ -103,11 +82,14 @@ class BoardApp(App[int]):
             table.add_row(*board_cells(row))
         if table.row_count:
             table.move_cursor(row=min(cursor, table.row_count - 1))
-        accounts = len({row.user for row in message.rows})
-        pushed = sum(1 for row in message.rows if row.repository)
-        self.query_one("#board-summary", Static).update(
-            f"{message.address}: {accounts} accounts, {pushed} pushed. "
-            f"Log in: docker login {message.address} -u NAME")
+        pushed = sum(1 for row in message.rows if "push" in row.done)
+        summary = self.query_one("#board-summary", Static)
+        if not message.running:
+            summary.update("NOT READY: the practice registry is not running; start it with: "
+                           "registry-tutor practice start")
+            return
+        web = f" Board in the browser: {message.web_url}/board" if message.web_url else ""
+        summary.update(f"{message.address}: {len(message.rows)} accounts, {pushed} pushed.{web}")
 
     @on(BoardFailed)
     def show_failure(self, message: BoardFailed) -> None:

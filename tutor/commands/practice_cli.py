@@ -33,6 +33,8 @@ _ACTION_HELP = {  # action: (help, example)
     "remove-user": ("delete an account", "registry-tutor practice remove-user alice"),
     "reset": ("delete what the lab pushed", "registry-tutor practice reset --user alice --yes"),
     "board": ("a live table of every account's progress", "registry-tutor practice board --json"),
+    "seed": ("copy local images (e.g. python:3.12-slim) into the practice registry",
+             "registry-tutor practice seed python:3.12-slim python-hello-world"),
 }
 
 
@@ -58,6 +60,8 @@ def add_parser(sub: Any) -> None:
                        help="address to listen on (default 127.0.0.1; any other needs --tls)")
     start.add_argument("--tls", action="store_true",
                        help="serve HTTPS with a certificate from the tutor's own small CA")
+    start.add_argument("--web-port", type=int, default=None,
+                       help="TCP port of the web pages (default: the last one, else the registry's + 1)")
     add_user = parsers["add-user"]
     add_user.add_argument("name")
     secret = add_user.add_mutually_exclusive_group()
@@ -67,6 +71,10 @@ def add_parser(sub: Any) -> None:
     parsers["reset"].add_argument("--user", help="only this account's images")
     parsers["reset"].add_argument("--yes", action="store_true", help="do not ask before deleting")
     parsers["board"].add_argument("--json", action="store_true", help="print the board once as JSON")
+    seed = parsers["seed"]
+    seed.add_argument("images", nargs="+", metavar="IMAGE", help="a local image, e.g. python:3.12-slim")
+    seed.add_argument("--engine", choices=["auto", "docker", "podman"], default="auto",
+                      help="where the images are (default: the engine the tutor finds)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,10 +101,12 @@ def _fail(message: str, code: int) -> int:
 
 # -- actions ---------------------------------------------------------------------------------
 def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    from tutor.core.i18n import detect_language
     from tutor.core.registry.practice import DEFAULT_PORT
 
     before, wanted = registry.status(), registry.last_port() or DEFAULT_PORT
-    status = registry.start(host=args.host, port=args.port, tls=args.tls)
+    status = registry.start(host=args.host, port=args.port, tls=args.tls, web_port=args.web_port,
+                            lang=detect_language(getattr(args, "lang", None)))
     if before.running:
         print(f"The practice registry is already running at {status.address} ({status.runner}).")
         if (args.port not in (None, status.port)) or args.host != status.host or args.tls != status.tls:
@@ -107,6 +117,8 @@ def _start(registry: PracticeRegistry, args: argparse.Namespace) -> int:
         print(f"Practice registry running at {status.address} ({status.runner}).")
         if args.port is None and status.port != wanted:
             print(f"Port {wanted} was taken, so it uses port {status.port}.")
+    if status.web_url:
+        print(f"Web pages: {status.web_url}/ (class board: {status.web_url}/board)")
     _print_next_steps(registry, status)
     return OK
 
@@ -149,6 +161,9 @@ def _status(registry: PracticeRegistry, args: argparse.Namespace) -> int:
         print("Start it again with: registry-tutor practice start")
     else:
         print("Practice registry: stopped. Start it with: registry-tutor practice start")
+    if status.web_url and (status.running or status.web_running):
+        state = "running" if status.web_running else "NOT RUNNING (start again to restart it)"
+        print(f"  web pages:    {status.web_url}/ ({state}; class board: {status.web_url}/board)")
     print(f"  data:         {status.data_dir}")
     print(f"  storage:      {status.storage_bytes / 1e6:.1f} MB")
     print(f"  accounts:     {len(status.users)}" + (f" ({', '.join(status.users)})" if status.users else ""))
@@ -231,24 +246,48 @@ def _reset(registry: PracticeRegistry, args: argparse.Namespace) -> int:
 
 
 def _board(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    from tutor.commands.board_text import plain_board
+
     if args.json or not sys.stdout.isatty():
         status = registry.status()
-        rows = [asdict(row) for row in registry.board()]
-        print(json.dumps({"address": status.address, "rows": rows}, indent=2) if args.json
-              else _plain_board(rows))
+        images = [asdict(row) for row in registry.board()]
+        rows = registry.class_board()
+        if args.json:
+            print(json.dumps({"address": status.address, "web_url": status.web_url, "images": images,
+                              "rows": [{**asdict(row), "current_step": row.current_step, "since": row.since}
+                                       for row in rows]}, indent=2))
+        else:
+            print(plain_board(rows))
         return OK
     from tutor.commands.board import run_board
 
     return run_board(registry)
 
 
-def _plain_board(rows: list[dict[str, Any]]) -> str:
-    lines = [f"{'ACCOUNT':<16} {'REPOSITORY':<34} {'TAGS':<12} PUSHED"]
-    for row in rows:
-        lines.append(f"{row['user']:<16} {row['repository'] or '-':<34} "
-                     f"{','.join(row['tags']) or '-':<12} {row['pushed_at'] or '-'}")
-    return "\n".join(lines)
+def _seed(registry: PracticeRegistry, args: argparse.Namespace) -> int:
+    from tutor.core.engine.gateway import Engine, EngineUnavailable
+    from tutor.core.registry.practice_seed import SeedFailed, seed
+
+    status = registry.status()
+    if not status.running or not status.address:
+        return _fail("the practice registry is not running; start it with: registry-tutor practice start",
+                     UNREACHABLE)
+    try:
+        engine = Engine.connect(args.engine)
+    except EngineUnavailable as error:
+        return _fail(str(error), FAILED)
+    try:
+        user, password = registry.seed_account()
+        seeded = seed(engine, status.address, list(args.images), user, password)
+    except SeedFailed as error:
+        return _fail(str(error), FAILED)
+    finally:
+        engine.close()
+    for item in seeded:
+        print(f"Copied {item.source} to {item.remote}" + (f" ({item.digest})" if item.digest else ""))
+    print("Students pull it with: docker pull " + seeded[0].remote)
+    return OK
 
 
 _ACTIONS = {"start": _start, "stop": _stop, "status": _status, "users": _users, "add-user": _add_user,
-            "remove-user": _remove_user, "reset": _reset, "board": _board}
+            "remove-user": _remove_user, "reset": _reset, "board": _board, "seed": _seed}

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
 from tutor.core.i18n import N_, _
+from tutor.core.registry.server import MAX_PASSWORD_BYTES
 from tutor.core.target import InvalidName, validate_user
 from tutor.screens.base import TutorModal
 
@@ -33,6 +34,9 @@ def account_problem(user: str, password: str, repeat: str) -> str | None:
         return str(error)
     if len(password) < MIN_PASSWORD:
         return _("Choose a password of at least {count} characters.").format(count=MIN_PASSWORD)
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:  # bcrypt, which the registry uses, stops there
+        return _("Choose a shorter password: the registry takes at most {count} bytes "
+                 "(fewer characters when they are not plain ASCII).").format(count=MAX_PASSWORD_BYTES)
     if password != repeat:
         return _("The two passwords differ; type the same password twice.")
     return None

@@ -47,7 +47,15 @@ class RegistryScreen(TutorModal[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Only registries with a web page offer to open it."""
-        return self.lab.target.web_url is not None if action == "open_page" else True
+        return self.page_url is not None if action == "open_page" else True
+
+    @property
+    def page_url(self) -> str | None:
+        """Docker Hub's or Quay's page, or on the practice registry its companion's repository page."""
+        web_page = getattr(self.lab.practice, "web_page", None)  # a test's stand-in may have none
+        if self.lab.target.web_url is None and web_page is not None:
+            return str(web_page(self.lab.target.api_path) or "") or None
+        return self.lab.target.web_url
 
     def action_refresh(self) -> None:
         """Read the registry again."""
@@ -73,12 +81,11 @@ class RegistryScreen(TutorModal[None]):
     def on_registry_fetched(self, message: RegistryFetched) -> None:
         """Show what came back."""
         view = self.query_one(RegistryView)
-        view.show(message.remote, message.local_id, self.lab.target.web_url, message.error,
-                  message.tag_digests)
+        view.show(message.remote, message.local_id, self.page_url, message.error, message.tag_digests)
 
     def action_open_page(self) -> None:
-        """Open the repository's page on Docker Hub or Quay in the browser."""
-        url = self.lab.target.web_url
+        """Open the repository's page (Docker Hub, Quay or the practice registry's) in the browser."""
+        url = self.page_url
         if url and webbrowser.open(url):
             self.notify(_("Opened {url} in your browser.").format(url=url))
         elif url:

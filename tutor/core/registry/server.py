@@ -19,6 +19,7 @@ from tutor.core.files import write_atomically
 
 BINARY_NAMES = ("registry", "docker-registry")
 BCRYPT_COST = 5
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no more (bcrypt 5 refuses longer ones)
 
 
 class RegistryServerError(RuntimeError):
@@ -49,6 +50,9 @@ def hash_password(password: str) -> str:
     """A bcrypt hash in the form the registry's htpasswd reader accepts."""
     if not password:
         raise RegistryServerError("the password is empty; choose one with at least one character")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise RegistryServerError(f"the password is longer than {MAX_PASSWORD_BYTES} bytes, "
+                                  "more than bcrypt reads; choose a shorter one")
     # The registry runs bcrypt on every authenticated request, so the cost is paid on each check
     # and each layer of a push. Cost 5 is what `htpasswd -B` uses by default; the accounts are
     # practice accounts on a loopback (or TLS) registry, and the file is 0600.
@@ -75,6 +79,14 @@ def write_htpasswd(path: Path, users: dict[str, str]) -> None:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """A webhook the registry posts its events to (Distribution's notifications endpoint)."""
+
+    url: str
+    token: str
+
+
+@dataclass(frozen=True)
 class ServerConfig:
     """Where and how one registry process listens and stores."""
 
@@ -84,6 +96,7 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     storage: Path | None = None  # default: data_dir/storage (a container mounts it elsewhere)
+    notify: Notify | None = None  # where the registry posts its push and pull events
 
     @property
     def storage_dir(self) -> Path:
@@ -114,14 +127,35 @@ class ServerConfig:
         return f"{scheme}://{host}:{self.port}"
 
 
+def _notifications(notify: Notify | None) -> str:
+    """The notifications section: manifest events only (blob events are ignored), with retries.
+
+    Distribution keeps undelivered events in memory and retries them (threshold failures, then a
+    backoff) until the endpoint answers again, so a restarted companion still gets them.
+    """
+    if notify is None:
+        return ""
+    return (
+        "notifications:\n  endpoints:\n"
+        f"    - name: companion\n      url: {notify.url}\n"
+        f"      headers:\n        Authorization: [Bearer {notify.token}]\n"
+        "      timeout: 2s\n      threshold: 3\n      backoff: 1s\n"
+        "      ignoredmediatypes:\n        - application/octet-stream\n"
+    )
+
+
 def render_config(config: ServerConfig) -> str:
-    """The registry's YAML configuration: htpasswd auth, delete enabled, filesystem storage."""
+    """The registry's YAML configuration: htpasswd auth, delete enabled, filesystem storage.
+
+    The log is JSON, one object per line, at level info: the class board reads failed logins and
+    refused requests from it.
+    """
     tls = ""
     if config.tls_cert and config.tls_key:
         tls = f"  tls:\n    certificate: {config.tls_cert}\n    key: {config.tls_key}\n"
     return (
         "version: 0.1\n"
-        "log:\n  level: warn\n  accesslog:\n    disabled: true\n"
+        "log:\n  level: info\n  formatter: json\n  accesslog:\n    disabled: true\n"
         "storage:\n"
         f"  filesystem:\n    rootdirectory: {config.storage_dir}\n"
         "  delete:\n    enabled: true\n"
@@ -133,6 +167,7 @@ def render_config(config: ServerConfig) -> str:
         f"{tls}"
         "auth:\n  htpasswd:\n    realm: registry-tutor\n"
         f"    path: {config.htpasswd}\n"
+        f"{_notifications(config.notify)}"
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -39,9 +40,11 @@ def ensure_certificates(folder: Path, host: str) -> TlsFiles:
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)
     ca_key_path = folder / "ca.key"
-    if not (files.ca_cert.exists() and ca_key_path.exists()):
+    new_ca = not (files.ca_cert.exists() and ca_key_path.exists())
+    if new_ca:
         _make_ca(files.ca_cert, ca_key_path)
-    if not _covers(files.server_cert, host):
+    # A server certificate signed by a CA that is gone would fail every student's trust line.
+    if new_ca or not _covers(files.server_cert, host) or not _signed_by(files.server_cert, files.ca_cert):
         _make_server(files, ca_key_path, host)
     return files
 
@@ -138,3 +141,14 @@ def _covers(cert_path: Path, host: str) -> bool:
         return False
     san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     return all(name in san for name in subject_names(host))
+
+
+def _signed_by(cert_path: Path, ca_path: Path) -> bool:
+    """True when the certificate at cert_path was issued and signed by the CA at ca_path."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        ca_cert = x509.load_pem_x509_certificate(ca_path.read_bytes())
+        cert.verify_directly_issued_by(ca_cert)
+    except (OSError, ValueError, TypeError, InvalidSignature):
+        return False
+    return True
