@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
-from textual.worker import WorkerState
+from textual.worker import WorkerCancelled, WorkerState
 
 from tutor.core.registry import server as registry_server
 
@@ -63,7 +64,9 @@ async def settle(pilot: Pilot[Any]) -> None:
             if not [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]:
                 return
             continue
-        await pilot.app.workers.wait_for_complete(busy)
+        # A worker cancelled meanwhile (its screen was left, or a newer one replaced it) is settled too.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete(busy)
     raise AssertionError("the app never settled")
 
 

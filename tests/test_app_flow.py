@@ -54,7 +54,7 @@ async def test_welcome_form_refuses_bad_names_then_starts_the_lab(
 
 async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
-    """Progress says image, account and login are done; login no longer holds, so the learner is told."""
+    """Progress says image, account and login are done; login no longer holds: taken back, and said."""
     user, _password = account
     store = ProgressStore(tmp_path / "progress.json")
     progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
@@ -64,9 +64,10 @@ async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones
     app = make_app(registry, user, tmp_path, store=store)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "tag"
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "login"
         messages = [str(note.message) for note in app._notifications]
-        assert any("Log in" in text and "Not logged in" in text for text in messages), messages
+        assert any("Log in" in text and "no longer done: Not logged in" in text
+                   for text in messages), messages
         assert not any("Your image" in text for text in messages)
 
 

@@ -265,7 +265,8 @@ async def test_a_whole_lab_never_shows_the_password(
                 await settle(pilot)
             shoot()
             assert app.lab is not None
-            assert all(step_state(app, step.id) is StepState.DONE for step in app.lab.steps)
+            finished = (StepState.DONE, StepState.AHEAD)  # a step jumped over by Enter reads "done ahead"
+            assert all(step_state(app, step.id) in finished for step in app.lab.steps)
             history = list(app.lab.history)
     finally:
         remove_tag(engine, remote)

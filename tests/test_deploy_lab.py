@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -9,13 +10,19 @@ import pytest
 
 from tests.app_helpers import make_app, output_text, settle, type_command, wait_until
 from tests.conftest import RegistryUnderTest
+from tests.lab_support import Lab as TerminalLab
 from tutor.app import TutorApp
+from tutor.core.engine.gateway import Engine
+from tutor.core.lab.progress import ProgressKey, ProgressStore
 from tutor.core.lab.session import StepState
+from tutor.core.lab.verdicts import check_lab
+from tutor.core.lessons.model import load_lesson
 from tutor.core.registry.api import RegistryClient
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
 
+pytest_plugins = ("tests.lab_fixtures",)  # the gateway fixture
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
 LESSON = "deploy-a-change"
 
@@ -61,8 +68,9 @@ def clean_names(engine: Any) -> Any:
 
 async def test_the_whole_lab_through_the_command_box(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
-        isolated_home: Path, docker_cli: Any, clean_names: list[str]) -> None:
-    """Every step typed into the tutor's own command box, the build folder edited as a learner does."""
+        isolated_home: Path, docker_cli: Any, clean_names: list[str], gateway: Engine) -> None:
+    """Every step typed into the tutor's own command box, the build folder edited as a learner does;
+    then, with the engine's history out of sight, the pull by digest stays proven until its image goes."""
     user, password = account
     remote = where_push_to_registry_ends(docker_cli, registry, user, password)
     clean_names += [remote, f"{remote}:v1", f"{remote}:v2"]
@@ -117,6 +125,19 @@ async def test_the_whole_lab_through_the_command_box(
         assert isinstance(app.screen, FinishScreen)
     latest, v1 = (digest_of(registry, user, password, tag) for tag in ("latest", "v1"))
     assert latest == digest != v1
+
+    # The engine forgets its events when it restarts: the pull by digest stays proven by what the
+    # progress file kept, until its image is gone.
+    progress = ProgressStore(tmp_path / "progress.json").load(ProgressKey(registry.address, user, LESSON))
+    assert progress.proof("by-digest") == {"digest": digest}
+    progress.started = datetime.now(timezone.utc).isoformat()  # history before now is out of sight
+    steps = load_lesson(LESSON).steps
+    lab = TerminalLab(gateway, registry, user, password)
+    kept = next(v for v in check_lab(progress, lab.context(), steps) if v.result.step == "by-digest")
+    assert kept.standing == "done" and "unchanged" in kept.result.detail, kept.result
+    assert docker_cli("rmi", f"{remote}@{digest}").returncode == 0
+    gone = next(v for v in check_lab(progress, lab.context(), steps) if v.result.step == "by-digest")
+    assert gone.revoked and "no longer here" in gone.result.detail, gone.result
 
 
 async def test_a_digest_from_another_repository_is_explained(

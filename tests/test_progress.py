@@ -192,3 +192,75 @@ def test_immutable_folder_raises_progress_error_and_leaves_file_alone(immutable_
     assert path.read_bytes() == before
     assert store.load(KEY).state("verify") == "done"
     assert sorted(os.listdir(immutable_folder)) == [".progress.json.lock", "progress.json"]
+
+
+def _version_1_file(store: ProgressStore) -> dict[str, object]:
+    """A progress file as registry-tutor wrote it before version 2 (no start, no proofs, no choice)."""
+    entry = {"version": 1, "registry": KEY.registry, "user": KEY.user, "lesson": KEY.lesson,
+             "steps": {"image": {"state": "done", "at": "2026-11-30T09:00:00.000+00:00"},
+                       "pull": {"state": "done", "at": "2026-11-30T09:20:00.000+00:00"}},
+             "facts": {"pushed_digest": "sha256:" + "c" * 64}, "created": {"tag": ["x/y:latest"]}}
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    store.path.write_text(json.dumps({"version": 1, "lessons": {KEY.text: entry}}))
+    return entry
+
+
+def test_a_version_1_file_is_read_and_rewritten_as_version_2() -> None:
+    """Nothing is lost; the lab began no later than its first finished step; no backup is made."""
+    store = ProgressStore()
+    _version_1_file(store)
+    other = LessonProgress(ProgressKey("docker.io", "bob", KEY.lesson))
+    progress = store.load(KEY)
+    assert progress.state("pull") == "done" and progress.created_of("tag") == ["x/y:latest"]
+    assert progress.started == "2026-11-30T09:00:00.000+00:00"
+    assert progress.proof("pull") == {}  # a version 1 pull has no evidence: its check decides again
+    store.save(other)
+    data = json.loads(store.path.read_text())
+    assert data["version"] == 2 and {entry["version"] for entry in data["lessons"].values()} == {2}
+    assert data["lessons"][KEY.text]["started"] == "2026-11-30T09:00:00.000+00:00"
+    assert not list(store.path.parent.glob("progress.json.corrupt-*")) and store.notices == []
+
+
+def test_a_proof_is_kept_with_its_step_and_goes_with_a_revocation() -> None:
+    store = ProgressStore()
+    progress = store.load(KEY)
+    proof = {"reference": "localhost:5000/alice/app:latest", "image_id": "sha256:" + "d" * 64,
+             "digest": "sha256:" + "e" * 64, "at": "2026-12-01T10:00:00+00:00", "registry": "localhost:5000"}
+    progress.mark_done("pull", proof=proof)
+    first = progress.done_at("pull")
+    progress.mark_done("pull")  # seen done again without new evidence: the proof stays
+    store.save(progress)
+    loaded = store.load(KEY)
+    assert loaded.proof("pull") == proof and loaded.done_at("pull") == first
+    loaded.revoke("pull")
+    assert loaded.state("pull") is None and loaded.proof("pull") == {}
+    loaded.mark_skipped("login")
+    loaded.revoke("login")  # only a done step is taken back
+    assert loaded.state("login") == "skipped"
+
+
+def test_the_lab_start_is_stored_and_only_moves_back() -> None:
+    progress = LessonProgress(KEY)
+    begun = progress.started_nano
+    progress.begin_at(begun - 3_600_000_000_000)
+    assert progress.started_nano == begun - 3_600_000_000_000
+    progress.begin_at(begun)
+    assert progress.started_nano == begun - 3_600_000_000_000
+    store = ProgressStore()
+    store.save(progress)
+    assert store.load(KEY).started_nano == progress.started_nano
+
+
+def test_recent_labs_come_most_recent_first_with_how_they_were_chosen() -> None:
+    store = ProgressStore()
+    older = LessonProgress(ProgressKey("docker.io", "bob", KEY.lesson))
+    older.remember_choice({"registry": "docker.io", "user": "bob", "engine": "podman"})
+    older.used = "2026-11-01T10:00:00.000+00:00"
+    store.save(older)
+    newer = _filled()
+    newer.remember_choice({"registry": "practice", "user": "alice", "lang": "de", "image": ""})
+    store.save(newer)
+    newer.remember_choice({"engine": "docker"})  # a later run that named only the engine keeps the rest
+    assert newer.choice == {"registry": "practice", "user": "alice", "lang": "de", "engine": "docker"}
+    assert [entry.key for entry in store.recent()] == [KEY, older.key]
+    assert store.recent()[1].choice["engine"] == "podman"

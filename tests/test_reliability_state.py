@@ -36,7 +36,7 @@ def test_reset_with_a_damaged_progress_file_keeps_it_and_says_so(capsys: pytest.
 def test_a_progress_file_from_a_newer_tutor_is_kept_not_overwritten() -> None:
     path = default_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    newer = {"version": 2, "lessons": {"x": {"anything": True}}}
+    newer = {"version": 3, "lessons": {"x": {"anything": True}}}
     path.write_text(json.dumps(newer))
     store = ProgressStore()
     progress = store.load(ProgressKey("docker.io", "alice", "push-to-registry"))

@@ -19,7 +19,6 @@ from textual.screen import Screen
 from textual.widgets import Header, Static
 from textual.worker import Worker, get_current_worker
 
-from tutor.core.events import Status
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import Lab, LabOptions
@@ -31,7 +30,6 @@ from tutor.screens.messages import (
     LabFailed,
     LabReady,
     StepRequested,
-    StepUndone,
 )
 from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
@@ -78,16 +76,26 @@ class TutorApp(App[int]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        """Ask what is missing, or go straight to the engine when the command line said it all."""
+        """Ask what is missing (the last lab filled in), or go straight on when the command line said all."""
+        labs: list[Any] = []
+        last = None
+        ask = self.ready_lab is None and not self.options.complete
+        if ask:
+            from tutor.core.lab.resume import prefill
+
+            labs = (self.store or ProgressStore()).recent()
+            self.options, last = prefill(self.options, labs)
+            labs = [last, *(lab for lab in labs if lab is not last)] if last is not None else labs
         if self.options.lang:
             set_language(self.options.lang)
             self.localize_bindings()
         if self.ready_lab is not None:
             self.post_message(LabReady(self.ready_lab))
-        elif self.options.complete:
+        elif not ask:
             self.action_connect()
         else:
-            self.push_screen(WelcomeScreen(self.options), self._welcome_done)
+            self.push_screen(WelcomeScreen(self.options, labs=labs, continues=last is not None),
+                             self._welcome_done)
 
     def _welcome_done(self, options: LabOptions | None) -> None:
         if options is not None:
@@ -123,6 +131,8 @@ class TutorApp(App[int]):
         except EngineUnavailable as error:
             self.post_message(EngineMissing(str(error)))
             return
+        from tutor.core.lab.resume import resume_lab
+
         if engine.notice:  # e.g. the Podman service the tutor started: say so in one line
             self.call_from_thread(self.notify, engine.notice, timeout=10)
         try:
@@ -131,7 +141,7 @@ class TutorApp(App[int]):
         except SetupFailed as error:
             self.post_message(LabFailed(str(error)))
             return
-        self.post_message(LabReady(lab))
+        self.post_message(LabReady(lab, resume_lab(lab, self.options)))
 
     def on_engine_missing(self, message: EngineMissing) -> None:
         """Show how to start an engine (or update the message when already shown)."""
@@ -158,27 +168,11 @@ class TutorApp(App[int]):
         if restored:
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
-        self.show_step(self.lab.first_open())
-        self.call_after_refresh(self.recheck_worker, self.lab)
-
-    @work(thread=True, exclusive=True, group="recheck", exit_on_error=False)
-    def recheck_worker(self, lab: Lab) -> None:
-        """On resume, check the steps marked done against the real state again."""
-        from tutor.core.lab.check_table import run_check
-
-        for index, step in enumerate(lab.steps):
-            if index != lab.first_open() and lab.progress and lab.progress.state(step.id) == "done":
-                result = run_check(step.check, lab.context())
-                if result.status is not Status.DONE:
-                    self.post_message(StepUndone(step.title, result))
-
-    def on_step_undone(self, message: StepUndone) -> None:
-        """A step done earlier no longer holds: say so, and how to fix it."""
-        text = _("“{title}” was done, but now: {detail}").format(title=message.title,
-                                                                 detail=message.result.detail)
-        if message.result.hint:
-            text += "\n→ " + message.result.hint
-        self.notify(text, title=_("Check again"), severity="warning", timeout=20)
+        resumed = message.resumed
+        # Every step was re-checked quietly while connecting (resume.py); only contradictions speak.
+        for revocation in resumed.revoked if resumed is not None else []:
+            self.notify(revocation.text, title=_("Check again"), severity="warning", timeout=20)
+        self.show_step(resumed.landing if resumed is not None else self.lab.first_open())
 
     # -- screens --------------------------------------------------------------------------------
     def _show(self, screen: Screen[Any], callback: Any = None) -> None:
@@ -305,11 +299,13 @@ class TutorApp(App[int]):
 
 def options_from_args(args: argparse.Namespace) -> LabOptions:
     """The command line's --registry/--user/--image/--engine/--lang as the lab's options."""
+    given = frozenset(name for name in ("registry", "user", "image", "engine", "lang", "lesson")
+                      if getattr(args, name, None))
     return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
                       image=getattr(args, "image", None) or "python-hello-world",
                       engine=getattr(args, "engine", None) or "auto",
                       lang=detect_language(getattr(args, "lang", None)),
-                      lesson=getattr(args, "lesson", None) or LabOptions.lesson)
+                      lesson=getattr(args, "lesson", None) or LabOptions.lesson, given=given)
 
 
 def run_app(args: argparse.Namespace) -> int:

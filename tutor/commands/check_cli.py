@@ -2,6 +2,9 @@
 
 Exit codes: 0 every step is done, 1 some are not, 2 the engine or the registry cannot be reached
 (or the options are wrong); the message then says what to do, never a traceback.
+
+Each step is settled against the learner's progress by the rule the tutor uses (verdicts.py), and
+the progress is saved, so the tutor and `check` never disagree on a step.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from typing import Any
 
 from tutor.commands import command_parser, target_parent
@@ -50,8 +52,10 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
     # The engine and the checks load when the check runs, not when the parser is built.
     from tutor.core.engine.credentials import CredentialsError, CredentialStore
     from tutor.core.engine.gateway import Engine, EngineUnavailable
-    from tutor.core.lab.check_table import run_all
     from tutor.core.lab.checks import LabContext
+    from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
+    from tutor.core.lab.verdicts import check_lab
+    from tutor.core.lessons.model import DEFAULT_LESSON
 
     target, practice = make_target(args)
     try:
@@ -62,14 +66,24 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
         print(engine.notice, file=sys.stderr)
     try:
         ctx = LabContext(engine, target, CredentialStore(engine.kind), practice, lang=args.lang or "en")
-        steps = lesson_steps(getattr(args, "lesson", None))
-        results = run_all(ctx, tuple(dict.fromkeys(step.check for step in steps)))
-        by_check = {result.step: result for result in results}
-        return [replace(by_check[step.check], step=step.id) for step in steps]
+        lesson_id = getattr(args, "lesson", None) or DEFAULT_LESSON
+        steps = lesson_steps(lesson_id)
+        store = ProgressStore()
+        progress = store.load(ProgressKey(target.registry, target.user, lesson_id))
+        verdicts = check_lab(progress, ctx, steps)
     except CredentialsError as error:
         raise CheckFailed(str(error)) from error
     finally:
         engine.close()
+    progress.remember_choice({"registry": args.registry, "user": args.user, "image": args.image or "",
+                              "engine": args.engine or "", "lang": args.lang or ""})
+    try:
+        store.save(progress)
+    except ProgressError as error:
+        print(str(error), file=sys.stderr)
+    for notice in store.notices:
+        print(notice, file=sys.stderr)
+    return [verdict.reported for verdict in verdicts]
 
 
 def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:

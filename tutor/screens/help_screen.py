@@ -29,7 +29,7 @@ def help_text() -> str:
         "",
         "| " + _("Key") + " | " + _("What it does") + " |",
         "|---|---|",
-        "| Enter | " + _("run the command (on an empty box: go to the next step when done)") + " |",
+        "| Enter | " + _("run the command (empty box, step done: on to the first step not done)") + " |",
         "| ↑ ↓ | " + _("earlier commands") + " |",
         "| Tab | " + _("complete a command or image name") + " |",
         "| Esc, Ctrl+C | " + _("stop the running command (a push can be started again)") + " |",

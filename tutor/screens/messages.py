@@ -8,6 +8,7 @@ from textual.message import Message
 
 from tutor.core import events
 from tutor.core.events import CheckResult
+from tutor.core.lab.resume import Resumed
 from tutor.core.lab.session import Lab
 
 
@@ -54,9 +55,10 @@ class LabChanged(Message):
 
 @dataclass
 class LabReady(Message):
-    """An engine answered and the lab (target, lesson, progress) is set up on it."""
+    """An engine answered and the lab (target, lesson, progress) is set up on it and re-checked."""
 
     lab: Lab
+    resumed: Resumed | None = None  # where to land, what was taken back
 
 
 @dataclass
@@ -96,8 +98,7 @@ class ConnectRequested(Message):
 
 
 @dataclass
-class StepUndone(Message):
-    """A step the progress file calls done no longer holds (found when resuming)."""
+class StepsDoneAhead(Message):
+    """Later steps whose checks passed while the learner stood on an earlier one (watch mode)."""
 
-    title: str
-    result: CheckResult
+    results: list[CheckResult]

@@ -27,7 +27,7 @@ from textual.worker import Worker, WorkerState
 from tutor.core import events
 from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import N_, _
-from tutor.core.lab.session import SIGNS, Lab, StepState, short_title, state_word
+from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title, state_word
 from tutor.core.lessons.model import fill
 from tutor.core.resources import data_dir
 from tutor.screens import step_actions
@@ -41,6 +41,7 @@ from tutor.screens.messages import (
     CommandOutput,
     LayerProgressed,
     StepRequested,
+    StepsDoneAhead,
 )
 from tutor.screens.verdict import confirmed_later, is_transfer, mask_secrets, stopped_text, verdict_text
 from tutor.widgets.command_box import CommandBox
@@ -94,6 +95,7 @@ class StepScreen(TutorScreen[None]):
         self.lab = lab
         self.index = index
         self.step = lab.steps[index]
+        lab.visit(index)
         self.hints_shown = 0
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
@@ -189,9 +191,11 @@ class StepScreen(TutorScreen[None]):
         box = self.query_one(CommandBox)
         if not line:
             result = self.lab.results.get(self.step.check)
-            if self.lab.state(self.index) in (StepState.DONE, StepState.SKIPPED) or \
-                    (result is not None and confirmed_later(result, self.step)):
+            current = self.lab.state(self.index)
+            if result is not None and confirmed_later(result, self.step) and current is StepState.CURRENT:
                 self.action_next()
+            elif current in FINISHED:
+                self.jump_to_open()
             return
         if self.running:
             self.notify(_("A command is still running; wait for it to finish."), severity="warning")
@@ -321,12 +325,8 @@ class StepScreen(TutorScreen[None]):
             self.recheck_wanted = False
             self.action_check()
         newly_done = self.lab.record(result)
-        titles = [step.title for step in self.lab.steps]
-        next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
+        self._show_verdict(result)
         verdict = self.query_one("#verdict", Static)
-        offer = step_actions.offer_line(self.step, self.lab.target)
-        verdict.update(verdict_text(result, next_title, self.failure, offer, self._step_names(),
-                                    confirmed_later(result, self.step)))
         verdict.set_class(result.status is Status.DONE, "-done")
         verdict.set_class(result.status is Status.TODO, "-todo")
         if newly_done:
@@ -366,12 +366,62 @@ class StepScreen(TutorScreen[None]):
                 self.progress_shown = False
 
     def lab_changed(self) -> None:
-        """Watch mode: something changed outside the tutor; check again now, or once the check running
-        ends (it may have looked before the change); a running command is checked when it ends anyway."""
+        """Watch mode: something changed outside the tutor; check this step again now, or once the check
+        running ends (it may have looked before the change), and the later ones; a running command is
+        checked when it ends anyway."""
         if self.checking:
             self.recheck_wanted = True
         elif not self.running:
             self.action_check()
+        if not self.running:
+            self.check_ahead_worker()
+
+    @work(thread=True, exclusive=True, group="ahead", exit_on_error=False)
+    def check_ahead_worker(self) -> None:
+        """Check every later step not done yet: the learner may be ahead in their own terminal."""
+        from tutor.core.lab.checks import run_check
+
+        later = [step for index, step in enumerate(self.lab.steps)
+                 if index > self.index and self.lab.state(index) not in FINISHED]
+        passed = [result for result in (run_check(step.check, self.lab.context()) for step in later)
+                  if result.status is Status.DONE]
+        if passed:
+            self.post_message(StepsDoneAhead(passed))
+
+    def on_steps_done_ahead(self, message: StepsDoneAhead) -> None:
+        """Mark later steps whose check passed as done ahead (never one whose check failed)."""
+        newly = [result for result in message.results if self.lab.mark_ahead(result)]
+        if not newly or self not in self.app.screen_stack:  # the learner moved on meanwhile
+            return
+        self.query_one(StepList).show_states(self._states(), self.index)
+        self.notify(self._ahead_text(), title="»", timeout=10)
+        shown = self.lab.results.get(self.step.check)
+        if shown is not None and not self.checking:
+            self._show_verdict(shown)
+
+    def _show_verdict(self, result: events.CheckResult) -> None:
+        """The verdict; on a done step with later steps done ahead, it says where Enter jumps."""
+        titles = [step.title for step in self.lab.steps]
+        next_title = titles[self.index + 1] if self.index + 1 < len(titles) else None
+        offer = step_actions.offer_line(self.step, self.lab.target)
+        text = verdict_text(result, next_title, self.failure, offer, self._step_names(),
+                            confirmed_later(result, self.step))
+        if result.status is Status.DONE and self.lab.first_open() > self.index + 1:
+            text = text.split("\n", 1)[0] + "\n" + self._ahead_text()
+        self.query_one("#verdict", Static).update(text)
+
+    def _ahead_text(self) -> str:
+        """Which steps are done ahead, and where Enter goes."""
+        ahead = [f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)
+                 if self.lab.state(i) is StepState.AHEAD]
+        parts = [_("Done ahead in your terminal: {steps}.").format(steps=", ".join(ahead))] if ahead else []
+        if self.lab.state(self.index) in FINISHED:
+            target = self.lab.first_open()
+            where = (f"{target + 1}. {self.lab.steps[target].title}" if target < len(self.lab.steps)
+                     else _("the summary"))
+            parts.append(_("Enter jumps to {where}; Ctrl+N shows the next step's explanation.").format(
+                where=where))
+        return " ".join(parts)
 
     # -- hints, solution, skip, next ----------------------------------------------------------
     def action_hint(self) -> None:
@@ -431,6 +481,10 @@ class StepScreen(TutorScreen[None]):
             self.notify(_("Finish this step first (F2 checks it), or skip it with F6."), severity="warning")
             return
         self.post_message(StepRequested(self.index + 1))
+
+    def jump_to_open(self) -> None:
+        """Enter on a finished step: to the first step not done (each one done ahead stays a Ctrl+N away)."""
+        self.post_message(StepRequested(self.lab.first_open()))
 
     def action_scroll_lesson(self, direction: int) -> None:
         """Page through the lesson text without leaving the command box."""

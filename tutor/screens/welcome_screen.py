@@ -1,7 +1,13 @@
-"""The welcome screen: pick the lab, registry, engine, language, account name and source image."""
+"""The welcome screen: pick the lab, registry, engine, language, account name and source image.
+
+A returning learner finds the last lab filled in, with "Continue as NAME on REGISTRY" as the
+default action, and the other labs in progress listed with which lab and how far each got.
+Continuing a lab also selects its lesson.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import ClassVar
 
@@ -11,6 +17,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Header, Input, Label, Select
 
 from tutor.core.i18n import N_, _, current_language, set_language
+from tutor.core.lab.progress import LessonProgress
+from tutor.core.lab.resume import how_far, options_of
 from tutor.core.lab.session import LabOptions
 from tutor.core.lessons.model import list_lessons
 from tutor.core.target import (
@@ -46,6 +54,29 @@ def options_problem(options: LabOptions) -> str | None:
     return None
 
 
+def registry_words(registry: str) -> str:
+    """A registry as a sentence names it: the practice registry, Docker Hub, Quay.io or its address."""
+    names = {PRACTICE: _("the practice registry"), DOCKER_HUB: "Docker Hub", QUAY: "Quay.io"}
+    return names.get(registry, registry)
+
+
+def continue_text(options: LabOptions) -> str:
+    """The default action's label for a returning learner."""
+    return _("Continue as {user} on {registry}").format(user=options.user,
+                                                        registry=registry_words(options.registry or PRACTICE))
+
+
+def lab_line(entry: LessonProgress, options: LabOptions, title: str | None = None) -> str:
+    """One other lab in progress: which lab (TITLE), who, where, how far."""
+    finished, total = how_far(entry)
+    where = registry_words(options.registry or PRACTICE)
+    if title:
+        return _("{user} on {registry}, {lab}: {finished} of {total} steps done").format(
+            user=options.user, registry=where, lab=title, finished=finished, total=total)
+    return _("{user} on {registry}: {finished} of {total} steps done").format(
+        user=options.user, registry=where, finished=finished, total=total)
+
+
 class WelcomeScreen(TutorScreen[LabOptions]):
     """A short form; Start dismisses with the learner's choices."""
 
@@ -54,11 +85,18 @@ class WelcomeScreen(TutorScreen[LabOptions]):
                                      Binding("f1", "app.help", N_("Help")),
                                      Binding("ctrl+q", "app.quit", N_("Quit"))]
 
-    def __init__(self, options: LabOptions, *, can_cancel: bool = False) -> None:
+    def __init__(self, options: LabOptions, *, can_cancel: bool = False,
+                 labs: Sequence[LessonProgress] = (), continues: bool = False) -> None:
+        """LABS: saved labs, most recent first; CONTINUES: the first of them is the one filled in."""
         super().__init__()
         self.options = options
         self.can_cancel = can_cancel
         self.language_before = current_language()
+        self.labs = [options_of(entry, options) for entry in labs]
+        titles = {lesson.id: lesson.title for lesson in list_lessons(current_language())} if labs else {}
+        self.lab_lines = [lab_line(entry, lab, titles.get(lab.lesson))
+                          for entry, lab in zip(labs, self.labs, strict=True)]
+        self.continues = continues and bool(labs)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Escape goes back only when a lab is already running (opened from the palette)."""
@@ -76,6 +114,13 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         with VerticalScroll(id="welcome"):
             yield Label(_("Welcome! In this lab you push your own image to a registry."),
                         classes="screen-title")
+            if self.continues:
+                yield Button(continue_text(self.labs[0]), variant="primary", id="continue")
+            others = list(enumerate(self.lab_lines))[1 if self.continues else 0:]
+            if others:
+                yield Label(_("Other labs in progress"), classes="field-label")
+                for index, line in others:
+                    yield Button(line, id=f"lab-{index}", classes="other-lab")
             yield Label(_("Lab"), classes="field-label")
             yield Select([(lesson.title, lesson.id) for lesson in list_lessons(current_language())],
                          value=options.lesson, allow_blank=False, id="lesson")
@@ -99,13 +144,16 @@ class WelcomeScreen(TutorScreen[LabOptions]):
                 yield Select([("English", "en"), ("Deutsch", "de")], value=current_language(),
                              allow_blank=False, id="language")
             yield Label("", id="welcome-problem", markup=False)
-            yield Button(_("Start the lab"), variant="primary", id="start")
+            yield Button(_("Start the lab"), variant="default" if self.continues else "primary", id="start")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Show the address field only for another registry; start in the first empty field."""
+        """Show the address field only for another registry; focus Continue, else the account field."""
         self._show_address()
-        self.query_one("#user", Input).focus()
+        if self.continues:
+            self.query_one("#continue", Button).focus()
+        else:
+            self.query_one("#user", Input).focus()
 
     def _show_address(self) -> None:
         self.query_one("#address", Input).display = self.query_one("#registry", Select).value == OTHER
@@ -137,9 +185,16 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         self.action_start()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        """The Start button."""
+        """Start with the form, or continue the last lab or another one in progress as it was."""
         event.stop()
-        self.action_start()
+        button = event.button.id or ""
+        if button == "continue" or button.startswith("lab-"):
+            chosen = self.labs[0 if button == "continue" else int(button.removeprefix("lab-"))]
+            if chosen.lang:
+                set_language(chosen.lang)
+            self.dismiss(chosen)
+        else:
+            self.action_start()
 
     def action_start(self) -> None:
         """Start with these choices, or say what is missing."""

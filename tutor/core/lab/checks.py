@@ -1,4 +1,7 @@
-"""State checks, one per lab step: decided from the real engine and registry, never from history.
+"""State checks, one per lab step: decided from the real engine and registry.
+
+The pull alone needs history (the engine's events); once seen, its evidence is kept with the
+step (evidence.py), and later the present state is compared with that evidence instead.
 
 A check never raises: engine or registry trouble gives Status.UNKNOWN with the explainer's
 message. Within one run_check/run_all call every engine and registry lookup is made once;
@@ -17,6 +20,7 @@ from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, Lo
 from tutor.core.events import CheckResult, RemoteImage, Status
 from tutor.core.explainer import explain, explanation
 from tutor.core.i18n import N_, current_language, translate
+from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.resolve import Accounts
 from tutor.core.registry.api import (
     NotFound,
@@ -30,6 +34,7 @@ from tutor.core.target import InvalidName, RegistryKind, Target, learner_names, 
 CHECK_IDS = ("image", "account", "login", "tag", "push", "verify", "pull")
 _CLIENT_LIFETIME = 60.0  # seconds: bearer tokens of Docker Hub and Quay expire after a few minutes
 _PODMAN_EVENT_RETRIES, _PODMAN_EVENT_DELAY = 4, 0.2
+LOOKBACK_NANO = 7 * 24 * 3600 * 1_000_000_000  # how far back a lab first met may have begun
 _USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{user}/"),
               RegistryKind.QUAY: ("https://quay.io", "/api/v1/users/{user}")}
 
@@ -44,6 +49,7 @@ class LabContext:
     practice: Accounts | None = None
     lab_started_nano: int | None = None
     lang: str = field(default_factory=current_language)
+    proofs: dict[str, dict[str, str]] = field(default_factory=dict)
     _client: tuple[tuple[str, str, str], float, RegistryClient] | None = field(
         default=None, init=False, repr=False, compare=False)
 
@@ -303,32 +309,82 @@ def _facts(remote: RemoteImage, local: LocalImage | None, same: bool) -> dict[st
 
 def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     tagged, wanted = probe.tagged(), probe.reference_id()
+    evidence = PullEvidence.from_proof(ctx.proofs.get("pull", {}))
     if tagged is None:
+        if evidence is not None:
+            return _result(ctx, "pull", Status.TODO, _CHANGED[Change.GONE], "{cli} pull {repository}",
+                           when=evidence.when)
         return _result(ctx, "pull", Status.TODO, N_("There is no local {remote_ref} pulled from {registry}"),
                        "{cli} pull {repository}")
     if wanted is not None and tagged.id != wanted:
         return _result(ctx, "pull", Status.TODO, N_("The local {remote_ref} is another image than {image}"),
                        N_("{cli} push {repository}, then remove the local copy and pull it again"))
-    if not _pulled_after_push(ctx):
-        return _result(ctx, "pull", Status.TODO, N_("No pull of {remote_ref} since your push"),
-                       N_("Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}"))
-    return _result(ctx, "pull", Status.DONE, N_("{remote_ref} came back from {registry} after the push"))
+    pulled_at = _pulled_after_push(ctx)
+    if pulled_at is not None:
+        remote = probe.remote_or_none()
+        seen = PullEvidence.seen(ctx.target.remote_ref, tagged.id, remote.tag_digest if remote else None,
+                                 pulled_at, ctx.target.registry)
+        return _result(ctx, "pull", Status.DONE, N_("{remote_ref} came back from {registry} after the push"),
+                       facts=seen.as_facts())
+    if evidence is not None:
+        return _check_evidence(ctx, probe, evidence, tagged)
+    return _result(ctx, "pull", Status.TODO, N_("No pull of {remote_ref} since your push"),
+                   N_("Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}"))
 
 
-def _pulled_after_push(ctx: LabContext) -> bool:
-    """True when the engine's events show a pull of the lab's name after its last push."""
+_CHANGED = {
+    Change.GONE: N_("The {remote_ref} you pulled ({when}) is no longer here"),
+    Change.OTHER_IMAGE: N_("{remote_ref} now names another image than the one you pulled ({when})"),
+    Change.NOT_SERVED: N_("{registry} no longer serves the {remote_ref} you pulled ({when})"),
+    Change.OTHER_DIGEST: N_("{registry} now serves another {remote_ref} than the one you pulled ({when})"),
+}
+
+
+def _check_evidence(ctx: LabContext, probe: _Probe, evidence: PullEvidence,
+                    tagged: LocalImage) -> CheckResult:
+    """A pull proven earlier (the engine's events may be gone): done while nothing contradicts it."""
+    served: bool | None = None
+    digest: str | None = None
+    try:
+        digest, served = probe.remote().tag_digest, True
+    except NotFound:
+        served = False
+    except RegistryError:
+        served = None  # cannot ask now: nothing contradicts the evidence
+    change = evidence.contradiction(tagged.id, digest, served)
+    if change is not None:
+        return _result(ctx, "pull", Status.TODO, _CHANGED[change],
+                       N_("Remove the local copy ({cli} rmi {remote_ref}), then: {cli} pull {repository}"),
+                       when=evidence.when)
+    unchanged = N_("{remote_ref} came back from {registry} ({when}) and is unchanged")
+    return _result(ctx, "pull", Status.DONE, unchanged, when=evidence.when)
+
+
+def _pulled_after_push(ctx: LabContext) -> int | None:
+    """When the engine's events show the lab's name pulled after its last push, else None."""
     # Podman writes its event log a moment after the API call returns, so ask it again briefly.
     attempts = _PODMAN_EVENT_RETRIES if ctx.engine.kind == "podman" else 1
     for attempt in range(attempts):
         now = time.time_ns()
-        since = ctx.lab_started_nano or now - 7 * 24 * 3600 * 1_000_000_000
+        since = ctx.lab_started_nano or now - LOOKBACK_NANO
         events = ctx.engine.image_events(since, now, _event_names(ctx.target))
         pushed, pulled = _push_and_pull_times(ctx, events)
         if pulled is not None and (pushed is None or pulled >= pushed):
-            return True
+            return pulled
         if attempt + 1 < attempts:
             time.sleep(_PODMAN_EVENT_DELAY)
-    return False
+    return None
+
+
+def first_activity(ctx: LabContext) -> int | None:
+    """When the engine's events first show the lab's name (tagged, pushed, pulled) within the lookback."""
+    now = time.time_ns()
+    try:
+        events = ctx.engine.image_events(now - LOOKBACK_NANO, now, _event_names(ctx.target))
+    except (EngineError, EngineUnavailable):
+        return None
+    times = [event.time_nano for event in events if _same_repository(event.name, ctx.target)]
+    return min(times, default=None)
 
 
 def _event_names(target: Target) -> tuple[str, ...]:

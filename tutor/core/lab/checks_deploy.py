@@ -21,6 +21,7 @@ from tutor.core.lab.checks import (
     _result,
     _short,
 )
+from tutor.core.lab.evidence import PROOF_PREFIX
 from tutor.core.registry.api import NotFound
 from tutor.core.target import InvalidName, Reference, parse_reference
 
@@ -212,7 +213,12 @@ def check_versions(ctx: LabContext, probe: _Probe) -> CheckResult:
 
 
 def check_digest_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
-    """Since the lab started, the engine pulled the repository by one of its manifest digests."""
+    """Since the lab started, the engine pulled the repository by one of its manifest digests.
+
+    The engine keeps its events in memory only, so a pull once seen is kept as evidence with the
+    step (the digest): after a restart of the engine it stays done while that digest is still
+    served and its image still here, and is taken back, with the reason, when either is gone.
+    """
     step = "digest_pulled"
     served = {digest for tagged in (remote_tag(ctx, probe, tag) for tag in (V1, V2, LATEST)) if tagged
               for digest in tagged.digests}
@@ -221,9 +227,23 @@ def check_digest_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     for attempt in range(attempts):
         digest = _pulled_digest(ctx, served)
         if digest is not None:
-            return _say(ctx, step, Status.DONE, N_("You pulled {repository}@{digest}…"), digest=digest[:19])
+            return _say(ctx, step, Status.DONE, N_("You pulled {repository}@{digest}…"),
+                        facts={PROOF_PREFIX + "digest": digest}, digest=digest[:19])
         if attempt + 1 < attempts:
             time.sleep(_PODMAN_EVENT_DELAY)
+    proven = ctx.proofs.get(step, {}).get("digest")
+    if proven:
+        if proven not in served:
+            return _say(ctx, step, Status.TODO,
+                        N_("The registry no longer serves {repository}@{digest}… that you pulled"),
+                        N_("{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)"),
+                        digest=proven[:19])
+        if ctx.engine.image(f"{ctx.target.repository}@{proven}") is None:
+            return _say(ctx, step, Status.TODO, N_("The {repository}@{digest}… you pulled is no longer here"),
+                        N_("{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)"),
+                        digest=proven[:19])
+        return _say(ctx, step, Status.DONE, N_("You pulled {repository}@{digest}… and it is unchanged"),
+                    facts={PROOF_PREFIX + "digest": proven}, digest=proven[:19])
     return _say(ctx, step, Status.TODO, N_("No pull of {repository} by digest yet"),
                 N_("{cli} pull {repository}@sha256:… (the digest of v2, shown by the previous step)"))
 

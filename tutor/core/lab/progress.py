@@ -1,10 +1,14 @@
 """The learner's progress: small versioned JSON in the platformdirs data dir, written atomically.
 
-One entry per (registry, user, lesson). Each entry keeps the step states, when each step was
-done, facts worth keeping (pushed digest, push time, local image ID) and what the lab created
-(tags, logins, pushed repositories) so that a reset can undo exactly those and nothing else.
+One entry per (registry, user, lesson). Each entry keeps when the lab began, the step states,
+when each step was done and, for a step only history can prove (the pull), the evidence seen
+then; facts worth keeping (pushed digest, push time, local image ID); what the lab created (tags,
+logins, pushed repositories) so that a reset can undo exactly those and nothing else; and how the
+learner chose the lab (registry as named, image, engine, language) and when it was last used, so
+the welcome form can offer it again. Version 1 files are read and rewritten as version 2.
 A damaged or unknown-version file is kept as a backup and the learner starts fresh; it never
-crashes the tutor. Progress only moves forward; `ProgressStore.forget` is the only way back.
+crashes the tutor. A step goes back only when its check contradicts it (`revoke`, decided in
+verdicts.py) or on `ProgressStore.forget` (reset).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ import platformdirs
 from tutor.core.files import write_atomically
 from tutor.core.lab.locking import file_lock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 APP_NAME = "registry-tutor"
 FILE_NAME = "progress.json"
 
@@ -43,6 +48,9 @@ class ProgressError(Exception):
 def default_path() -> Path:
     """Where the progress file lives (respects XDG_DATA_HOME on Linux)."""
     return Path(platformdirs.user_data_dir(APP_NAME)) / FILE_NAME
+
+
+_EPOCH = datetime.fromtimestamp(0, timezone.utc)
 
 
 def _now_text() -> str:
@@ -66,12 +74,22 @@ class ProgressKey:
         return f"lesson '{self.lesson}' for {self.user} at {self.registry}"
 
 
+def parse_time(text: str) -> datetime | None:
+    """A stored ISO 8601 time, or None when it is missing or damaged."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 @dataclass(frozen=True)
 class StepRecord:
-    """A finished step: done or skipped, and when (UTC, ISO 8601)."""
+    """A finished step: done or skipped, when (UTC, ISO 8601), and the evidence that proved it."""
 
     state: RecordedState
     at: str
+    proof: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -82,15 +100,59 @@ class LessonProgress:
     steps: dict[str, StepRecord] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
     created: dict[str, list[str]] = field(default_factory=dict)
+    started: str = ""
+    choice: dict[str, str] = field(default_factory=dict)
+    used: str = ""
     version: int = SCHEMA_VERSION
 
-    def mark_done(self, step: str, facts: Mapping[str, Fact] | None = None) -> None:
-        """Mark a step done; a step already done keeps the time it was first done."""
+    def __post_init__(self) -> None:
+        if not self.started:
+            self.started = _now_text()
+        if not self.used:
+            self.used = self.started
+
+    @property
+    def started_nano(self) -> int:
+        """When the lab began, in nanoseconds since the epoch (for the engine's event log)."""
+        moment = parse_time(self.started) or datetime.now(timezone.utc)
+        return int(moment.timestamp() * 1_000_000_000)
+
+    def begin_at(self, nano: int) -> None:
+        """Move the lab's start back to NANO (work seen before the tutor first met the lab)."""
+        if nano < self.started_nano:
+            moment = datetime.fromtimestamp(nano / 1_000_000_000, timezone.utc)
+            self.started = moment.isoformat(timespec="milliseconds")
+
+    def mark_done(self, step: str, facts: Mapping[str, Fact] | None = None,
+                  proof: Mapping[str, str] | None = None) -> None:
+        """Mark a step done; a step already done keeps the time it was first done (a newer proof wins)."""
         record = self.steps.get(step)
         if record is None or record.state != "done":
-            self.steps[step] = StepRecord("done", _now_text())
+            self.steps[step] = StepRecord("done", _now_text(), dict(proof or {}))
+        elif proof:
+            self.steps[step] = StepRecord("done", record.at, dict(proof))
         if facts:
             self.facts.update(facts)
+
+    def revoke(self, step: str) -> None:
+        """Take a done step back (its check now contradicts it), dropping its proof."""
+        record = self.steps.get(step)
+        if record is not None and record.state == "done":
+            del self.steps[step]
+
+    def proof(self, step: str) -> dict[str, str]:
+        """The evidence recorded when a done step was proven (empty when none was needed)."""
+        record = self.steps.get(step)
+        return dict(record.proof) if record is not None and record.state == "done" else {}
+
+    def count(self, state: RecordedState) -> int:
+        """How many steps are done (or skipped)."""
+        return sum(1 for record in self.steps.values() if record.state == state)
+
+    def remember_choice(self, choice: Mapping[str, str]) -> None:
+        """Keep how the learner chose this lab (what was said; the rest stays), and that it was used now."""
+        self.choice.update({name: str(value) for name, value in choice.items() if value})
+        self.used = _now_text()
 
     def mark_skipped(self, step: str) -> None:
         """Mark a step skipped; a step already done stays done."""
@@ -143,15 +205,18 @@ class LessonProgress:
             "registry": self.key.registry,
             "user": self.key.user,
             "lesson": self.key.lesson,
-            "steps": {step: {"state": r.state, "at": r.at} for step, r in self.steps.items()},
+            "started": self.started,
+            "used": self.used,
+            "choice": dict(self.choice),
+            "steps": {step: _record_json(r) for step, r in self.steps.items()},
             "facts": dict(self.facts),
             "created": {kind: list(values) for kind, values in self.created.items()},
         }
 
     @classmethod
     def from_json(cls, key: ProgressKey, data: Any) -> LessonProgress:
-        """Read an entry; raise ValueError when it is not one this version understands."""
-        if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION:
+        """Read an entry (version 1 or 2); raise ValueError when it is not one this version understands."""
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
             raise ValueError("unknown progress entry version")
         steps = {str(step): _step_record(raw) for step, raw in _mapping(data, "steps").items()}
         facts = {str(name): _fact(value) for name, value in _mapping(data, "facts").items()}
@@ -160,7 +225,19 @@ class LessonProgress:
             if kind not in CREATED_KINDS or not isinstance(values, list):
                 raise ValueError(f"bad created record {kind!r}")
             created[kind] = [str(value) for value in values]
-        return cls(key, steps, facts, created)
+        # Version 1 kept no start: the lab began no later than its first finished step.
+        started = str(data.get("started") or min((r.at for r in steps.values() if parse_time(r.at)),
+                                                 default=""))
+        choice = {str(name): str(value) for name, value in _mapping(data, "choice").items()}
+        used = str(data.get("used") or max((r.at for r in steps.values()), default=""))
+        return cls(key, steps, facts, created, started, choice, used)
+
+
+def _record_json(record: StepRecord) -> dict[str, Any]:
+    data: dict[str, Any] = {"state": record.state, "at": record.at}
+    if record.proof:
+        data["proof"] = dict(record.proof)
+    return data
 
 
 def _mapping(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -173,7 +250,11 @@ def _mapping(data: dict[str, Any], name: str) -> dict[str, Any]:
 def _step_record(raw: Any) -> StepRecord:
     if not isinstance(raw, dict) or raw.get("state") not in ("done", "skipped"):
         raise ValueError("bad step record")
-    return StepRecord(cast(RecordedState, raw["state"]), str(raw.get("at", "")))
+    proof = raw.get("proof", {})
+    if not isinstance(proof, dict):
+        raise ValueError("bad proof record")
+    return StepRecord(cast(RecordedState, raw["state"]), str(raw.get("at", "")),
+                      {str(name): str(value) for name, value in proof.items()})
 
 
 def _fact(value: Any) -> Fact:
@@ -207,7 +288,7 @@ class ProgressStore:
         """Write one entry atomically; raise ProgressError (keeping it in memory) on failure."""
         self._unsaved[progress.key.text] = progress.to_json()
         with self._locked():
-            entries = self._read_entries()
+            entries = _migrated(self._read_entries())
             entries[progress.key.text] = progress.to_json()
             self._write(entries)
         self._unsaved.pop(progress.key.text, None)
@@ -229,6 +310,16 @@ class ProgressStore:
                     keys.append(ProgressKey(str(raw["registry"]), str(raw["user"]), str(raw["lesson"])))
         return keys
 
+    def recent(self) -> list[LessonProgress]:
+        """Every readable entry, the most recently used first (for the welcome form)."""
+        raw_entries = {**self._read_entries(), **self._unsaved}
+        entries = []
+        for raw in raw_entries.values():
+            with contextlib.suppress(ValueError, TypeError, KeyError):
+                key = ProgressKey(str(raw["registry"]), str(raw["user"]), str(raw["lesson"]))
+                entries.append(LessonProgress.from_json(key, copy.deepcopy(raw)))
+        return sorted(entries, key=lambda entry: parse_time(entry.used) or _EPOCH, reverse=True)
+
     # -- reading ---------------------------------------------------------------------------
     def _read_entries(self) -> dict[str, Any]:
         try:
@@ -247,7 +338,7 @@ class ProgressStore:
         except ValueError:
             self._set_aside("it is not valid JSON")
             return {}
-        if not isinstance(data, dict) or data.get("version") != SCHEMA_VERSION \
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS \
                 or not isinstance(data.get("lessons"), dict):
             self._set_aside("it was written by another version of registry-tutor or is damaged")
             return {}
@@ -308,3 +399,14 @@ class ProgressStore:
             "that is) to keep it next time."
         )
 
+
+def _migrated(entries: dict[str, Any]) -> dict[str, Any]:
+    """Every entry rewritten in this version's form (a version 1 file becomes version 2 on save)."""
+    result = {}
+    for name, raw in entries.items():
+        try:
+            key = ProgressKey(str(raw["registry"]), str(raw["user"]), str(raw["lesson"]))
+            result[name] = LessonProgress.from_json(key, copy.deepcopy(raw)).to_json()
+        except (ValueError, TypeError, KeyError):
+            result[name] = raw  # kept as it was: its own load sets it aside with a backup
+    return result

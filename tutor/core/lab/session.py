@@ -13,6 +13,7 @@ from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import _, current_language
 from tutor.core.lab.progress import CreatedKind, LessonProgress, ProgressError, ProgressKey, ProgressStore
+from tutor.core.lab.verdicts import Verdict, aim, decide, settle_step
 from tutor.core.lessons.files import files_folder
 from tutor.core.lessons.model import DEFAULT_LESSON, fill, lesson_values
 from tutor.core.target import Target
@@ -34,10 +35,13 @@ class StepState(Enum):
     LOCKED = "locked"
     CURRENT = "current"
     DONE = "done"
+    AHEAD = "ahead"  # done in the learner's own terminal while the tutor stood on an earlier step
     SKIPPED = "skipped"
 
 
-SIGNS = {StepState.DONE: "✓", StepState.CURRENT: "▶", StepState.LOCKED: "·", StepState.SKIPPED: "!"}
+SIGNS = {StepState.DONE: "✓", StepState.AHEAD: "»", StepState.CURRENT: "▶", StepState.LOCKED: "·",
+         StepState.SKIPPED: "!"}
+FINISHED = (StepState.DONE, StepState.AHEAD, StepState.SKIPPED)
 
 
 def short_title(step: Step) -> str:
@@ -47,7 +51,7 @@ def short_title(step: Step) -> str:
 
 def state_word(state: StepState) -> str:
     """The state as a word, so it never depends on colour."""
-    words = {StepState.DONE: _("done"), StepState.CURRENT: _("now"),
+    words = {StepState.DONE: _("done"), StepState.AHEAD: _("done ahead"), StepState.CURRENT: _("now"),
              StepState.LOCKED: _("locked"), StepState.SKIPPED: _("skipped")}
     return words[state]
 
@@ -63,13 +67,14 @@ class Lab:
     session: Session
     practice: Accounts | None = None
     store: ProgressStore | None = None
-    started_nano: int = field(default_factory=time.time_ns)
     results: dict[str, CheckResult] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     progress: LessonProgress | None = None
     on_save_error: Callable[[str], None] | None = None
     registry_shown: bool = False
     notes: list[str] = field(default_factory=list)
+    ahead: set[str] = field(default_factory=set)
+    viewing: int = 0  # the step on screen
     _context: LabContext | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -104,7 +109,7 @@ class Lab:
         step_id = self.steps[index].id
         recorded = self.progress.state(step_id) if self.progress else None
         if recorded == "done":
-            return StepState.DONE
+            return StepState.AHEAD if step_id in self.ahead else StepState.DONE
         if recorded == "skipped":
             return StepState.SKIPPED
         return StepState.CURRENT if index == self.first_open() else StepState.LOCKED
@@ -115,23 +120,52 @@ class Lab:
         found = self.progress.first_unfinished(ids) if self.progress else ids[0]
         return ids.index(found) if found is not None else len(ids)
 
-    def record(self, result: CheckResult) -> bool:
-        """Keep a check's verdict; mark its steps done when it passed. True when one newly became done."""
-        self.results[result.step] = result
-        if result.status is not Status.DONE or self.progress is None:
+    def visit(self, index: int) -> None:
+        """The learner opens a step: one done ahead reads as plainly done from now on."""
+        self.viewing = index
+        self.ahead.discard(self.steps[index].id)
+
+    def mark_ahead(self, result: CheckResult) -> bool:
+        """Watch mode: a check passed; settle its steps, and mark those newly done beyond the step on
+        screen done ahead (the learner may have moved on while it was checked). True when one is new."""
+        if result.status is not Status.DONE:
             return False
-        newly = False
-        facts = {name: value for name, value in result.facts.items() if isinstance(value, str)}
-        for step in (step for step in self.steps if step.check == result.step):
-            newly = newly or self.progress.state(step.id) != "done"
-            self.progress.mark_done(step.id, facts)
-            for created in step.creates:
-                kind = cast("CreatedKind", created.kind)  # lessons lint admits only the known kinds
-                self.progress.record_created(kind, self._created_value(created))
-            if newly and step.exports_user:
-                self.set_user_variable()
-        self.save()
-        return newly
+        newly = [step_id for step_id, verdict in self.settle(result).items() if verdict.newly_done]
+        self.ahead.update(step_id for step_id in newly if self.index_of(step_id) > self.viewing)
+        return bool(newly)
+
+    def is_finished(self) -> bool:
+        """True when every step is done or skipped."""
+        return self.first_open() >= len(self.steps)
+
+    @property
+    def started_nano(self) -> int:
+        """When the lab began: stored with its progress, so a resumed session keeps its history."""
+        return self.progress.started_nano if self.progress is not None else time.time_ns()
+
+    def record(self, result: CheckResult) -> bool:
+        """Keep a check's verdict and settle its steps by it. True when one newly became done."""
+        return any(verdict.newly_done for verdict in self.settle(result).values())
+
+    def settle(self, result: CheckResult) -> dict[str, Verdict]:
+        """Settle every step that uses the check (verdicts.py: the rule `check` uses too), record what
+        the done ones created, and save what changed. The verdicts by step id, in lesson order."""
+        self.results[result.step] = result
+        users = [step for step in self.steps if step.check == result.step]
+        if self.progress is None:
+            return {step.id: decide(result, None) for step in users}
+        verdicts: dict[str, Verdict] = {}
+        for step in users:
+            verdict = verdicts[step.id] = settle_step(self.progress, result, step.id)
+            if verdict.standing == "done":
+                for created in step.creates:
+                    kind = cast("CreatedKind", created.kind)  # lessons lint admits only the known kinds
+                    self.progress.record_created(kind, self._created_value(created))
+        if any(verdict.standing == "done" or verdict.revoked for verdict in verdicts.values()):
+            self.save()
+        if any(verdicts[step.id].newly_done for step in users if step.exports_user):
+            self.set_user_variable()
+        return verdicts
 
     def context(self) -> LabContext:
         """What the checks need: one context per lab, so its registry client and tokens are reused."""
@@ -139,10 +173,10 @@ class Lab:
 
         ctx = self._context
         if ctx is None or ctx.engine is not self.engine or ctx.target != self.target:
-            ctx = LabContext(self.engine, self.target, self.credentials, self.practice, self.started_nano)
+            ctx = LabContext(self.engine, self.target, self.credentials, self.practice)
             self._context = ctx
         ctx.lang = current_language()
-        return ctx
+        return aim(ctx, self.progress, self.steps if self.progress is not None else ())
 
     def restore_variables(self) -> str | None:
         """On resume past the account step, set the lesson's user variable again; its name when set."""
@@ -201,6 +235,7 @@ class LabOptions:
     lang: str | None = None
     engine_url: str | None = None
     ca_file: str | None = None
+    given: frozenset[str] = frozenset()  # which of them the command line said (they win over the last lab)
 
     @property
     def complete(self) -> bool:
