@@ -6,6 +6,9 @@ step (evidence.py), and later the present state is compared with that evidence i
 A check never raises: engine or registry trouble gives Status.UNKNOWN with the explainer's
 message. Within one run_check/run_all call every engine and registry lookup is made once;
 the registry client (and its tokens) is kept on the LabContext between calls.
+
+Longer than 400 lines on purpose: the first lab's seven checks share one probe (one round of
+engine and registry lookups) and its helpers; the second lab's checks are in checks_deploy.py.
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ the welcome form can offer it again. Version 1 files are read and rewritten as v
 A damaged or unknown-version file is kept as a backup and the learner starts fresh; it never
 crashes the tutor. A step goes back only when its check contradicts it (`revoke`, decided in
 verdicts.py) or on `ProgressStore.forget` (reset).
+
+Longer than 400 lines on purpose: the file format, its v1 migration and the store that reads,
+locks and writes it are one concept; split, the format would be spread over several files.
 """
 
 from __future__ import annotations
