@@ -87,6 +87,7 @@ async def test_scrolled_up_on_purpose_it_stays_put_and_says_new_output_is_below(
         log.focus()
         await pilot.press("home")  # the learner scrolls back to read the first lines
         await settle(pilot)
+        await pilot.wait_for_scheduled_animations()
         top = drawn(log)
         await type_command(pilot, "docker tag 'while reading")
         await settle(pilot)
@@ -96,6 +97,7 @@ async def test_scrolled_up_on_purpose_it_stays_put_and_says_new_output_is_below(
         log.focus()
         await pilot.press("end")
         await settle(pilot)
+        await pilot.wait_for_scheduled_animations()  # End scrolls smoothly: the marker goes at the end
         assert newest_is_drawn(log)
         assert not log.border_subtitle
         await type_command(pilot, "docker tag 'following again")
