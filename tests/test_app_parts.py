@@ -8,11 +8,11 @@ from types import SimpleNamespace
 from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
 from tutor.core.lab.session import Lab
+from tutor.core.sizes import human_size
 from tutor.core.target import Target
 from tutor.screens.messages import LayerProgressed
 from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
 from tutor.widgets.output_log import explanation_lines
-from tutor.widgets.registry_view import human_size
 
 
 def test_layer_news_coalesce_per_layer_only() -> None:
@@ -72,6 +72,13 @@ def test_verdicts_say_each_thing_once_and_point_at_the_offer() -> None:
 def test_sizes_read_like_the_engines() -> None:
     """Bytes, KiB and MiB with one decimal."""
     assert (human_size(512), human_size(1536), human_size(3 * 1024 * 1024)) == ("512 B", "1.5 KiB", "3.0 MiB")
+    assert human_size(5 * 1024**4 * 1024) == "5120.0 TiB"  # the largest unit carries on
+
+
+def test_sizes_read_like_docker_hub_in_decimal_units() -> None:
+    """The repository page counts in thousands, as Docker Hub does: kB, MB, GB."""
+    sizes = [human_size(n, decimal=True) for n in (40, 999, 512_000, 1_900_000, 2_500_000_000)]
+    assert sizes == ["40 B", "999 B", "512.0 kB", "1.9 MB", "2.5 GB"]
 
 
 def test_output_names_the_step_to_go_back_to_by_its_title_and_never_the_one_on_screen() -> None:

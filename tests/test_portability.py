@@ -28,7 +28,7 @@ HIDE_POSIX = textwrap.dedent("""
     HIDDEN = {"fcntl", "pwd", "grp", "termios", "tty", "resource", "posix_ipc"}
 
     # The portable lock is the one module that picks fcntl or msvcrt by platform, when it locks.
-    CHOOSES_BY_PLATFORM = {"tutor.core.lab.locking"}
+    CHOOSES_BY_PLATFORM = {"tutor.core.locking"}
 
     def importer():
         frame = sys._getframe(2)

@@ -8,16 +8,7 @@ from textual.widgets import Static
 
 from tutor.core.events import RemoteImage
 from tutor.core.i18n import _
-
-
-def human_size(size: int) -> str:
-    """Bytes as a short readable size (1024-based like the engines)."""
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
+from tutor.core.sizes import human_size
 
 
 def _which(named: str | None) -> str:

@@ -31,7 +31,7 @@ from typing import Any, Literal, cast, get_args
 import platformdirs
 
 from tutor.core.files import write_atomically
-from tutor.core.lab.locking import file_lock
+from tutor.core.locking import file_lock
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)

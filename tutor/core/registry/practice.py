@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from tutor.core.locking import file_lock
 from tutor.core.registry import practice_images, practice_instance, practice_runner
 from tutor.core.registry.api import RegistryClient, RegistryError
 from tutor.core.registry.companion import launch as companion
@@ -157,13 +158,7 @@ class PracticeRegistry:
         """Hold a lock so a TUI and a command never start or stop the registry at once."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.data_dir, 0o700)
-        try:
-            import fcntl
-        except ImportError:  # Windows: no flock; starts are rare enough there
-            yield
-            return
-        with open(self.data_dir / ".lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        with file_lock(self.data_dir / ".lock"):
             yield
 
     # -- status ------------------------------------------------------------------------------

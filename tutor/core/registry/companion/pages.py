@@ -14,8 +14,8 @@ from tutor.core.registry.companion.progress import (
     elapsed,
     error_words,
 )
-from tutor.core.registry.companion.repository import human_size
 from tutor.core.registry.companion.words import translator
+from tutor.core.sizes import human_size
 
 if TYPE_CHECKING:
     from tutor.core.registry.companion.settings import CompanionSettings
@@ -57,7 +57,8 @@ def context(settings: CompanionSettings, lang: str) -> dict[str, Any]:
         "t": t, "lang": lang, "address": settings.address, "steps": STEPS[1:],
         "step_name": lambda step: t(STEP_NAMES[step]),
         "task_name": lambda step: t(STEP_TASKS[step]) if step else t("every step done"),
-        "clock": clock, "elapsed": elapsed, "size": human_size,
+        "clock": clock, "elapsed": elapsed,
+        "size": lambda size: human_size(size, decimal=True),  # kB and MB, as Docker Hub shows sizes
         "error_text": lambda row: _error_text(t, row),
         "short": lambda digest: (digest or "").removeprefix("sha256:")[:12],
     }

@@ -80,12 +80,3 @@ def _image(client: RegistryClient, repository: str, digest: str, body: dict[str,
     os_arch = f"{os_name}/{arch}" + (f"/{variant}" if variant else "")
     return Platform(os_arch, digest, size, layers, None if attestation else config_digest,
                     config.get("created"), attestation)
-
-
-def human_size(size: int) -> str:
-    """Compressed size as Docker Hub shows it: 1.9 MB, 512 kB, 40 B."""
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f} MB"
-    if size >= 1_000:
-        return f"{size / 1_000:.0f} kB"
-    return f"{size} B"
