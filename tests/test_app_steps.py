@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import OptionList, ProgressBar
 
 from tests.app_helpers import (
@@ -24,11 +25,13 @@ from tutor.core.lab.progress import ProgressKey, ProgressStore
 from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
 from tutor.core.registry.practice import PracticeRegistry
 from tutor.screens.account_modal import AccountModal
+from tutor.screens.help_screen import HelpScreen
 from tutor.screens.image_picker_modal import ImagePickerModal
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.step_screen import StepScreen
 from tutor.widgets.command_box import CommandBox
 from tutor.widgets.push_progress import PushProgress
+from tutor.widgets.step_list import StepList
 
 pytestmark = [pytest.mark.engine, pytest.mark.registry]
 
@@ -119,6 +122,49 @@ async def test_command_box_history_and_completion(
         await pilot.press("tab")
         assert box.value.startswith("docker tag python-hello-world")
         assert isinstance(app.screen, StepScreen)
+
+
+async def test_keys_typed_while_the_next_step_opens_land_in_its_command_box(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Enter on a done step, then typing at once: keys that come before the new box has focus are kept."""
+    user, _password = account
+    app = make_app(registry, user, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "image"
+        show_step = app.show_step
+
+        def typed_at_once(index: int) -> None:  # a fast typist: the keys come right behind the switch
+            show_step(index)
+            for key in "docker":
+                app.post_message(events.Key(key, key))
+
+        app.show_step = typed_at_once  # type: ignore[method-assign]
+        await type_command(pilot, "")  # the image and the practice account are done: on to the login
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "login"
+        assert app.screen.query_one(CommandBox).value == "docker"
+        app.screen.query_one(StepList).focus()  # typing with the step list focused goes to the box too
+        await pilot.press("x")
+        assert app.screen.query_one(CommandBox).value == "dockerx"
+        app.screen.query_one(StepList).focus()
+        await pilot.press("question_mark")  # a key bound to an action keeps its action: help
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+
+
+async def test_a_half_typed_command_moves_with_the_learner_to_the_next_step(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """Ctrl+N with "docker lo" in the box: the next step's box holds "docker lo", the cursor at its end."""
+    user, _password = account
+    app = make_app(registry, user, tmp_path)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        await pilot.press(*"docker lo", "ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "account"
+        box = app.screen.query_one(CommandBox)
+        assert (box.value, box.cursor_position) == ("docker lo", len("docker lo"))
 
 
 async def test_unconfirmable_account_is_skipped_then_proven_by_the_login(

@@ -193,7 +193,11 @@ class TutorApp(App[int]):
 
             self._show(FinishScreen(self.lab))
             return
-        self._show(self.step_screen_class(self.lab, index))
+        screen = self.step_screen_class(self.lab, index)
+        # What the learner had typed (and not run) goes along to the next step: nothing typed is lost.
+        leaving = next((s for s in reversed(self.screen_stack) if isinstance(s, StepScreen)), None)
+        screen.carried = leaving.draft() if leaving is not None else ""
+        self._show(screen)
 
     def on_step_requested(self, message: StepRequested) -> None:
         """A screen asked for another step (or the same one again, e.g. with another image)."""

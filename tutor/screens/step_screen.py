@@ -19,6 +19,7 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import Key
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Header, Markdown, Static
@@ -97,6 +98,7 @@ class StepScreen(TutorScreen[None]):
         self.step = lab.steps[index]
         lab.visit(index)
         self.hints_shown = 0
+        self.carried = ""  # a command typed on the step before and not run: shown in the box
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
         self.recheck_wanted = False
@@ -159,7 +161,9 @@ class StepScreen(TutorScreen[None]):
         self.sub_title = self.lab.target.remote_ref
         self.query_one(PushProgress).display = False
         self.query_one("#hints", Static).display = False
-        self.query_one(CommandBox).focus()
+        box = self.query_one(CommandBox)
+        box.value, box.cursor_position = self.carried, len(self.carried)
+        box.focus()
         log = self.query_one(OutputLog)
         log.step_names, log.current_step = self._step_names(), self.step.id
         self.call_after_refresh(self._show_notes)
@@ -171,6 +175,23 @@ class StepScreen(TutorScreen[None]):
         for note in self.lab.notes:
             self.query_one(OutputLog).show_event(events.Notice(note))
         self.lab.notes.clear()
+
+    def draft(self) -> str:
+        """What the learner has typed into the command box and not run yet."""
+        return "" if self.running else self.query_one(CommandBox).value
+
+    def on_key(self, event: Key) -> None:
+        """A printable key no widget took goes into the command box.
+
+        That is a key typed while this step opened, before the box had its focus (the app handed
+        it to the screen), or one typed while the step list has the focus. Keys bound to an action
+        ("?" for help) are left to their binding.
+        """
+        if event.is_printable and event.character and event.key not in self.app.active_bindings:
+            event.stop()
+            box = self.query_one(CommandBox)
+            box.insert_text_at_cursor(event.character)
+            box.focus()
 
     # -- completion ---------------------------------------------------------------------------
     def _complete(self, prefix: str) -> list[str]:
