@@ -18,7 +18,8 @@ import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from tests import test_practice, test_practice_tls
+from tests import test_companion, test_practice, test_practice_tls
+from tests.companion_support import row, wait_until
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
 from tutor.core.engine.gateway import Engine
@@ -26,7 +27,7 @@ from tutor.core.events import PushFinished
 from tutor.core.registry import practice_runner as practice_module
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient
-from tutor.core.registry.container import CONTAINER_PORT, LABEL
+from tutor.core.registry.container import LABEL
 
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
 REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")
@@ -110,8 +111,10 @@ def test_start_runs_the_image_and_the_docker_cli_logs_in_pushes_and_pulls(
     assert status.running and status.container and status.pid is None
     container = _container(engine, containerized)
     assert container.status == "running" and container.labels[LABEL] == str(containerized.data)
-    published = container.attrs["HostConfig"]["PortBindings"][f"{CONTAINER_PORT}/tcp"]
-    assert published == [{"HostIp": "127.0.0.1", "HostPort": str(containerized.port)}]
+    # On the host's network: no port published, the registry binds 127.0.0.1:PORT itself.
+    assert container.attrs["HostConfig"]["NetworkMode"] == "host"
+    assert not container.attrs["HostConfig"].get("PortBindings")
+    assert f"addr: 127.0.0.1:{containerized.port}\n" in (containerized.data / "config.yml").read_text()
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")
     shown = containerized.run("status")
     assert shown.code == 0 and f"container {status.container[:12]}" in shown.out
@@ -185,8 +188,9 @@ def test_beyond_loopback_with_tls_a_trusting_docker_daemon_pushes(
     """--host 10.213.0.1 --tls publishes there; the same scenario as with the registry program."""
     test_practice_tls.test_docker_daemon_trusting_the_printed_ca_pushes_over_tls(
         containerized, veth_address, engine, hello_image)
-    published = _container(engine, containerized).attrs["HostConfig"]["PortBindings"]
-    assert published[f"{CONTAINER_PORT}/tcp"][0]["HostIp"] == veth_address
+    assert _container(engine, containerized).attrs["HostConfig"]["NetworkMode"] == "host"
+    config = (containerized.data / "config.yml").read_text()
+    assert f"addr: {veth_address}:{containerized.port}\n" in config
 
 
 def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
@@ -228,3 +232,23 @@ def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.Doc
     assert practice.run("stop").code == 0
     with pytest.raises(docker.errors.NotFound):
         podman_engine.containers.get(status.container)
+
+
+# -- the class board with the registry in a container ------------------------------------------
+def test_a_docker_push_to_the_container_reaches_the_board(containerized: Practice, docker_cli: DockerCli,
+                                                          hello_image: str) -> None:
+    """On the host's network the container's notifications reach the companion's loopback webhook."""
+    assert containerized.start().code == 0
+    user, password = containerized.add_user()
+    url = test_companion.web(containerized)
+    assert test_companion.login(docker_cli, containerized, user, password)
+    remote = f"{containerized.address}/{user}/{HELLO_IMAGE}:latest"
+    try:
+        assert docker_cli("tag", HELLO_IMAGE, remote).returncode == 0
+        pushed = docker_cli("push", remote)
+        assert pushed.returncode == 0, pushed.stderr
+        wait_until("the push on the board", lambda: "push" in row(url, user)["done"])
+    finally:
+        docker_cli("rmi", remote)
+    shown = row(url, user)
+    assert shown["current_step"] == "verify" and shown["repository"] == f"{user}/{HELLO_IMAGE}"

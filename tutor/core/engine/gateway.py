@@ -485,22 +485,26 @@ class Engine:
             with contextlib.suppress(*TRANSPORT_ERRORS):
                 container.remove(force=True)
 
-    def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int],
+    def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int] | None,
                     mounts: dict[str, str], labels: dict[str, str] | None = None,
-                    environment: dict[str, str] | None = None) -> str:
+                    environment: dict[str, str] | None = None, host_network: bool = False) -> str:
         """Start a long-running container in the background and return its ID; raise EngineError.
 
-        publish is (host_ip, host_port, container_port), TCP. mounts maps host paths to container
-        paths; a container path ending in ':ro' is mounted read-only. No restart policy: a service
-        that dies stays dead, so its owner notices.
+        publish is (host_ip, host_port, container_port), TCP, or None with host_network: then the
+        container shares the host's network (`--network host`) and binds its addresses itself.
+        mounts maps host paths to container paths; a container path ending in ':ro' is mounted
+        read-only. No restart policy: a service that dies stays dead, so its owner notices.
         """
-        host_ip, host_port, container_port = publish
         options: dict[str, Any] = {
             "name": name, "command": command, "labels": labels or {},
             "environment": environment or {}, "restart_policy": {"Name": "no"},
-            "ports": {f"{container_port}/tcp": (host_ip, host_port)},
             "mounts": [_bind_mount(source, target) for source, target in mounts.items()],
         }
+        if host_network:
+            options["network_mode"] = "host"
+        if publish is not None:
+            host_ip, host_port, container_port = publish
+            options["ports"] = {f"{container_port}/tcp": (host_ip, host_port)}
         user = self._service_user()
         if user:
             options["user"] = user
@@ -556,6 +560,19 @@ class Engine:
             raise
         state = attrs.get("State") or {}
         return bool(state.get("Running")) and not state.get("Paused")
+
+    @property
+    def shares_host_network(self) -> bool:
+        """True when a host-network container shares this machine's own network (its loopback too).
+
+        So it is for Docker Engine and Podman on Linux. Docker Desktop (on any system) and the
+        engines of macOS and Windows run containers in a virtual machine, whose host network is
+        the VM's, not this machine's.
+        """
+        if not sys.platform.startswith("linux"):
+            return False
+        system = str(self._call(self.client.info).get("OperatingSystem") or "")
+        return "Docker Desktop" not in system
 
     def container_logs(self, container_id: str, tail: int = 20) -> str:
         """The last lines a container wrote (empty when it is gone), for error messages."""
