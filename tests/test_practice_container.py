@@ -7,8 +7,11 @@ Debian registry program (and the C library it links), under a unique name: the m
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,14 +22,15 @@ import pytest
 from docker.models.containers import Container
 
 from tests import test_companion, test_practice, test_practice_tls
-from tests.companion_support import row, wait_until
+from tests.companion_support import get, row, wait_until
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
 from tutor.core.engine.gateway import Engine
 from tutor.core.events import PushFinished
 from tutor.core.registry import practice_runner as practice_module
 from tutor.core.registry import server as registry_server
-from tutor.core.registry.api import RegistryClient
+from tutor.core.registry.api import RegistryClient, Unauthorized
+from tutor.core.registry.companion import events as store
 from tutor.core.registry.container import LABEL
 
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -208,7 +212,8 @@ def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
 def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.DockerClient,
                                    podman_socket: str, podman_registry_image: str,
                                    podman_hello_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With only Podman answering: start runs the image there; login and a push work; stop removes it."""
+    """With only Podman answering: start runs the image there on the host's network; a wrong login
+    (from the container's log) and a push (from the webhook) reach the board; stop removes it."""
     monkeypatch.setattr(registry_server, "find_binary", lambda: None)
     monkeypatch.setattr(practice_module, "REGISTRY_IMAGE", podman_registry_image)
     monkeypatch.setenv("DOCKER_HOST", podman_socket)
@@ -216,8 +221,13 @@ def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.Doc
     assert started.code == 0, started.err
     status = practice.registry.status()
     assert status.running and status.container
-    assert podman_engine.containers.get(status.container).status == "running"
+    container = podman_engine.containers.get(status.container)
+    assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
     user, password = practice.add_user()
+    url = test_companion.web(practice)
+    with pytest.raises(Unauthorized):
+        RegistryClient(f"http://127.0.0.1:{practice.port}", user, "not-" + password).check_login()
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
     RegistryClient(f"http://127.0.0.1:{practice.port}", user, password).check_login()
     remote = f"{practice.address}/{user}/{HELLO_IMAGE}:latest"
     gateway = Engine.connect("podman", base_url=podman_socket)
@@ -229,12 +239,28 @@ def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.Doc
         gateway.close()
     assert isinstance(events[-1], PushFinished), events
     assert practice.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
+    wait_until("the push on the board", lambda: "push" in row(url, user)["done"])
+    assert row(url, user)["repository"] == f"{user}/{HELLO_IMAGE}"
+    # Podman 4 stamps log lines in whole seconds: the cursor counts the lines of its second.
+    _restart_copies_no_line_twice(practice, container)
     assert practice.run("stop").code == 0
     with pytest.raises(docker.errors.NotFound):
         podman_engine.containers.get(status.container)
 
 
 # -- the class board with the registry in a container ------------------------------------------
+def _raw_event_ids(practice: Practice, kind: str) -> list[str]:
+    """The ids of every line of one kind in the events file, as written (EventReader's dedup aside)."""
+    path = store.events_path(practice.data)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [data["id"] for data in map(json.loads, lines) if data.get("kind") == kind]
+
+
+def _wrong_login(docker_cli: DockerCli, practice: Practice, user: str, password: str) -> None:
+    ran = docker_cli("login", "-u", user, "--password-stdin", practice.address, stdin="not-" + password)
+    assert ran.returncode != 0
+
+
 def test_a_docker_push_to_the_container_reaches_the_board(containerized: Practice, docker_cli: DockerCli,
                                                           hello_image: str) -> None:
     """On the host's network the container's notifications reach the companion's loopback webhook."""
@@ -252,3 +278,54 @@ def test_a_docker_push_to_the_container_reaches_the_board(containerized: Practic
         docker_cli("rmi", remote)
     shown = row(url, user)
     assert shown["current_step"] == "verify" and shown["repository"] == f"{user}/{HELLO_IMAGE}"
+
+
+def test_a_wrong_docker_login_reaches_the_board_from_the_containers_log(
+    containerized: Practice, engine: docker.DockerClient, docker_cli: DockerCli,
+) -> None:
+    """The companion copies the container's log into registry.log: the wrong password is the
+    account's last error, and the copy is the container's log line for line."""
+    assert containerized.start().code == 0
+    user, password = containerized.add_user()
+    url = test_companion.web(containerized)
+    _wrong_login(docker_cli, containerized, user, password)
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
+    assert "Wrong password" in get(url + "/board")[1]
+    _log_copied_once(containerized, _container(engine, containerized))
+
+
+def _log_copied_once(practice: Practice, container: Container) -> None:
+    """registry.log begins with the container's whole log so far, each line once, in order."""
+    engines_log = container.logs().decode().splitlines()
+    copied = lambda: (practice.data / "registry.log").read_text().splitlines()  # noqa: E731
+    wait_until("the log copied", lambda: len(copied()) >= len(engines_log))
+    assert copied()[:len(engines_log)] == engines_log
+
+
+def _restart_copies_no_line_twice(practice: Practice, container: Container) -> None:
+    """A wrong login; kill -9 of the companion; start brings it back; another wrong login: two
+    events, neither twice, and registry.log still the container's log once over."""
+    user, password = practice.add_user()
+    wrong = RegistryClient(f"http://127.0.0.1:{practice.port}", user, "not-" + password)
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the first failed login", lambda: bool(_raw_event_ids(practice, "login_failed")))
+    before = _raw_event_ids(practice, "login_failed")
+    pid = json.loads((practice.data / "state.json").read_text())["companion_pid"]
+    os.kill(pid, signal.SIGKILL)
+    wait_until("the companion gone", lambda: not practice.registry.status().web_running)
+    assert practice.start().code == 0 and practice.registry.status().web_running
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the failed login after the restart",
+               lambda: len(_raw_event_ids(practice, "login_failed")) > len(before))
+    after = _raw_event_ids(practice, "login_failed")
+    assert after[:len(before)] == before and len(after) == len(set(after)), after
+    _log_copied_once(practice, container)
+
+
+def test_a_restarted_companion_copies_no_log_line_twice(containerized: Practice,
+                                                        engine: docker.DockerClient) -> None:
+    """Docker stamps log lines in nanoseconds: the cursor goes on after the last one copied."""
+    assert containerized.start().code == 0
+    _restart_copies_no_line_twice(containerized, _container(engine, containerized))

@@ -1,17 +1,18 @@
 """The practice registry as a container: the registry image on Docker or Podman.
 
 Used when no registry program is installed. On a Linux engine it runs on the host's network, so
-it binds the practice address itself and reaches the companion's loopback webhook (inner_config).
-The data dir is mounted read-only at /etc/registry-tutor (config.yml, htpasswd, tls/) and its
-storage read-write at /var/lib/registry. The whole folder is mounted, not the htpasswd file alone:
-accounts are written by replacing the file, and a bind mount of a single file would keep showing
-the old one.
+it binds the practice address itself and reaches the companion's loopback webhook (inner_config);
+its log goes to the engine, where the companion follows it (follow_log). The data dir is mounted
+read-only at /etc/registry-tutor (config.yml, htpasswd, tls/) and its storage read-write at
+/var/lib/registry. The whole folder is mounted, not the htpasswd file alone: accounts are written
+by replacing the file, and a bind mount of a single file would keep showing the old one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -147,6 +148,17 @@ def is_running(container: RunningContainer) -> bool:
             return engine.container_running(container.container_id)
     except (EngineUnavailable, EngineError):
         return False
+
+
+def follow_log(container: RunningContainer, stop_following: threading.Event,
+               since_seconds: int = 0) -> Iterator[str]:
+    """The container's log lines, each after the engine's RFC 3339 time and a space, from
+    since_seconds on, until the container stops or stop_following is set.
+
+    Raises EngineError when the container is gone, EngineUnavailable when its engine is.
+    """
+    with connected(container.engine_url) as engine:
+        yield from engine.follow_logs(container.container_id, stop_following, since_seconds)
 
 
 def stop(container: RunningContainer) -> None:
