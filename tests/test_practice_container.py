@@ -151,8 +151,10 @@ def _started_then_killed(practice: Practice, engine: docker.DockerClient) -> Con
 
 def test_a_killed_container_is_reported_and_start_recovers(containerized: Practice,
                                                           engine: docker.DockerClient) -> None:
-    """docker kill: status says it died (exit 2); start removes the dead one and runs a new one."""
+    """docker kill: status says it died (exit 2); start removes the dead one and runs a new one,
+    whose log the surviving companion follows (a wrong login reaches the board)."""
     old = _started_then_killed(containerized, engine)
+    companion_pid = json.loads((containerized.data / "state.json").read_text())["companion_pid"]
     status = containerized.run("status")
     assert status.code == 2 and "died" in status.out and "container" in status.out
     assert containerized.registry.status().stale
@@ -163,6 +165,12 @@ def test_a_killed_container_is_reported_and_start_recovers(containerized: Practi
     assert RegistryClient(f"http://127.0.0.1:{containerized.port}").ping()
     with pytest.raises(docker.errors.NotFound):
         old.reload()
+    assert json.loads((containerized.data / "state.json").read_text())["companion_pid"] == companion_pid
+    user, password = containerized.add_user()
+    with pytest.raises(Unauthorized):
+        RegistryClient(f"http://127.0.0.1:{containerized.port}", user, "not-" + password).check_login()
+    url = test_companion.web(containerized)
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
 
 
 def test_a_container_killed_then_stopped_is_removed(containerized: Practice,
