@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from tutor.core.registry.companion import events as store
+from tutor.core.registry.companion.container_log import stamp_ns
 from tutor.core.registry.companion.progress import class_rows, elapsed
 from tutor.core.registry.companion.sources import (
     LogFollower,
@@ -124,3 +125,12 @@ def test_small_readers() -> None:
     assert pick_language(None, "de-AT,de;q=0.9", "en") == "de" and pick_language("en", "de", "de") == "en"
     assert pick_language(None, "fr", "de") == "de"
     assert elapsed("2026-01-01T00:00:00+00:00") != "" and elapsed(None) == "" and elapsed("junk") == ""
+
+
+def test_engine_log_times_in_nanoseconds() -> None:
+    """Docker's RFC 3339 times (trailing zeros of the fraction cut), Podman's whole seconds, offsets."""
+    second = 1796230933 * 1_000_000_000
+    assert stamp_ns("2026-12-02T17:02:13.61025Z") == second + 610_250_000
+    assert stamp_ns("2026-12-02T17:02:13.610250358Z") == second + 610_250_358
+    assert stamp_ns("2026-12-02T17:02:13Z") == second == stamp_ns("2026-12-02T18:02:13+01:00")
+    assert stamp_ns("{") is None and stamp_ns("2026-13-02T17:02:13Z") is None

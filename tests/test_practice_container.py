@@ -7,8 +7,11 @@ Debian registry program (and the C library it links), under a unique name: the m
 
 from __future__ import annotations
 
+import json
+import os
 import secrets
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,15 +21,17 @@ import docker.errors
 import pytest
 from docker.models.containers import Container
 
-from tests import test_practice, test_practice_tls
+from tests import test_companion, test_practice, test_practice_tls
+from tests.companion_support import get, row, wait_until
 from tests.conftest import HELLO_IMAGE, missing
 from tests.test_practice import Practice
 from tutor.core.engine.gateway import Engine
 from tutor.core.events import PushFinished
 from tutor.core.registry import practice_runner as practice_module
 from tutor.core.registry import server as registry_server
-from tutor.core.registry.api import RegistryClient
-from tutor.core.registry.container import CONTAINER_PORT, LABEL
+from tutor.core.registry.api import RegistryClient, Unauthorized
+from tutor.core.registry.companion import events as store
+from tutor.core.registry.container import LABEL
 
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
 REGISTRY_PROGRAM = Path("/usr/bin/docker-registry")
@@ -110,8 +115,10 @@ def test_start_runs_the_image_and_the_docker_cli_logs_in_pushes_and_pulls(
     assert status.running and status.container and status.pid is None
     container = _container(engine, containerized)
     assert container.status == "running" and container.labels[LABEL] == str(containerized.data)
-    published = container.attrs["HostConfig"]["PortBindings"][f"{CONTAINER_PORT}/tcp"]
-    assert published == [{"HostIp": "127.0.0.1", "HostPort": str(containerized.port)}]
+    # On the host's network: no port published, the registry binds 127.0.0.1:PORT itself.
+    assert container.attrs["HostConfig"]["NetworkMode"] == "host"
+    assert not container.attrs["HostConfig"].get("PortBindings")
+    assert f"addr: 127.0.0.1:{containerized.port}\n" in (containerized.data / "config.yml").read_text()
     assert container.attrs["HostConfig"]["RestartPolicy"]["Name"] in ("", "no")
     shown = containerized.run("status")
     assert shown.code == 0 and f"container {status.container[:12]}" in shown.out
@@ -144,8 +151,10 @@ def _started_then_killed(practice: Practice, engine: docker.DockerClient) -> Con
 
 def test_a_killed_container_is_reported_and_start_recovers(containerized: Practice,
                                                           engine: docker.DockerClient) -> None:
-    """docker kill: status says it died (exit 2); start removes the dead one and runs a new one."""
+    """docker kill: status says it died (exit 2); start removes the dead one and runs a new one,
+    whose log the surviving companion follows (a wrong login reaches the board)."""
     old = _started_then_killed(containerized, engine)
+    companion_pid = json.loads((containerized.data / "state.json").read_text())["companion_pid"]
     status = containerized.run("status")
     assert status.code == 2 and "died" in status.out and "container" in status.out
     assert containerized.registry.status().stale
@@ -156,6 +165,12 @@ def test_a_killed_container_is_reported_and_start_recovers(containerized: Practi
     assert RegistryClient(f"http://127.0.0.1:{containerized.port}").ping()
     with pytest.raises(docker.errors.NotFound):
         old.reload()
+    assert json.loads((containerized.data / "state.json").read_text())["companion_pid"] == companion_pid
+    user, password = containerized.add_user()
+    with pytest.raises(Unauthorized):
+        RegistryClient(f"http://127.0.0.1:{containerized.port}", user, "not-" + password).check_login()
+    url = test_companion.web(containerized)
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
 
 
 def test_a_container_killed_then_stopped_is_removed(containerized: Practice,
@@ -185,8 +200,9 @@ def test_beyond_loopback_with_tls_a_trusting_docker_daemon_pushes(
     """--host 10.213.0.1 --tls publishes there; the same scenario as with the registry program."""
     test_practice_tls.test_docker_daemon_trusting_the_printed_ca_pushes_over_tls(
         containerized, veth_address, engine, hello_image)
-    published = _container(engine, containerized).attrs["HostConfig"]["PortBindings"]
-    assert published[f"{CONTAINER_PORT}/tcp"][0]["HostIp"] == veth_address
+    assert _container(engine, containerized).attrs["HostConfig"]["NetworkMode"] == "host"
+    config = (containerized.data / "config.yml").read_text()
+    assert f"addr: {veth_address}:{containerized.port}\n" in config
 
 
 def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
@@ -204,7 +220,8 @@ def test_no_program_and_no_image_says_how_to_get_either(practice: Practice,
 def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.DockerClient,
                                    podman_socket: str, podman_registry_image: str,
                                    podman_hello_image: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With only Podman answering: start runs the image there; login and a push work; stop removes it."""
+    """With only Podman answering: start runs the image there on the host's network; a wrong login
+    (from the container's log) and a push (from the webhook) reach the board; stop removes it."""
     monkeypatch.setattr(registry_server, "find_binary", lambda: None)
     monkeypatch.setattr(practice_module, "REGISTRY_IMAGE", podman_registry_image)
     monkeypatch.setenv("DOCKER_HOST", podman_socket)
@@ -212,8 +229,13 @@ def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.Doc
     assert started.code == 0, started.err
     status = practice.registry.status()
     assert status.running and status.container
-    assert podman_engine.containers.get(status.container).status == "running"
+    container = podman_engine.containers.get(status.container)
+    assert container.status == "running" and container.attrs["HostConfig"]["NetworkMode"] == "host"
     user, password = practice.add_user()
+    url = test_companion.web(practice)
+    with pytest.raises(Unauthorized):
+        RegistryClient(f"http://127.0.0.1:{practice.port}", user, "not-" + password).check_login()
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
     RegistryClient(f"http://127.0.0.1:{practice.port}", user, password).check_login()
     remote = f"{practice.address}/{user}/{HELLO_IMAGE}:latest"
     gateway = Engine.connect("podman", base_url=podman_socket)
@@ -225,6 +247,93 @@ def test_podman_runs_the_image_too(practice: Practice, podman_engine: docker.Doc
         gateway.close()
     assert isinstance(events[-1], PushFinished), events
     assert practice.registry.pushed() == [f"{user}/{HELLO_IMAGE}:latest"]
+    wait_until("the push on the board", lambda: "push" in row(url, user)["done"])
+    assert row(url, user)["repository"] == f"{user}/{HELLO_IMAGE}"
+    # Podman 4 stamps log lines in whole seconds: the cursor counts the lines of its second.
+    _restart_copies_no_line_twice(practice, container)
     assert practice.run("stop").code == 0
     with pytest.raises(docker.errors.NotFound):
         podman_engine.containers.get(status.container)
+
+
+# -- the class board with the registry in a container ------------------------------------------
+def _raw_event_ids(practice: Practice, kind: str) -> list[str]:
+    """The ids of every line of one kind in the events file, as written (EventReader's dedup aside)."""
+    path = store.events_path(practice.data)
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    return [data["id"] for data in map(json.loads, lines) if data.get("kind") == kind]
+
+
+def _wrong_login(docker_cli: DockerCli, practice: Practice, user: str, password: str) -> None:
+    ran = docker_cli("login", "-u", user, "--password-stdin", practice.address, stdin="not-" + password)
+    assert ran.returncode != 0
+
+
+def test_a_docker_push_to_the_container_reaches_the_board(containerized: Practice, docker_cli: DockerCli,
+                                                          hello_image: str) -> None:
+    """On the host's network the container's notifications reach the companion's loopback webhook."""
+    assert containerized.start().code == 0
+    user, password = containerized.add_user()
+    url = test_companion.web(containerized)
+    assert test_companion.login(docker_cli, containerized, user, password)
+    remote = f"{containerized.address}/{user}/{HELLO_IMAGE}:latest"
+    try:
+        assert docker_cli("tag", HELLO_IMAGE, remote).returncode == 0
+        pushed = docker_cli("push", remote)
+        assert pushed.returncode == 0, pushed.stderr
+        wait_until("the push on the board", lambda: "push" in row(url, user)["done"])
+    finally:
+        docker_cli("rmi", remote)
+    shown = row(url, user)
+    assert shown["current_step"] == "verify" and shown["repository"] == f"{user}/{HELLO_IMAGE}"
+
+
+def test_a_wrong_docker_login_reaches_the_board_from_the_containers_log(
+    containerized: Practice, engine: docker.DockerClient, docker_cli: DockerCli,
+) -> None:
+    """The companion copies the container's log into registry.log: the wrong password is the
+    account's last error, and the copy is the container's log line for line."""
+    assert containerized.start().code == 0
+    user, password = containerized.add_user()
+    url = test_companion.web(containerized)
+    _wrong_login(docker_cli, containerized, user, password)
+    wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
+    assert "Wrong password" in get(url + "/board")[1]
+    _log_copied_once(containerized, _container(engine, containerized))
+
+
+def _log_copied_once(practice: Practice, container: Container) -> None:
+    """registry.log begins with the container's whole log so far, each line once, in order."""
+    engines_log = container.logs().decode().splitlines()
+    copied = lambda: (practice.data / "registry.log").read_text().splitlines()  # noqa: E731
+    wait_until("the log copied", lambda: len(copied()) >= len(engines_log))
+    assert copied()[:len(engines_log)] == engines_log
+
+
+def _restart_copies_no_line_twice(practice: Practice, container: Container) -> None:
+    """A wrong login; kill -9 of the companion; start brings it back; another wrong login: two
+    events, neither twice, and registry.log still the container's log once over."""
+    user, password = practice.add_user()
+    wrong = RegistryClient(f"http://127.0.0.1:{practice.port}", user, "not-" + password)
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the first failed login", lambda: bool(_raw_event_ids(practice, "login_failed")))
+    before = _raw_event_ids(practice, "login_failed")
+    pid = json.loads((practice.data / "state.json").read_text())["companion_pid"]
+    os.kill(pid, signal.SIGKILL)
+    wait_until("the companion gone", lambda: not practice.registry.status().web_running)
+    assert practice.start().code == 0 and practice.registry.status().web_running
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the failed login after the restart",
+               lambda: len(_raw_event_ids(practice, "login_failed")) > len(before))
+    after = _raw_event_ids(practice, "login_failed")
+    assert after[:len(before)] == before and len(after) == len(set(after)), after
+    _log_copied_once(practice, container)
+
+
+def test_a_restarted_companion_copies_no_log_line_twice(containerized: Practice,
+                                                        engine: docker.DockerClient) -> None:
+    """Docker stamps log lines in nanoseconds: the cursor goes on after the last one copied."""
+    assert containerized.start().code == 0
+    _restart_copies_no_line_twice(containerized, _container(engine, containerized))

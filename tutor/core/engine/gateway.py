@@ -485,22 +485,26 @@ class Engine:
             with contextlib.suppress(*TRANSPORT_ERRORS):
                 container.remove(force=True)
 
-    def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int],
+    def run_service(self, image: str, name: str, command: list[str], publish: tuple[str, int, int] | None,
                     mounts: dict[str, str], labels: dict[str, str] | None = None,
-                    environment: dict[str, str] | None = None) -> str:
+                    environment: dict[str, str] | None = None, host_network: bool = False) -> str:
         """Start a long-running container in the background and return its ID; raise EngineError.
 
-        publish is (host_ip, host_port, container_port), TCP. mounts maps host paths to container
-        paths; a container path ending in ':ro' is mounted read-only. No restart policy: a service
-        that dies stays dead, so its owner notices.
+        publish is (host_ip, host_port, container_port), TCP, or None with host_network: then the
+        container shares the host's network (`--network host`) and binds its addresses itself.
+        mounts maps host paths to container paths; a container path ending in ':ro' is mounted
+        read-only. No restart policy: a service that dies stays dead, so its owner notices.
         """
-        host_ip, host_port, container_port = publish
         options: dict[str, Any] = {
             "name": name, "command": command, "labels": labels or {},
             "environment": environment or {}, "restart_policy": {"Name": "no"},
-            "ports": {f"{container_port}/tcp": (host_ip, host_port)},
             "mounts": [_bind_mount(source, target) for source, target in mounts.items()],
         }
+        if host_network:
+            options["network_mode"] = "host"
+        if publish is not None:
+            host_ip, host_port, container_port = publish
+            options["ports"] = {f"{container_port}/tcp": (host_ip, host_port)}
         user = self._service_user()
         if user:
             options["user"] = user
@@ -556,6 +560,34 @@ class Engine:
             raise
         state = attrs.get("State") or {}
         return bool(state.get("Running")) and not state.get("Paused")
+
+    @property
+    def shares_host_network(self) -> bool:
+        """True when a host-network container shares this machine's own network (its loopback too).
+
+        So it is for Docker Engine and Podman on Linux. Docker Desktop (on any system) and the
+        engines of macOS and Windows run containers in a virtual machine, whose host network is
+        the VM's, not this machine's.
+        """
+        if not sys.platform.startswith("linux"):
+            return False
+        system = str(self._call(self.client.info).get("OperatingSystem") or "")
+        return "Docker Desktop" not in system
+
+    def follow_logs(self, container_id: str, stop: threading.Event, since_seconds: int = 0) -> Iterator[str]:
+        """Block, yielding the container's output lines (stdout and stderr) from since_seconds on,
+        each after the engine's RFC 3339 time and a space, until the container stops or stop is set.
+
+        Raises EngineError when there is no such container, EngineUnavailable when the engine is gone.
+        """
+        since = since_seconds if since_seconds > 0 else None
+        stream = self._call(self.api.logs, container_id, stream=True, follow=True, timestamps=True,
+                            since=since)
+        with _closed_when_set(stop, stream):
+            for line in text_lines(_until_broken(stream)):
+                if stop.is_set():
+                    return
+                yield line
 
     def container_logs(self, container_id: str, tail: int = 20) -> str:
         """The last lines a container wrote (empty when it is gone), for error messages."""
@@ -633,26 +665,13 @@ class Engine:
         if since_nano is not None:
             since = seconds_text(since_nano) if self.kind == "docker" else since_nano // 1_000_000_000
         stream = self._call(self.api.events, since=since, filters=self._image_filter(), decode=True)
-        finished = threading.Event()
-
-        def close_when_stopped() -> None:
-            while not stop.wait(0.05) and not finished.is_set():
-                pass
-            with contextlib.suppress(OSError, AttributeError, docker.errors.DockerException):
-                stream.close()
-
-        closer = threading.Thread(target=close_when_stopped, name="engine-watch", daemon=True)
-        closer.start()
-        try:
+        with _closed_when_set(stop, stream):
             for raw in _until_broken(stream):
                 event = engine_event(raw)
                 if event is not None and event.time_nano >= (since_nano or 0) and not stop.is_set():
                     yield event
             if not stop.is_set():
                 raise EngineUnavailable(self._lost_message(OSError("the event stream ended")))
-        finally:
-            finished.set()
-            closer.join(timeout=2)
 
     def close(self) -> None:
         """Release the connection."""
@@ -699,7 +718,28 @@ def _digest_for(image: LocalImage, reference: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _until_broken(stream: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+@contextlib.contextmanager
+def _closed_when_set(stop: threading.Event, stream: Any) -> Iterator[None]:
+    """Close an engine stream (events, logs) from another thread as soon as stop is set, which
+    ends a read that blocks in it; the closer ends with the block."""
+    finished = threading.Event()
+
+    def close_when_stopped() -> None:
+        while not stop.wait(0.05) and not finished.is_set():
+            pass
+        with contextlib.suppress(OSError, AttributeError, docker.errors.DockerException):
+            stream.close()
+
+    closer = threading.Thread(target=close_when_stopped, name="engine-stream", daemon=True)
+    closer.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        closer.join(timeout=2)
+
+
+def _until_broken(stream: Iterator[Any]) -> Iterator[Any]:
     """The stream's items until it ends or its connection breaks (a closed stream ends quietly)."""
     with contextlib.suppress(requests.RequestException, OSError, ValueError):
         yield from stream

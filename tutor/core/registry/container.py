@@ -1,15 +1,18 @@
 """The practice registry as a container: the registry image on Docker or Podman.
 
-Used when no registry program is installed. The data dir is mounted read-only at
-/etc/registry-tutor (config.yml, htpasswd, tls/) and its storage read-write at /var/lib/registry.
-The whole folder is mounted, not the htpasswd file alone: accounts are written by replacing the
-file, and a bind mount of a single file would keep showing the old one.
+Used when no registry program is installed. On a Linux engine it runs on the host's network, so
+it binds the practice address itself and reaches the companion's loopback webhook (inner_config);
+its log goes to the engine, where the companion follows it (follow_log). The data dir is mounted
+read-only at /etc/registry-tutor (config.yml, htpasswd, tls/) and its storage read-write at
+/var/lib/registry. The whole folder is mounted, not the htpasswd file alone: accounts are written
+by replacing the file, and a bind mount of a single file would keep showing the old one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.registry import server as registry_server
-from tutor.core.registry.server import RegistryServerError, ServerConfig
+from tutor.core.registry.server import Notify, RegistryServerError, ServerConfig
 
 CONTAINER_DIR = Path("/etc/registry-tutor")
 CONTAINER_STORAGE = Path("/var/lib/registry")
@@ -66,13 +69,27 @@ def container_name(data_dir: Path) -> str:
     return f"registry-tutor-practice-{digest}"
 
 
-def inner_config(config: ServerConfig) -> ServerConfig:
-    """The same registry as the container sees it: in-container paths, all addresses, port 5000."""
+def inner_config(config: ServerConfig, host_network: bool) -> ServerConfig:
+    """The same registry as the container sees it, with in-container paths.
+
+    On the host's network it binds the real address itself (loopback stays loopback) and reaches
+    the companion's webhook at 127.0.0.1 as a process would. Otherwise (Docker Desktop) it binds
+    all addresses at port 5000 inside its VM, the engine publishes that on config.host, and the
+    webhook on this machine's loopback is reached as host.docker.internal, which Docker Desktop
+    forwards there. That second path is not tested here: no Docker Desktop on the test machines.
+    """
     def inside(path: Path | None) -> Path | None:
         return CONTAINER_DIR / path.relative_to(config.data_dir) if path else None
 
-    return ServerConfig(CONTAINER_DIR, "0.0.0.0", CONTAINER_PORT, inside(config.tls_cert),
-                        inside(config.tls_key), storage=CONTAINER_STORAGE)
+    notify = config.notify
+    if host_network:
+        host, port = config.host, config.port
+    else:
+        host, port = "0.0.0.0", CONTAINER_PORT
+        if notify is not None:
+            notify = Notify(notify.url.replace("//127.0.0.1:", "//host.docker.internal:", 1), notify.token)
+    return ServerConfig(CONTAINER_DIR, host, port, inside(config.tls_cert), inside(config.tls_key),
+                        storage=CONTAINER_STORAGE, notify=notify)
 
 
 def launch(config: ServerConfig, image: str) -> RunningContainer | None:
@@ -91,15 +108,17 @@ def launch(config: ServerConfig, image: str) -> RunningContainer | None:
 
 def _run(engine: Engine, config: ServerConfig, image_id: str) -> RunningContainer:
     registry_server.prepare(config)
-    config.config_file.write_text(registry_server.render_config(inner_config(config)), encoding="utf-8")
+    host_network = engine.shares_host_network
+    config.config_file.write_text(registry_server.render_config(inner_config(config, host_network)),
+                                  encoding="utf-8")
     name = container_name(config.data_dir)
     engine.stop_container(name)  # a leftover of an earlier run would hold the name
     container_id = engine.run_service(
         image_id, name, ["serve", str(CONTAINER_DIR / config.config_file.name)],
-        publish=(config.host, config.port, CONTAINER_PORT),
+        publish=None if host_network else (config.host, config.port, CONTAINER_PORT),
         mounts={str(config.data_dir): f"{CONTAINER_DIR}:ro",
                 str(config.storage_dir): str(CONTAINER_STORAGE)},
-        labels={LABEL: str(config.data_dir)},
+        labels={LABEL: str(config.data_dir)}, host_network=host_network,
     )
     try:
         _wait_ready(engine, config, container_id)
@@ -129,6 +148,17 @@ def is_running(container: RunningContainer) -> bool:
             return engine.container_running(container.container_id)
     except (EngineUnavailable, EngineError):
         return False
+
+
+def follow_log(container: RunningContainer, stop_following: threading.Event,
+               since_seconds: int = 0) -> Iterator[str]:
+    """The container's log lines, each after the engine's RFC 3339 time and a space, from
+    since_seconds on, until the container stops or stop_following is set.
+
+    Raises EngineError when the container is gone, EngineUnavailable when its engine is.
+    """
+    with connected(container.engine_url) as engine:
+        yield from engine.follow_logs(container.container_id, stop_following, since_seconds)
 
 
 def stop(container: RunningContainer) -> None:

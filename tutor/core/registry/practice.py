@@ -1,8 +1,9 @@
 """The offline practice registry: a real Distribution registry the tutor starts and looks after.
 
 Its data dir (default: platformdirs user_data_dir('registry-tutor')/practice-registry, mode 0700)
-holds config.yml, htpasswd (bcrypt, 0600), storage/, registry.log (JSON lines), state.json (pid
-or container, host, port, tls, the companion's pid and address; written atomically), tls/ (the
+holds config.yml, htpasswd (bcrypt, 0600), storage/, registry.log (JSON lines; a container's
+copied there by the companion), state.json (pid or container, engine, host, port, tls, the
+companion's pid and address; written atomically), tls/ (the
 small CA and server certificate, with --tls), events/ (what the class did, for the board),
 companion.json and admin-password (0600): the password of the hidden account `tutor-admin`, which
 the tutor uses to read the catalog for status, board and reset. It is never listed as an account.
@@ -93,7 +94,7 @@ def current_data_dir() -> Path:
     """The data dir of the practice registry started last (running or stopped, if it still
     exists), else the default."""
     found = practice_instance.recorded()
-    if found is not None and (Path(found.data_dir) / "state.json").exists():
+    if found is not None and (Path(found.data_dir) / practice_runner.STATE_FILE).exists():
         return Path(found.data_dir)
     return default_data_dir()
 
@@ -115,7 +116,7 @@ class PracticeRegistry:
 
     def __init__(self, data_dir: Path | None = None) -> None:
         self.data_dir = Path(data_dir) if data_dir else current_data_dir()
-        self.state_file = self.data_dir / "state.json"
+        self.state_file = self.data_dir / practice_runner.STATE_FILE
         self.admin_file = self.data_dir / "admin-password"
         self.tls_dir = self.data_dir / "tls"
         self.accounts = Accounts(self.data_dir)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.registry import server as registry_server
@@ -12,6 +14,7 @@ if TYPE_CHECKING:
     from tutor.core.registry.container import RunningContainer
 
 REGISTRY_IMAGE = "registry:2"  # run on the engine when no registry program is installed
+STATE_FILE = "state.json"  # in the data dir: what runs, as PracticeRegistry records it
 
 
 def launch(config: ServerConfig) -> dict[str, Any]:
@@ -45,6 +48,15 @@ def container_of(state: dict[str, Any]) -> RunningContainer | None:
     from tutor.core.registry.container import RunningContainer
 
     return RunningContainer(container, engine)
+
+
+def recorded_container(data_dir: Path) -> RunningContainer | None:
+    """The registry container the data dir's state names, read only (PracticeRegistry writes it)."""
+    try:
+        state = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return container_of(state) if isinstance(state, dict) else None
 
 
 def is_alive(state: dict[str, Any], config: ServerConfig) -> bool:

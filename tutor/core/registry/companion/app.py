@@ -7,6 +7,7 @@ import contextlib
 import hmac
 import json
 import ssl
+import threading
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
@@ -19,6 +20,7 @@ from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.registry.companion import events as store
 from tutor.core.registry.companion import pages
+from tutor.core.registry.companion.container_log import CURSOR_FILE, ContainerLog
 from tutor.core.registry.companion.progress import ClassRow, class_rows
 from tutor.core.registry.companion.repository import read_repository
 from tutor.core.registry.companion.settings import CompanionSettings
@@ -43,6 +45,7 @@ class Companion:
         self.events: list[store.Event] = []
         self.follower = LogFollower(registry_server.ServerConfig(data_dir).log_file,
                                     self.events_file.parent / "log-cursor.json")
+        self.container_log = ContainerLog(data_dir, self.events_file.parent / CURSOR_FILE)
         self.listeners: set[asyncio.Queue[None]] = set()
         self.accounts = Accounts(data_dir)
         self.jinja = jinja2.Environment(loader=jinja2.FileSystemLoader(_TEMPLATES),
@@ -227,10 +230,17 @@ def make_app(companion: Companion) -> web.Application:
 
     async def following(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(_follow(companion))
+        # A registry container's log reaches registry.log through this thread (the SDK blocks).
+        stop = threading.Event()
+        copier = threading.Thread(target=companion.container_log.run, args=(stop,),
+                                  name="container-log", daemon=True)
+        copier.start()
         yield
+        stop.set()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await asyncio.to_thread(copier.join, 5)
 
     app.cleanup_ctx.append(following)
     return app
