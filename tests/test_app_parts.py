@@ -97,3 +97,18 @@ def test_a_lab_keeps_one_check_context_until_its_target_changes() -> None:
     assert lab.context() is first and first.target == target
     lab.retarget(replace(target, image="other-image"))
     assert lab.context() is not first and lab.context().target.image == "other-image"
+
+
+def test_many_layers_show_the_moving_ones_and_count_the_rest() -> None:
+    """Up to five layers all show in order; with more, those still moving first and one line for the rest."""
+    from tutor.core.events import LayerProgressed as Layer
+    from tutor.widgets.push_progress import MAX_LINES, shown_layers
+
+    few = [Layer(f"l{n}", "Pushing", n, 10) for n in range(MAX_LINES)]
+    assert shown_layers(few) == (few, 0)
+    many = [Layer(f"l{n}", "Pushed" if n % 2 else "Pushing", 5, 10) for n in range(9)]
+    picked, others = shown_layers(many)
+    assert [layer.layer_id for layer in picked] == ["l0", "l2", "l4", "l6"] and others == 5
+    done = [Layer(f"l{n}", "Pushed", 10, 10) for n in range(9)]
+    picked, others = shown_layers(done)  # all done: the most recent ones, still in their order
+    assert [layer.layer_id for layer in picked] == ["l5", "l6", "l7", "l8"] and others == 5

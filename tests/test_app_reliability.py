@@ -15,7 +15,6 @@ import docker
 import pytest
 from textual.app import App
 from textual.pilot import Pilot
-from textual.widgets import ProgressBar
 
 from tests.app_helpers import (
     FixturePractice,
@@ -135,7 +134,7 @@ async def test_terminal_resized_mid_push_keeps_the_push_going(
             await settle(pilot)
             progress = app.screen.query_one(PushProgress)
             assert progress.layer_count == 7, output_text(pilot)
-            assert progress.query_one("#total-bar", ProgressBar).percentage == 1.0
+            assert progress.total_fraction == 1.0
             assert "✓ Done" in text_of(pilot, "#verdict"), output_text(pilot)
             assert app.size.width == 100
     finally:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual import events
-from textual.widgets import OptionList, ProgressBar
+from textual.widgets import OptionList
 
 from tests.app_helpers import (
     FixturePractice,
@@ -235,7 +235,7 @@ async def test_push_of_a_layered_image_shows_every_layer_and_a_full_total(
             await settle(pilot)
             progress = app.screen.query_one(PushProgress)
             assert progress.layer_count == 7, output_text(pilot)
-            assert progress.query_one("#total-bar", ProgressBar).percentage == 1.0
+            assert progress.total_fraction == 1.0
             assert "✓ Done" in text_of(pilot, "#verdict")
     finally:
         engine.images.remove(f"{remote}:latest", noprune=True)

@@ -1,20 +1,27 @@
-"""Progress of a push or pull: a text line per layer and a total bar; indeterminate without news."""
+"""Progress of a push or pull: a total line and a line per layer, all text; a moving line without news.
+
+The panel is two Static widgets drawn as text (no ProgressBar: its bar, percentage and ETA are
+three widgets more to lay out and repaint every frame), and it never grows past MAX_LINES layer
+lines, so 30 layers cost what 5 do: with more, the layers still moving are shown and the rest
+counted in one line.
+"""
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Label, ProgressBar, Static
+from textual.widgets import Static
 
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
 
 FLUSH_SECONDS = 1 / 10
 """How often the panel redraws at most: each redraw is a screen frame, wherever the news came from."""
-TOTAL_STEPS = 200
-"""The total bar moves in steps of 1/TOTAL_STEPS (finer than its half blocks and whole percent)."""
+MAX_LINES = 5
+"""Layer lines shown at most; with more layers the last line counts the others."""
+SWEEP_SECONDS = 1 / 4
+"""How often the line of a transfer without byte counts (Podman) moves."""
 DONE_WORDS = ("pushed", "layer already exists", "pull complete", "already exists", "mounted from")
 ID_WIDTH = 14
 STATUS_WIDTH = 22
@@ -44,49 +51,46 @@ def text_bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
     return "█" * filled + "░" * (width - filled) + f" {fraction:4.0%}"
 
 
-def layer_line(layer: LayerProgressed, bar_width: int = BAR_WIDTH) -> Text:
+def layer_line(layer: LayerProgressed, bar_width: int = BAR_WIDTH) -> Content:
     """One layer as a line: short ID, status word (cut with an ellipsis) and its bar."""
     status = layer.status if len(layer.status) <= STATUS_WIDTH else layer.status[:STATUS_WIDTH - 1] + "…"
-    line = Text(no_wrap=True, overflow="ellipsis")
-    line.append(layer.layer_id[:12].ljust(ID_WIDTH), style="dim")
-    line.append(status.ljust(STATUS_WIDTH + 1))
-    line.append(text_bar(layer_fraction(layer), bar_width))
-    return line
+    return Content.assemble((layer.layer_id[:12].ljust(ID_WIDTH), "dim"), status.ljust(STATUS_WIDTH + 1),
+                            text_bar(layer_fraction(layer), bar_width))
+
+
+def shown_layers(layers: list[LayerProgressed], room: int = MAX_LINES) -> tuple[list[LayerProgressed], int]:
+    """The layers to draw a line for, and how many others one more line counts.
+
+    Up to ROOM layers are all shown in the order they came. With more, those still moving come
+    first (in their order), then the most recently finished, ROOM - 1 in all.
+    """
+    if len(layers) <= room:
+        return layers, 0
+    moving = [layer for layer in layers if not is_complete(layer)]
+    done = [layer for layer in layers if is_complete(layer)]
+    picked = (moving + done[::-1])[:room - 1]
+    order = {id(layer): index for index, layer in enumerate(layers)}
+    return sorted(picked, key=lambda layer: order[id(layer)]), len(layers) - len(picked)
 
 
 class PushProgress(Widget):
-    """All layers' lines in one widget (cheap to redraw with 30 layers) and a total bar."""
+    """A total line and up to MAX_LINES layer lines, two Statics redrawn at most FLUSH_SECONDS apart."""
 
     DEFAULT_CSS = """
     PushProgress {
         height: auto;
-        max-height: 8;
         border: round $panel;
         border-title-color: $text-muted;
     }
 
-    PushProgress #total-row {
-        height: 1;
-    }
-
-    PushProgress #total-label {
-        width: 14;
-        text-style: bold;
-    }
-
-    PushProgress #layer-lines {
+    PushProgress Static {
         height: auto;
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }
 
-    PushProgress #layer-rows {
-        height: auto;
-        max-height: 5;
-    }
-
-    /* Podman reports no layers: only the total bar. */
-    PushProgress.-indeterminate #layer-rows {
+    /* Podman reports no layers: only the total line. */
+    PushProgress.-indeterminate #layer-lines {
         display: none;
     }
     """
@@ -95,48 +99,48 @@ class PushProgress(Widget):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
         self._plain_shown: list[str] = []
-        self._total_shown: tuple[int, int] | None = None
+        self._total_shown: str | None = None
+        self._fraction: float | None = 0.0
         self._flush_due = False
-        self._total_bar: ProgressBar | None = None
+        self._sweep = 0
+        self._total = Static("", id="total-line", markup=False)
         self._lines = Static("", id="layer-lines", markup=False)
         self.border_title = _("Layers")
 
     def compose(self) -> ComposeResult:
-        """Nothing until the first transfer: most steps never show the panel (see _build)."""
-        return iter(())
-
-    def _build(self) -> ProgressBar:
-        """Mount the total bar and the layer lines once, when the first transfer starts."""
-        if self._total_bar is None:
-            self._total_bar = ProgressBar(total=None, show_eta=False, id="total-bar")
-            self.mount(Horizontal(Label(_("Total"), id="total-label"), self._total_bar, id="total-row"),
-                       VerticalScroll(self._lines, id="layer-rows"))
-        return self._total_bar
+        """Two lines of text: cheap enough to build with the step, so a transfer mounts nothing."""
+        yield self._total
+        yield self._lines
 
     def start(self, indeterminate: bool = False) -> None:
-        """Begin a fresh transfer; an indeterminate one (Podman) shows no per-layer lines.
-
-        Only an indeterminate transfer gets the bouncing bar: it repaints at 60 frames a second, so
-        the others start at 0 % and move when the engine first says how many bytes there are.
-        """
+        """Begin a fresh transfer; an indeterminate one (Podman) shows a moving total line only."""
         self._layers.clear()
         self._plain_shown = []
-        self._lines.update("")
-        self._total_shown = None if indeterminate else (0, TOTAL_STEPS)
-        self._build().update(total=None if indeterminate else TOTAL_STEPS, progress=0)
+        self._lines.update("", layout=False)
+        self._fraction = None if indeterminate else 0.0
+        self._total_shown = None
         self.set_class(indeterminate, "-indeterminate")
         self.display = True
+        self._show_total()
+        if indeterminate:
+            self.set_timer(SWEEP_SECONDS, self._sweep_on)
+
+    def _sweep_on(self) -> None:
+        """Move the line of a transfer without byte counts, while it lasts."""
+        if self._fraction is None and self.display:
+            self._sweep += 1
+            self._show_total()
+            self.set_timer(SWEEP_SECONDS, self._sweep_on)
 
     def finish(self) -> None:
-        """Fill the total bar: the transfer ended."""
-        self._build()
+        """Fill the total: the transfer ended."""
         self.flush()
-        self._set_total(1, 1)
+        self._fraction = 1.0
+        self._show_total()
 
     def update_layer(self, layer: LayerProgressed) -> None:
         """Take a layer's news; the lines are redrawn at most FLUSH_SECONDS apart, however many layers."""
         self._layers[layer.layer_id] = layer
-        self._build()
         if not self._flush_due:
             self._flush_due = True
             self.set_timer(FLUSH_SECONDS, self.flush)
@@ -145,43 +149,63 @@ class PushProgress(Widget):
         """Redraw the layer lines and the total; the screen is laid out again only when a line was added."""
         self._flush_due = False
         width = self.bar_width()
-        lines = [layer_line(layer, width) for layer in self._layers.values()]
+        picked, others = shown_layers(list(self._layers.values()))
+        lines = [layer_line(layer, width) for layer in picked]
+        if others:
+            done = sum(is_complete(layer) for layer in self._layers.values() if layer not in picked)
+            lines.append(Content.styled(_("… and {count} more layers, {done} of them done").format(
+                count=others, done=done), "dim"))
         plain = [line.plain for line in lines]
         if plain != self._plain_shown:  # most news moves no bar by a whole block or percent
             grew = len(plain) != len(self._plain_shown)
             self._plain_shown = plain
-            joined = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
-            self._lines.update(joined, layout=grew)
-        self._show_total()
+            self._lines.update(Content("\n").join(lines), layout=grew)
+        self._count_total()
 
     def bar_width(self) -> int:
-        """The layer bars' width: what is left beside ID and status (border, scrollbar and percentage off)."""
+        """The layer bars' width: what is left beside ID and status (border and percentage off)."""
         room = self.size.width - 4 - ID_WIDTH - STATUS_WIDTH - 1 - 5
         return max(6, min(BAR_WIDTH, room))
 
     def on_resize(self) -> None:
         """Draw the bars again for the new width."""
+        self._total_shown = None
+        self._show_total()
         if self._layers:
             self.flush()
 
-    def _show_total(self) -> None:
+    def _count_total(self) -> None:
         total = sum(layer.total for layer in self._layers.values())
         done = sum(layer.total if is_complete(layer) else min(layer.current, layer.total)
                    for layer in self._layers.values())
         if total:
-            self._set_total(done, total)
+            self._fraction = done / total
         elif self._layers and all(is_complete(layer) for layer in self._layers.values()):
-            self._set_total(1, 1)
+            self._fraction = 1.0
+        self._show_total()
 
-    def _set_total(self, done: int, total: int) -> None:
-        """Move the total bar only when it moves by a step one can see (each move repaints the bar)."""
-        shown = (round(done / total * TOTAL_STEPS), TOTAL_STEPS)
-        if shown != self._total_shown:
-            self._total_shown = shown
-            self._build().update(total=shown[1], progress=shown[0])
+    def _show_total(self) -> None:
+        """Draw the total line, only when it changed by something one can see."""
+        width = self.bar_width()  # in the layer bars' column, as wide as they are
+        if self._fraction is None:
+            dots = ["·"] * width
+            for offset in range(3):
+                dots[(self._sweep + offset) % width] = "█"
+            bar = "".join(dots) + "   …"
+        else:
+            bar = text_bar(self._fraction, width)
+        if bar != self._total_shown:
+            self._total_shown = bar
+            self._total.update(Content.assemble((_("Total").ljust(ID_WIDTH + STATUS_WIDTH + 1), "bold"), bar),
+                               layout=False)
+
+    @property
+    def total_fraction(self) -> float | None:
+        """How much of the whole transfer is through (0..1), None while the engine gives no sizes."""
+        return self._fraction
 
     def layer_text(self) -> str:
-        """The layer lines as plain text (what the learner reads)."""
+        """Every layer's line as plain text (what the learner reads, also beyond the lines shown)."""
         return "\n".join(layer_line(layer).plain for layer in self._layers.values())
 
     @property
