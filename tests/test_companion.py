@@ -62,6 +62,8 @@ def test_a_wrong_login_a_push_the_page_and_a_pull_fill_the_row(running: Practice
     wait_until("the failed login on the board", lambda: row(url, user)["last_error"] == "login_failed")
     assert "Wrong password" in get(url + "/board")[1]
     assert login(docker_cli, running, user, password)
+    wait_until("the login on the board", lambda: "login" in row(url, user)["done"])  # before any push
+    assert row(url, user)["current_step"] == "push"
     remote = f"{running.address}/{user}/{HELLO_IMAGE}:latest"
     try:
         assert docker_cli("tag", HELLO_IMAGE, remote).returncode == 0

@@ -92,6 +92,43 @@ def test_an_error_without_a_name_goes_to_the_account_working_from_that_address()
     assert rows["bob"].current_step == "push" and rows["ada"].current_step == "login"
 
 
+def test_an_accepted_login_reads_as_the_account_working_from_that_address() -> None:
+    """The registry names no account on an accepted GET /v2/: the retry after a wrong password is that
+    account's, a lone account's machine is its own, and on a shared address the next named request
+    says whose login it was (and since when)."""
+    line = {"msg": "authorized request", "http.request.method": "GET", "http.request.uri": "/v2/",
+            "http.request.remoteaddr": "10.0.0.7:5000", "http.request.useragent": "docker/26.1.5 go/1.22",
+            "http.request.id": "r9", "time": "2026-12-02T13:00:10Z", "level": "info"}
+    accepted = from_log_line(json.dumps(line))
+    assert accepted and (accepted.kind, accepted.user, accepted.addr) == ("authorized", None, "10.0.0.7")
+    assert from_log_line(json.dumps({**line, "http.request.uri": "/v2/ada/app/tags/list"})) is None
+    assert from_log_line(json.dumps({**line, "http.request.useragent": "python-requests/2.32"})) is None
+    named = from_log_line(json.dumps({**line, "auth.user.name": "ada"}))  # newer registries name it
+    assert named and named.user == "ada"
+
+    def at(second: int) -> str:
+        return f"2026-12-02T13:{second // 60:02d}:{second % 60:02d}.000+00:00"
+
+    added = [store.Event(f"a{n}", "account_added", at(0), user=name) for n, name in enumerate(("ada", "bob"))]
+    wrong = store.Event("w", "login_failed", at(5), user="ada", addr="10.0.0.7")
+    retry = store.Event("r", "authorized", at(10), addr="10.0.0.7", client="docker")
+    rows = {row.user: row for row in class_rows([*added, wrong, retry], ["ada", "bob"])}
+    assert rows["ada"].done.get("login") == at(10) and rows["ada"].current_step == "push"
+    assert "login" not in rows["bob"].done
+    late = store.Event("r", "authorized", at(900), addr="10.0.0.7", client="docker")  # still her machine
+    assert "login" in {row.user: row for row in class_rows([*added, wrong, late], ["ada", "bob"])}["ada"].done
+
+    shared = [*added, store.Event("s1", "seen", at(1), user="ada", addr="10.0.0.1"),
+              store.Event("s2", "seen", at(2), user="bob", addr="10.0.0.1")]
+    first = store.Event("l", "authorized", at(400), addr="10.0.0.1", client="docker")  # whose? not known yet
+    rows = {row.user: row for row in class_rows([*shared, first], ["ada", "bob"])}
+    assert rows["ada"].done.get("login") == at(1) and rows["bob"].done.get("login") == at(2)
+    newcomer = [store.Event("a3", "account_added", at(0), user="cy"), first,
+                store.Event("p", "push", at(460), user="cy", addr="10.0.0.1", repository="cy/app")]
+    rows = {row.user: row for row in class_rows([*shared, *newcomer], ["ada", "bob", "cy"])}
+    assert rows["cy"].done.get("login") == at(400)  # logged in since the login its push came after
+
+
 def test_a_pull_before_the_push_or_of_another_account_does_not_count() -> None:
     """pulled means: this account pulled its own image with docker or podman after pushing it."""
     t = "2026-01-01T00:00:0{}+00:00".format

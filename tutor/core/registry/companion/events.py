@@ -18,7 +18,7 @@ class Event:
     """Something the registry (or the tutor) saw one account do."""
 
     id: str
-    kind: str  # push, pull, seen, login_failed, refused, viewed, account_added, account_removed
+    kind: str  # push, pull, seen, authorized, login_failed, refused, viewed, account_added, account_removed
     time: str  # ISO 8601, UTC
     user: str | None = None
     addr: str | None = None  # the client's IP address, without the port

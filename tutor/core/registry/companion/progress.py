@@ -79,10 +79,18 @@ def _apply(row: ClassRow, event: Event) -> None:
 
 def class_rows(events: Iterable[Event], users: Iterable[str]) -> list[ClassRow]:
     """One row per account that exists, in name order; errors without a (known) name go to the
-    account last seen working from the same address."""
+    account last seen working from the same address, and so do accepted logins (see _login_owner)."""
     rows = {user: ClassRow(user, {}) for user in users}
     by_addr: dict[str, str] = {}
+    places = _Places()
     for event in events:
+        if event.kind == "authorized":
+            owner = event.user if event.user in rows else places.owner(event)
+            if owner is None:
+                places.unclaimed(event)
+            else:
+                rows[owner].done.setdefault("login", event.time)
+            continue
         user = event.user
         if user not in rows and event.kind in ("login_failed", "refused") and event.addr:
             user = by_addr.get(event.addr)  # no name, or a mistyped one: the machine's account
@@ -90,10 +98,61 @@ def class_rows(events: Iterable[Event], users: Iterable[str]) -> list[ClassRow]:
             continue
         if event.user and event.addr and event.kind not in ("login_failed", "viewed"):
             by_addr[event.addr] = event.user
+        if event.user == user and event.addr:
+            places.named(event, rows[user])
         _apply(rows[user], event)
     for row in rows.values():
         row.done.setdefault("account", "")  # it exists, made before the events began: time unknown
     return [rows[name] for name in sorted(rows)]
+
+
+LOGIN_RETRY_SECONDS = 300.0
+"""A login accepted this soon after an account was named from the same address is that account's."""
+
+
+class _Places:
+    """Which accounts work from which address: the registry logs an accepted login without a name.
+
+    An accepted login from an address belongs to the account named from there last, within
+    LOGIN_RETRY_SECONDS (a wrong password names the account: the retry right after is its own),
+    else to the one account ever named there. Otherwise it waits, and the account that address
+    names next (its push, say) is shown logged in since that login.
+    """
+
+    def __init__(self) -> None:
+        self.last: dict[str, tuple[str, str]] = {}  # address -> (account, time) named there last
+        self.accounts: dict[str, set[str]] = {}
+        self.waiting: dict[str, str] = {}  # address -> time of its first login not given to anyone
+
+    def owner(self, event: Event) -> str | None:
+        if not event.addr:
+            return None
+        last = self.last.get(event.addr)
+        if last is not None and 0 <= _seconds(last[1], event.time) <= LOGIN_RETRY_SECONDS:
+            return last[0]
+        known = self.accounts.get(event.addr, set())
+        return next(iter(known)) if len(known) == 1 else None
+
+    def unclaimed(self, event: Event) -> None:
+        if event.addr:
+            self.waiting.setdefault(event.addr, event.time)
+
+    def named(self, event: Event, row: ClassRow) -> None:
+        """EVENT names ROW's account from its address; a login waiting there was that account's."""
+        assert event.addr is not None
+        self.last[event.addr] = (row.user, event.time)
+        self.accounts.setdefault(event.addr, set()).add(row.user)
+        if event.kind != "login_failed" and (waiting := self.waiting.pop(event.addr, None)) is not None:
+            row.done.setdefault("login", waiting)
+
+
+def _seconds(earlier: str, later: str) -> float:
+    """Seconds from one event time to another; -1 when either cannot be read."""
+    try:
+        start, end = (datetime.datetime.fromisoformat(t.replace("Z", "+00:00")) for t in (earlier, later))
+        return (end - start).total_seconds()
+    except (ValueError, TypeError):
+        return -1.0
 
 
 def error_words(code: str) -> str:

@@ -71,7 +71,24 @@ def from_log_line(line: str) -> Event | None:
     if failed := _AUTH_FAILED.search(str(entry.get("msg", ""))):
         return Event(f"log-{request_id}-auth", "login_failed", time, user=failed.group(1) or None,
                      addr=addr, client=client_of(str(entry.get("http.request.useragent", ""))))
+    if entry.get("msg") == "authorized request":
+        return _login_line(entry, request_id, addr, time)
     return _named_line(entry, request_id, addr, time)
+
+
+def _login_line(entry: dict[str, Any], request_id: str, addr: str | None, time: str) -> Event | None:
+    """A password accepted on GET /v2/, the request `docker login` and `podman login` make.
+
+    Distribution 2.8 does not name the account on this line (newer versions may: then it is
+    used); the board gives it to the account working from that address (progress.py).
+    """
+    user = entry.get("auth.user.name") or None
+    client = client_of(str(entry.get("http.request.useragent", "")))
+    if (entry.get("http.request.method"), entry.get("http.request.uri")) != ("GET", "/v2/"):
+        return None
+    if user == ADMIN_USER or client == "other":  # the companion's and tools' own requests
+        return None
+    return Event(f"log-{request_id}-authorized", "authorized", time, user=user, addr=addr, client=client)
 
 
 def _named_line(entry: dict[str, Any], request_id: str, addr: str | None, time: str) -> Event | None:
