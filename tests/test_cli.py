@@ -115,3 +115,13 @@ def test_help_of_check_prints_its_exit_codes(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert "Exit codes:" in done.stdout and "0 " in done.stdout
     assert "registry-tutor check --registry" in done.stdout
+
+
+def test_the_demo_of_a_lab_that_starts_later_says_what_to_play_instead(tmp_path: Path) -> None:
+    """deploy-a-change starts where the first lab ends: the demo says so in the language asked, exit 2."""
+    english = _cli("demo", "--lesson", "deploy-a-change", tmp=tmp_path)
+    assert english.returncode == 2 and english.stdout == ""
+    assert "starts where push-to-registry ends" in english.stderr
+    assert "registry-tutor --lesson deploy-a-change" in english.stderr
+    german = _cli("demo", "--lesson", "deploy-a-change", "--lang", "de", tmp=tmp_path)
+    assert german.returncode == 2 and "beginnt dort, wo push-to-registry endet" in german.stderr

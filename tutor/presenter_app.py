@@ -20,7 +20,7 @@ from tutor.core.explainer import USER_VARIABLE
 from tutor.core.i18n import _
 from tutor.core.lab.demo import Demo, clean_last_demo, new_demo_password, plan_demo, recreate_account
 from tutor.core.lab.progress import LessonProgress
-from tutor.core.lab.session import LESSON_ID, Lab, LabOptions
+from tutor.core.lab.session import Lab, LabOptions
 from tutor.screens.messages import LabReady
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.presenter import FilledPasswordModal, PresenterStepScreen
@@ -80,7 +80,7 @@ class PresenterApp(TutorApp):
     def prepare_worker(self, lab: Lab, create_account: bool) -> None:
         """Undo the last demo (its own progress entry only), then make the account anew if ours."""
         assert lab.store is not None
-        progress, results = clean_last_demo(lab.engine, lab.target, lab.credentials, lab.store, LESSON_ID)
+        progress, results = clean_last_demo(lab.engine, lab.target, lab.credentials, lab.store, lab.lesson.id)
         if create_account:
             secret = new_demo_password()
             recreate_account(lab.practice, lab.target.user, secret)

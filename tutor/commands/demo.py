@@ -43,10 +43,28 @@ def _problem(args: argparse.Namespace) -> str | None:
         return _("--typing-speed must be above 0 characters per second, such as 12.")
     if args.autoplay is not None and args.autoplay <= 0:
         return _("--autoplay must be a number of seconds above 0, such as 5.")
+    from tutor.core.lessons.model import DEFAULT_LESSON
+
+    lesson = getattr(args, "lesson", None)
+    if lesson and lesson != DEFAULT_LESSON and _starts_later(lesson):
+        return _("The demo plays a lab from its very start; {lesson} starts where {first} ends (an "
+                 "image pushed, a login), which a fresh demo account does not have. Play {first} with "
+                 "registry-tutor demo, then show {lesson} with registry-tutor --lesson {lesson}.").format(
+                     lesson=lesson, first=DEFAULT_LESSON)
     if args.registry not in (None, PRACTICE) and not args.user:
         return _("On {registry} the demo needs your account: add --user NAME (the password is asked "
                  "once, masked).").format(registry=args.registry)
     return None
+
+
+def _starts_later(lesson: str) -> bool:
+    """True when LESSON needs what an earlier lab leaves behind (its lesson.toml has [prepare])."""
+    from tutor.core.lessons.model import LessonError, load_metadata
+
+    try:
+        return any(load_metadata(lesson).prepare.values())
+    except (LessonError, OSError):
+        return False  # an unknown lesson is reported by the tutor's own option check
 
 
 def run(args: argparse.Namespace) -> int:
