@@ -52,15 +52,22 @@ async def test_welcome_form_refuses_bad_names_then_starts_the_lab(
         assert app.lab is not None and app.lab.target.registry == registry.address
 
 
+def _saved_done(registry: RegistryUnderTest, user: str, tmp_path: Path,
+                steps: tuple[str, ...]) -> ProgressStore:
+    """A progress file that calls STEPS done."""
+    store = ProgressStore(tmp_path / "progress.json")
+    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
+    for step in steps:
+        progress.mark_done(step)
+    store.save(progress)
+    return store
+
+
 async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
     """Progress says image, account and login are done; login no longer holds: taken back, and said."""
     user, _password = account
-    store = ProgressStore(tmp_path / "progress.json")
-    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
-    for step in ("image", "account", "login"):
-        progress.mark_done(step)
-    store.save(progress)
+    store = _saved_done(registry, user, tmp_path, ("image", "account", "login"))
     app = make_app(registry, user, tmp_path, store=store)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -69,6 +76,24 @@ async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones
         assert any("Log in" in text and "no longer done: Not logged in" in text
                    for text in messages), messages
         assert not any("Your image" in text for text in messages)
+
+
+async def test_the_saved_step_is_drawn_before_the_resume_checks_move_it(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
+    """The step the progress file names is shown at once (no check waited for); the quiet re-check of
+    every step then takes the login back and moves the learner to it."""
+    user, _password = account
+    store = _saved_done(registry, user, tmp_path, ("image", "account", "login"))
+    app = make_app(registry, user, tmp_path, store=store)
+    shown: list[int] = []
+    show_step = app.show_step
+    app.show_step = lambda index: (shown.append(index), show_step(index))[-1]  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 32)) as pilot:
+        await settle(pilot)
+        assert app.lab is not None
+        ids = [step.id for step in app.lab.steps]
+        assert [ids[index] for index in shown] == ["tag", "login"]
+        assert isinstance(app.screen, StepScreen) and app.screen.step.id == "login"
 
 
 async def palette(pilot, command: str) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,8 @@ _WATCH = textwrap.dedent('''
     sys.meta_path.insert(0, _Watch())
 
     def report(**extra):
-        loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich"})
+        loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich",
+                                                                   "markdown_it"})
         print("REPORT " + json.dumps({"loaded": loaded, "docker_importer": (first_importer or [None])[0],
                                       **extra}))
 ''')
@@ -106,11 +107,12 @@ def test_help_loads_neither_textual_nor_docker(argv: list[str]) -> None:
 @pytest.mark.registry
 def test_check_never_loads_textual_and_reaches_docker_through_the_gateway(
         registry: RegistryUnderTest) -> None:
-    """A whole `registry-tutor check` on the real engine and registry: no Textual; docker via the gateway."""
+    """A whole `registry-tutor check` on the real engine and registry: no Textual and no Markdown parser
+    (it reads lesson.toml, never the prose); docker via the gateway."""
     report = _run(_CLI, "check", "--registry", registry.address, "--user", "alice", "--engine", "docker",
                   "--json")
     assert report["code"] == 1  # alice pushed nothing: every step but the first is still to do
-    assert "textual" not in report["loaded"]
+    assert "textual" not in report["loaded"] and "markdown_it" not in report["loaded"]
     assert report["docker_importer"] == "tutor.core.engine.gateway"
 
 

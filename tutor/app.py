@@ -29,6 +29,7 @@ from tutor.screens.messages import (
     LabChanged,
     LabFailed,
     LabReady,
+    LabResumed,
     StepRequested,
 )
 from tutor.screens.no_engine_screen import NoEngineScreen
@@ -68,6 +69,9 @@ class TutorApp(App[int]):
         self.store = store
         self.credentials = credentials
         self.lab: Lab | None = None
+        self.resuming = False
+        """The steps are being re-checked after connecting: the step shown waits to check itself."""
+        self._landed: int | None = None  # the step shown from the saved progress while resuming
         self._bindings = localized(self._bindings, self.KEYS)
 
     def compose(self) -> ComposeResult:
@@ -131,8 +135,6 @@ class TutorApp(App[int]):
         except EngineUnavailable as error:
             self.post_message(EngineMissing(str(error)))
             return
-        from tutor.core.lab.resume import resume_lab
-
         if engine.notice:  # e.g. the Podman service the tutor started: say so in one line
             self.call_from_thread(self.notify, engine.notice, timeout=10)
         try:
@@ -141,7 +143,7 @@ class TutorApp(App[int]):
         except SetupFailed as error:
             self.post_message(LabFailed(str(error)))
             return
-        self.post_message(LabReady(lab, resume_lab(lab, self.options)))
+        self.post_message(LabReady(lab, resume=True))
 
     def on_engine_missing(self, message: EngineMissing) -> None:
         """Show how to start an engine (or update the message when already shown)."""
@@ -156,23 +158,56 @@ class TutorApp(App[int]):
         self._show(WelcomeScreen(self.options), self._welcome_done)
 
     def on_lab_ready(self, message: LabReady) -> None:
-        """Resume at the first unfinished step; watch the engine and the credentials file."""
+        """Show the step the saved progress says, then re-check every step (resume) and watch the engine."""
         # Everything loaded so far (Textual, the docker SDK, the lab) lives as long as the app: kept out
         # of the collector's full passes, which otherwise stall the screen for 30-90 ms during a push.
         gc.freeze()
         self.lab = message.lab
         self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
-        if self.watch_enabled:  # started once the step is drawn, like the re-checks below
-            self.call_after_refresh(self.watch_worker, self.lab)
         restored = self.lab.restore_variables()
         if restored:
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
+        self.resuming = message.resume
+        self._landed = self.lab.first_open()
+        # Drawn from the lesson and the progress file first; the checks that may move it come after.
+        self.show_step(self._landed)
+        if message.resume:
+            self.call_after_refresh(self.resume_worker, self.lab)
+        else:
+            self._start_watching(self.lab)
+
+    @work(thread=True, exclusive=True, group="resume", exit_on_error=False)
+    def resume_worker(self, lab: Lab) -> None:
+        """Re-check every step quietly and settle each (resume.py); a failed round still ends resuming."""
+        from tutor.core.lab.resume import Resumed, resume_lab
+
+        resumed: Resumed | None = None
+        try:
+            resumed = resume_lab(lab, self.options)
+        finally:
+            self.post_message(LabResumed(lab, resumed))
+
+    def on_lab_resumed(self, message: LabResumed) -> None:
+        """Land on the first step not done; only contradictions speak (a notice per step taken back)."""
+        self.resuming = False
+        if message.lab is not self.lab:
+            return
+        self._start_watching(message.lab)
         resumed = message.resumed
-        # Every step was re-checked quietly while connecting (resume.py); only contradictions speak.
         for revocation in resumed.revoked if resumed is not None else []:
             self.notify(revocation.text, title=_("Check again"), severity="warning", timeout=20)
-        self.show_step(resumed.landing if resumed is not None else self.lab.first_open())
+        shown = self.screen.index if isinstance(self.screen, StepScreen) else None
+        if resumed is not None and resumed.landing != self._landed and shown in (self._landed, None):
+            self.show_step(resumed.landing)
+            return
+        steps = [screen for screen in self.screen_stack if isinstance(screen, StepScreen)]
+        if steps:
+            steps[-1].resumed()
+
+    def _start_watching(self, lab: Lab) -> None:
+        if self.watch_enabled:  # started once the step is drawn, like the step's own check
+            self.call_after_refresh(self.watch_worker, lab)
 
     # -- screens --------------------------------------------------------------------------------
     def _show(self, screen: Screen[Any], callback: Any = None) -> None:

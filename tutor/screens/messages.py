@@ -55,10 +55,18 @@ class LabChanged(Message):
 
 @dataclass
 class LabReady(Message):
-    """An engine answered and the lab (target, lesson, progress) is set up on it and re-checked."""
+    """An engine answered and the lab (target, lesson, progress) is set up on it."""
 
     lab: Lab
-    resumed: Resumed | None = None  # where to land, what was taken back
+    resume: bool = False  # re-check every step now (a lab just set up, not one a test handed over)
+
+
+@dataclass
+class LabResumed(Message):
+    """Every step of the lab was re-checked quietly (resume.py); None when the round failed."""
+
+    lab: Lab
+    resumed: Resumed | None  # where to land, what was taken back
 
 
 @dataclass

@@ -167,8 +167,15 @@ class StepScreen(TutorScreen[None]):
         log = self.query_one(OutputLog)
         log.step_names, log.current_step = self._step_names(), self.step.id
         self.call_after_refresh(self._show_notes)
-        # Checked once the screen is drawn: the check's thread would slow the first draw down.
-        self.call_after_refresh(self.action_check)
+        # Checked once the screen is drawn: the check's thread would slow the first draw down. While the
+        # app re-checks every step after connecting, resumed() checks instead, once that round is back.
+        if not getattr(self.app, "resuming", False):
+            self.call_after_refresh(self.action_check)
+
+    def resumed(self) -> None:
+        """Every step was re-checked (the app resumed the lab): show their states, check this one."""
+        self.query_one(StepList).show_states(self._states(), self.index)
+        self.action_check()
 
     def _show_notes(self) -> None:
         """The lab's notes, said once, in the output where the learner looks for results (laid out by now)."""

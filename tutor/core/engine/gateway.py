@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import docker
 import docker.auth
+import docker.constants
 import docker.context
 import docker.errors
 import docker.types
@@ -154,6 +155,17 @@ def _client_options(url: str) -> dict[str, Any]:
     return options
 
 
+def _server_version(url: str) -> dict[str, Any]:
+    """The engine's /version: which API version to speak and which engine it is, in one request
+    (the SDK's version="auto" asks for it before the client exists, and keeps only the number)."""
+    probe = docker.APIClient(**_client_options(url), version=docker.constants.MINIMUM_DOCKER_API_VERSION)
+    try:
+        version: dict[str, Any] = probe.version(api_version=False)
+    finally:
+        probe.close()
+    return version
+
+
 def _is_dead_socket(url: str) -> bool:
     return url.startswith("unix://") and not Path(url[len("unix://"):]).exists()
 
@@ -239,10 +251,12 @@ class Engine:
         if _is_dead_socket(url):
             return "no such socket"
         try:
-            client = docker.DockerClient(**_client_options(url))
-            version = client.version()
+            version = _server_version(url)
+            client = docker.DockerClient(**_client_options(url), version=str(version["ApiVersion"]))
         except TRANSPORT_ERRORS as error:
             return "permission denied" if "Permission denied" in str(error) else "nothing answers"
+        except KeyError:
+            return "nothing answers"
         client.api.timeout = _CALL_TIMEOUT  # push and pull streams pass their own: none
         info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
                           str(version.get("ApiVersion", "")), url,

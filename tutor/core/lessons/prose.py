@@ -11,9 +11,11 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it loads with the first parse: `check` reads lesson.toml alone
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ENGINES = ("docker", "podman")
 HINT_HEADINGS = ("hints", "tipps", "hinweise")
@@ -117,6 +119,8 @@ def _strip_title(intro: str) -> str:
 @functools.cache
 def _markdown() -> MarkdownIt:
     """One CommonMark parser for every lesson part (building one costs more than parsing a step)."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark")
 
 @dataclass
