@@ -127,18 +127,9 @@ class PracticeRegistry:
         return ServerConfig(self.data_dir, host, port, files.server_cert if use_tls else None,
                             files.server_key if use_tls else None, notify=notify)
 
-    def _read_state_file(self) -> dict[str, Any]:
-        try:
-            import json
-
-            data = json.loads(self.state_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def _state(self) -> dict[str, Any]:
         """The running registry's state (pid or container, host, port, tls), or {} when none was started."""
-        data = self._read_state_file()
+        data = practice_runner.read_state(self.data_dir)
         return data if isinstance(data.get("pid"), int) or practice_runner.container_of(data) else {}
 
     def _alive(self, state: dict[str, Any]) -> bool:
@@ -233,7 +224,7 @@ class PracticeRegistry:
         try:
             chosen = choose_port(host, port, self.last_port())
             web = survivor[1].web_port if survivor else choose_web_port(
-                host, chosen, web_port, self._read_state_file().get("web_port"))
+                host, chosen, web_port, practice_runner.read_state(self.data_dir).get("web_port"))
         except HostRefused as error:
             raise PracticeError(str(error)) from error
         if tls:
@@ -301,7 +292,7 @@ class PracticeRegistry:
 
     def last_port(self) -> int | None:
         """The port the registry used last (running or not), which start prefers."""
-        port = self._read_state_file().get("port")
+        port = practice_runner.read_state(self.data_dir).get("port")
         return port if isinstance(port, int) else None
 
     # -- accounts ----------------------------------------------------------------------------

@@ -50,13 +50,18 @@ def container_of(state: dict[str, Any]) -> RunningContainer | None:
     return RunningContainer(container, engine)
 
 
-def recorded_container(data_dir: Path) -> RunningContainer | None:
-    """The registry container the data dir's state names, read only (PracticeRegistry writes it)."""
+def read_state(data_dir: Path) -> dict[str, Any]:
+    """The data dir's state.json as PracticeRegistry wrote it, or {} when missing or unreadable."""
     try:
         state = json.loads((data_dir / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    return container_of(state) if isinstance(state, dict) else None
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def recorded_container(data_dir: Path) -> RunningContainer | None:
+    """The registry container the data dir's state names, read only (PracticeRegistry writes it)."""
+    return container_of(read_state(data_dir))
 
 
 def is_alive(state: dict[str, Any], config: ServerConfig) -> bool:
