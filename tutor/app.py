@@ -21,7 +21,7 @@ from textual.worker import Worker, get_current_worker
 
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
-from tutor.core.lab.session import Lab, LabOptions
+from tutor.core.lab.session import CHOSEN, Lab, LabOptions
 from tutor.screens.base import localized, notify_failed_worker
 from tutor.screens.messages import (
     ConnectRequested,
@@ -201,9 +201,9 @@ class TutorApp(App[int]):
         if resumed is not None and resumed.landing != self._landed and shown in (self._landed, None):
             self.show_step(resumed.landing)
             return
-        steps = [screen for screen in self.screen_stack if isinstance(screen, StepScreen)]
-        if steps:
-            steps[-1].resumed()
+        step_screen = self._step_screen()
+        if step_screen is not None:
+            step_screen.resumed()
 
     def _start_watching(self, lab: Lab) -> None:
         if self.watch_enabled:  # started once the step is drawn, like the step's own check
@@ -230,9 +230,14 @@ class TutorApp(App[int]):
             return
         screen = self.step_screen_class(self.lab, index)
         # What the learner had typed (and not run) goes along to the next step: nothing typed is lost.
-        leaving = next((s for s in reversed(self.screen_stack) if isinstance(s, StepScreen)), None)
+        leaving = self._step_screen()
         screen.carried = leaving.draft() if leaving is not None else ""
         self._show(screen)
+
+    def _step_screen(self) -> StepScreen | None:
+        """The step screen on the stack (under a modal, if one is open), or None."""
+        steps = [screen for screen in self.screen_stack if isinstance(screen, StepScreen)]
+        return steps[-1] if steps else None
 
     def on_step_requested(self, message: StepRequested) -> None:
         """A screen asked for another step (or the same one again, e.g. with another image)."""
@@ -266,9 +271,9 @@ class TutorApp(App[int]):
 
     def on_lab_changed(self, message: LabChanged) -> None:
         """Re-check the step on screen (even under a dialog): work in their own terminal unlocks it."""
-        steps = [screen for screen in self.screen_stack if isinstance(screen, StepScreen)]
-        if steps:
-            steps[-1].lab_changed()
+        step_screen = self._step_screen()
+        if step_screen is not None:
+            step_screen.lab_changed()
 
     # -- the masked password prompt, asked from the interpreter's worker thread ------------------
     def ask_password(self, prompt: str) -> str | None:
@@ -338,8 +343,7 @@ class TutorApp(App[int]):
 
 def options_from_args(args: argparse.Namespace) -> LabOptions:
     """The command line's --registry/--user/--image/--engine/--lang as the lab's options."""
-    given = frozenset(name for name in ("registry", "user", "image", "engine", "lang", "lesson")
-                      if getattr(args, name, None))
+    given = frozenset(name for name in CHOSEN if getattr(args, name, None))
     return LabOptions(registry=getattr(args, "registry", None), user=getattr(args, "user", None),
                       image=getattr(args, "image", None) or "python-hello-world",
                       engine=getattr(args, "engine", None) or "auto",

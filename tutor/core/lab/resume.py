@@ -14,11 +14,9 @@ from typing import Any
 from tutor.core.events import CheckResult
 from tutor.core.i18n import _
 from tutor.core.lab.progress import LessonProgress
-from tutor.core.lab.session import Lab, LabOptions
+from tutor.core.lab.session import CHOSEN, Lab, LabOptions
 from tutor.core.lab.verdicts import Verdict, aim, check_ids, date_start
 from tutor.core.target import PRACTICE
-
-CHOSEN = ("registry", "user", "lesson", "image", "engine", "lang")
 
 
 @dataclass(frozen=True)

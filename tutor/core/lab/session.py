@@ -223,6 +223,10 @@ class Lab:
                 self.on_save_error(str(error))
 
 
+CHOSEN = ("registry", "user", "lesson", "image", "engine", "lang")
+"""The options a learner chooses: the welcome form's fields and the command line's target options."""
+
+
 @dataclass
 class LabOptions:
     """What the learner chose (or the command line said): registry, account, image, engine, language."""
