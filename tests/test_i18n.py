@@ -280,3 +280,16 @@ def test_a_missing_credential_helper_is_described_in_german() -> None:
     with pytest.raises(CredentialsError, match=r"docker-credential-nosuchhelper ist eingerichtet, aber nicht "
                                                r"installiert"):
         CredentialStore("docker").store("localhost:5000", "anna", "s3cret")
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_every_state_word_fits_the_legend_on_one_line(lang: str) -> None:
+    """The legend under the step list is 15 columns wide inside its padding: "» " and the word."""
+    from tutor.core.lab.session import SIGNS, StepState, state_word
+
+    i18n.set_language(lang)
+    try:
+        lines = [f"{SIGNS[state]} {state_word(state)}" for state in StepState]
+    finally:
+        i18n.set_language("en")
+    assert all(len(line) <= 15 for line in lines), lines
