@@ -60,6 +60,8 @@ async def settle(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         busy = [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]
         if not busy:
+            if getattr(pilot.app, "resuming", False):
+                continue  # the step is drawn from the progress file; connecting and re-checking come next
             await pilot.pause()
             if not [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]:
                 return

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import socket
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input, Markdown
 
 from tests.app_helpers import (
     make_app,
@@ -106,6 +108,36 @@ async def test_engine_down_shows_how_to_start_one_and_rechecks(tmp_path: Path) -
         await settle(pilot)
         assert isinstance(app.screen, NoEngineScreen)
         assert any("Still no engine" in str(n.message) for n in app._notifications)
+
+
+async def test_the_step_is_drawn_before_the_engine_answers_and_waits_for_it(tmp_path: Path) -> None:
+    """An engine that takes its time (a socket that never answers) does not keep the step from being
+    drawn: it shows from the lesson and the progress file, its engine keys are off, Enter keeps the
+    line and says why; once the engine is found missing, that screen takes over."""
+    slow = tmp_path / "slow.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(slow))
+    listener.listen(8)  # never accepted: the tutor's /version request hangs until the socket closes
+    options = LabOptions(registry="localhost:5999", user="alice", engine="docker",
+                         engine_url=f"unix://{slow}", lang="en")
+    app = TutorApp(options, watch=False, store=ProgressStore(tmp_path / "progress.json"))
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_until(pilot, lambda: isinstance(app.screen, StepScreen))
+            screen = app.screen
+            assert isinstance(screen, StepScreen) and not screen.lab.connected
+            assert screen.step.id == "image" and "docker" in screen.query_one("#lesson-text", Markdown).source
+            assert screen.check_action("check", ()) is False and screen.check_action("registry", ()) is False
+            await type_command(pilot, "docker images")
+            assert screen.query_one("#command", Input).value == "docker images"
+            assert any("still connecting" in str(n.message) for n in app._notifications)
+            assert not screen.running and app.resuming
+            listener.close()
+            await wait_until(pilot, lambda: isinstance(app.screen, NoEngineScreen), 30)
+            await settle(pilot)
+            assert app.lab is None and not app.resuming
+    finally:
+        listener.close()
 
 
 async def test_unused_account_name_is_refused_by_the_account_check(

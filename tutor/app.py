@@ -16,7 +16,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingsMap
 from textual.command import CommandPalette
 from textual.screen import Screen
-from textual.widgets import Header, Static
+from textual.timer import Timer
+from textual.widgets import Header, Markdown, Static
 from textual.worker import Worker, get_current_worker
 
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
@@ -42,6 +43,10 @@ if TYPE_CHECKING:
     from tutor.core.lab.resolve import Accounts
 
 
+CONNECT_AFTER_DRAW_SECONDS = 0.5
+"""A drafted lab connects once its lesson is drawn, and at the latest after this long."""
+
+
 class TutorApp(App[int]):
     """The registry lab: welcome, one screen per step, finish; the core does the real work."""
 
@@ -49,6 +54,9 @@ class TutorApp(App[int]):
     TITLE = "registry-tutor"
     # The screen that shows a step (the presenter mode shows its own kind of StepScreen).
     step_screen_class: ClassVar[type[StepScreen]] = StepScreen
+    # The step is drawn from the lesson and the progress file before the engine connects (the presenter
+    # mode starts its demo from a cleaned lab instead).
+    draws_first: ClassVar[bool] = True
     KEYS: ClassVar[list[Binding]] = [
         Binding("f1,question_mark", "help", N_("Help"), show=False),
         Binding("ctrl+q", "quit", N_("Quit"), show=False, priority=True),
@@ -69,9 +77,13 @@ class TutorApp(App[int]):
         self.store = store
         self.credentials = credentials
         self.lab: Lab | None = None
+        self.draft: Lab | None = None
+        """The lab drawn before its engine connected (setup.draft_lab), until the connect worker is back."""
         self.resuming = False
-        """The steps are being re-checked after connecting: the step shown waits to check itself."""
+        """The step shown waits to check itself: its lab is drawn and connecting, or connected and every
+        step being re-checked."""
         self._landed: int | None = None  # the step shown from the saved progress while resuming
+        self._connect_timer: Timer | None = None  # set while a drafted lab waits to connect
         self._bindings = localized(self._bindings, self.KEYS)
 
     def compose(self) -> ComposeResult:
@@ -96,7 +108,7 @@ class TutorApp(App[int]):
         if self.ready_lab is not None:
             self.post_message(LabReady(self.ready_lab))
         elif not ask:
-            self.action_connect()
+            self.draw_then_connect()
         else:
             self.push_screen(WelcomeScreen(self.options, labs=labs, continues=last is not None),
                              self._welcome_done)
@@ -104,7 +116,7 @@ class TutorApp(App[int]):
     def _welcome_done(self, options: LabOptions | None) -> None:
         if options is not None:
             self.options = options
-            self.action_connect()
+            self.draw_then_connect()
 
     def change_settings(self) -> None:
         """Back to the welcome form (registry, user, image, engine, language); Escape keeps the lab."""
@@ -117,9 +129,41 @@ class TutorApp(App[int]):
             self.options = options
             if self.lab is not None:
                 self.lab.save()
-            self.action_connect()
+            self.draw_then_connect()
 
     # -- connecting -----------------------------------------------------------------------------
+    def draw_then_connect(self) -> None:
+        """Show the step the saved progress says at once, then connect behind it.
+
+        The docker SDK, the engine's answer and the resume checks all come after the first draw; the
+        step waits for them (its check, F5 and the offers are off, Enter keeps the line) until then.
+        """
+        from tutor.core.lab.setup import draft_lab
+
+        self.draft = draft_lab(self.options, self.ask_password, practice=self.practice,
+                               credentials=self.credentials, store=self.store) if self.draws_first else None
+        if self.draft is None:
+            self.action_connect()
+            return
+        self.lab, self.resuming = self.draft, True
+        self._landed = self.draft.first_open()
+        self.show_step(self._landed)
+        # Connecting starts once the lesson is on screen (below), or after a moment whatever happens.
+        self._connect_timer = self.set_timer(CONNECT_AFTER_DRAW_SECONDS, self._connect_drafted)
+
+    def on_markdown_table_of_contents_updated(self, message: Markdown.TableOfContentsUpdated) -> None:
+        """A Markdown widget finished drawing its blocks: the drafted step's lesson (or the finished lab's
+        summary) is on screen."""
+        if self.draft is not None and getattr(message.markdown.screen, "lab", None) is self.draft:
+            self.call_after_refresh(self._connect_drafted)
+
+    def _connect_drafted(self) -> None:
+        """Connect the drafted lab, once (the lesson drew, or the timer ran out first)."""
+        if self._connect_timer is not None:
+            self._connect_timer.stop()
+            self._connect_timer = None
+            self.action_connect()
+
     def action_connect(self) -> None:
         """Connect to the engine and set up the lab (again, from the missing-engine screen)."""
         self.connect_worker()
@@ -139,14 +183,21 @@ class TutorApp(App[int]):
             self.call_from_thread(self.notify, engine.notice, timeout=10)
         try:
             lab = build_lab(self.options, engine, self.ask_password, practice=self.practice,
-                            credentials=self.credentials, store=self.store)
+                            credentials=self.credentials, store=self.store, draft=self.draft)
         except SetupFailed as error:
             self.post_message(LabFailed(str(error)))
             return
         self.post_message(LabReady(lab, resume=True))
 
+    def _drop_draft(self) -> None:
+        """Connecting failed: the drafted lab cannot run (the screen that says why replaces its step)."""
+        if self.draft is not None and self.lab is self.draft:
+            self.lab = None
+        self.draft, self.resuming = None, False
+
     def on_engine_missing(self, message: EngineMissing) -> None:
         """Show how to start an engine (or update the message when already shown)."""
+        self._drop_draft()
         if isinstance(self.screen, NoEngineScreen):
             self.screen.show_message(message.message)
         else:
@@ -154,6 +205,7 @@ class TutorApp(App[int]):
 
     def on_lab_failed(self, message: LabFailed) -> None:
         """Setting up failed for a reason the learner can fix: say it, back to the welcome screen."""
+        self._drop_draft()
         self.notify(message.message, title=_("The lab cannot start"), severity="error", timeout=20)
         self._show(WelcomeScreen(self.options), self._welcome_done)
 
@@ -162,6 +214,9 @@ class TutorApp(App[int]):
         # Everything loaded so far (Textual, the docker SDK, the lab) lives as long as the app: kept out
         # of the collector's full passes, which otherwise stall the screen for 30-90 ms during a push.
         gc.freeze()
+        drawn = self._step_screen()
+        drafted = message.lab is self.draft and drawn is not None and drawn.lab is message.lab
+        self.draft = None
         self.lab = message.lab
         self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
         restored = self.lab.restore_variables()
@@ -169,9 +224,12 @@ class TutorApp(App[int]):
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
         self.resuming = message.resume
-        self._landed = self.lab.first_open()
-        # Drawn from the lesson and the progress file first; the checks that may move it come after.
-        self.show_step(self._landed)
+        if drafted and drawn is not None:  # the step is on screen already (draw_then_connect)
+            drawn.show_notes()
+        else:
+            self._landed = self.lab.first_open()
+            # Drawn from the lesson and the progress file first; the checks that may move it come after.
+            self.show_step(self._landed)
         if message.resume:
             self.call_after_refresh(self.resume_worker, self.lab)
         else:
@@ -313,7 +371,9 @@ class TutorApp(App[int]):
         """Show what a reset would undo; the modal asks, undoes and starts the lab again."""
         from tutor.screens.reset_modal import ResetModal
 
-        if self.lab is not None and self.lab.progress is not None:
+        if self.lab is not None and not self.lab.connected:
+            self.notify(_("The tutor is still connecting to the engine; reset the lab in a moment."))
+        elif self.lab is not None and self.lab.progress is not None:
             self.push_screen(ResetModal(self.lab), lambda reset: self.show_step(0) if reset else None)
 
     def localize_bindings(self) -> None:

@@ -41,6 +41,7 @@ class PresenterApp(TutorApp):
     # Textual reads CSS_PATH beside the module of the class: the tutor's one stylesheet is in tutor/.
     CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
     step_screen_class: ClassVar[type[StepScreen]] = PresenterStepScreen
+    draws_first: ClassVar[bool] = False  # the demo starts from a cleaned lab, at its first step
 
     def __init__(self, options: LabOptions, demo: Demo, **kwargs: Any) -> None:
         kwargs.setdefault("watch", False)  # the demo's own commands would only re-check twice

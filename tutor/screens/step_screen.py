@@ -12,7 +12,7 @@ import threading
 import webbrowser
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.actions import SkipAction
@@ -32,10 +32,7 @@ from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title,
 from tutor.core.lessons.model import fill
 from tutor.core.resources import data_dir
 from tutor.screens import step_actions
-from tutor.screens.account_modal import AccountModal, NewAccount
 from tutor.screens.base import TutorScreen
-from tutor.screens.confirm_modal import ConfirmModal
-from tutor.screens.image_picker_modal import ImagePickerModal
 from tutor.screens.messages import (
     CheckFinished,
     CommandFinished,
@@ -51,6 +48,12 @@ from tutor.widgets.offers import Offers
 from tutor.widgets.output_log import OutputLog
 from tutor.widgets.push_progress import PushProgress
 from tutor.widgets.step_list import StepList
+
+if TYPE_CHECKING:  # the dialogs load when they open, not with the step's first draw
+    from tutor.screens.account_modal import NewAccount
+
+_NEED_ENGINE = frozenset({"check", "registry", "offer"})
+"""The step's keys that run something on the engine or the registry: off until the lab is connected."""
 
 
 class StepScreen(TutorScreen[None]):
@@ -152,6 +155,8 @@ class StepScreen(TutorScreen[None]):
         if action == "registry":
             first = next((i for i, step in enumerate(self.lab.steps) if step.registry_view), None)
             return first is None or first <= self.index
+        if action in _NEED_ENGINE and not self.lab.connected:
+            return False  # drawn before the engine connected: these wait for it
         if action == "offer":
             return self.offer_open
         return True
@@ -166,7 +171,7 @@ class StepScreen(TutorScreen[None]):
         box.focus()
         log = self.query_one(OutputLog)
         log.step_names, log.current_step = self._step_names(), self.step.id
-        self.call_after_refresh(self._show_notes)
+        self.call_after_refresh(self.show_notes)
         # Checked once the screen is drawn: the check's thread would slow the first draw down. While the
         # app re-checks every step after connecting, resumed() checks instead, once that round is back.
         if not getattr(self.app, "resuming", False):
@@ -175,9 +180,10 @@ class StepScreen(TutorScreen[None]):
     def resumed(self) -> None:
         """Every step was re-checked (the app resumed the lab): show their states, check this one."""
         self.query_one(StepList).show_states(self._states(), self.index)
+        self.refresh_bindings()  # drawn before the engine connected: its keys are on from now on
         self.action_check()
 
-    def _show_notes(self) -> None:
+    def show_notes(self) -> None:
         """The lab's notes, said once, in the output where the learner looks for results (laid out by now)."""
         for note in self.lab.notes:
             self.query_one(OutputLog).show_event(events.Notice(note))
@@ -227,6 +233,8 @@ class StepScreen(TutorScreen[None]):
             return
         if self.running:
             self.notify(_("A command is still running; wait for it to finish."), severity="warning")
+            return
+        if self._waiting_for_engine(_("press Enter again in a moment (your command stays in the box)")):
             return
         if mask_secrets(line) == line:
             box.remember(line)
@@ -329,8 +337,18 @@ class StepScreen(TutorScreen[None]):
         self.action_check()
 
     # -- checks -------------------------------------------------------------------------------
+    def _waiting_for_engine(self, then: str) -> bool:
+        """True (and say so, with what to do THEN) while the lab is drawn but its engine not connected."""
+        if self.lab.connected:
+            return False
+        self.notify(_("The tutor is still connecting to the engine; {then}.").format(then=then),
+                    severity="warning")
+        return True
+
     def action_check(self) -> None:
-        """Check this step now against the real engine and registry."""
+        """Check this step now against the real engine and registry (once connected: resumed() checks)."""
+        if not self.lab.connected:
+            return
         self.checking = True
         self.check_worker()
 
@@ -491,6 +509,8 @@ class StepScreen(TutorScreen[None]):
         question = _("Skip the step “{title}”?").format(title=self.step.title)
         details = [_("The tutor has not seen this step done. Later steps may fail because of it."),
                    _("It stays marked “! skipped” in the list, and you can come back to it.")]
+        from tutor.screens.confirm_modal import ConfirmModal
+
         self.app.push_screen(ConfirmModal(question, details, _("Skip it"), _("Stay")), self._skip_answered)
 
     def _skip_answered(self, skip: bool | None) -> None:
@@ -524,6 +544,8 @@ class StepScreen(TutorScreen[None]):
 
     def action_registry(self) -> None:
         """Open the registry view."""
+        if self._waiting_for_engine(_("open the registry view in a moment")):
+            return
         from tutor.screens.registry_screen import RegistryScreen
 
         self.app.push_screen(RegistryScreen(self.lab))
@@ -547,11 +569,15 @@ class StepScreen(TutorScreen[None]):
 
     def carry_out(self, offer: str) -> None:
         """Do what an offer promises."""
+        if self._waiting_for_engine(_("try it again in a moment")):
+            return
         if offer == "build-app":
             self.build_app()
         elif offer == "pick-image":
             self.list_images_worker()
         elif offer == "create-account":
+            from tutor.screens.account_modal import AccountModal
+
             self.app.push_screen(AccountModal(self.lab.target.user), self._account_chosen)
         elif offer == "sign-up":
             self.open_sign_up_page()
@@ -597,6 +623,8 @@ class StepScreen(TutorScreen[None]):
 
     def on_step_screen_images_listed(self, message: StepScreen.ImagesListed) -> None:
         """Let the learner choose one; it becomes the lab's source image."""
+        from tutor.screens.image_picker_modal import ImagePickerModal
+
         self.app.push_screen(ImagePickerModal(message.names), self._image_chosen)
 
     def _image_chosen(self, name: str | None) -> None:

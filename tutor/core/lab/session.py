@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.explainer import USER_VARIABLE
@@ -56,9 +56,29 @@ def state_word(state: StepState) -> str:
     return words[state]
 
 
+class EngineNotConnected(RuntimeError):
+    """Something asked the engine of a lab that is still connecting to it."""
+
+
+@dataclass(frozen=True)
+class PendingEngine:
+    """The engine a drafted lab waits for: its kind is known (chosen, or guessed for auto), so the
+    step can be drawn from the lesson and the progress file before the docker SDK even loads."""
+
+    kind: str
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise EngineNotConnected(f"the lab's engine is still connecting (asked for {name})")
+
+
 @dataclass
 class Lab:
-    """One learner's lab: the core objects it runs on and how far the learner got."""
+    """One learner's lab: the core objects it runs on and how far the learner got.
+
+    A drafted lab (setup.draft_lab) holds a PendingEngine until attach() gives it the connected one.
+    """
 
     engine: Engine
     target: Target
@@ -80,6 +100,17 @@ class Lab:
     def __post_init__(self) -> None:
         if self.store is not None and self.progress is None:
             self.progress = self.store.load(self.progress_key())
+
+    @property
+    def connected(self) -> bool:
+        """False while the lab is drafted: drawn, but its engine not connected yet."""
+        return not isinstance(self.engine, PendingEngine)
+
+    def attach(self, engine: Engine) -> None:
+        """The engine connected: the drafted lab (and its interpreter session) run on it from now on."""
+        self.engine = engine
+        self.session.engine = engine
+        self._context = None
 
     def progress_key(self) -> ProgressKey:
         """This lab's progress entry: one per registry, account and lesson."""

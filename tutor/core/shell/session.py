@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from tutor.core.engine.credentials import CredentialStore
-from tutor.core.engine.gateway import Engine
 from tutor.core.target import Target
+
+if TYPE_CHECKING:  # a lab is drawn before its engine connects: the docker SDK loads afterwards
+    from tutor.core.engine.credentials import CredentialStore
+    from tutor.core.engine.gateway import Engine
 
 
 @dataclass(frozen=True)
