@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.__main__ import build_parser, main
+from tutor.__main__ import build_parser, main, parse_command_line
 
 
 def _parse(*argv: str) -> argparse.Namespace:
@@ -39,6 +39,27 @@ def test_options_of_the_tutor_itself_still_work_without_a_subcommand() -> None:
     args = _parse("--registry", "docker.io", "--user", "alice", "--lang", "de", "--engine", "podman")
     assert (args.command, args.registry, args.user, args.lang, args.engine) == \
         (None, "docker.io", "alice", "de", "podman")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--registry", "docker.io", "--user", "alice", "--lang", "de"],
+    ["--user", "check"],  # an account named like a subcommand is still the account
+    ["--lesson", "deploy-a-change", "--engine", "podman"],
+    ["reset", "--registry", "quay.io", "--user", "alice"],
+])
+def test_the_parser_that_knows_only_what_the_words_name_reads_them_as_the_whole_one(argv: list[str]) -> None:
+    """Opening the tutor builds no subcommand's parser; the options come out as the full parser reads them."""
+    assert vars(parse_command_line(argv)) == vars(_parse(*argv))
+
+
+def test_a_word_that_is_no_subcommand_gets_the_list_of_subcommands(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        parse_command_line(["--user", "alice", "chek"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "invalid choice: 'chek'" in error
+    assert all(name in error.split("invalid choice", 1)[1] for name in ("check", "practice", "serve"))
 
 
 def test_a_target_option_before_a_subcommand_that_has_none_is_refused(

@@ -83,6 +83,29 @@ _UI_CONNECTS = _WATCH + textwrap.dedent('''
 ''')
 
 
+_UI_DRAWS_FIRST = _WATCH + textwrap.dedent('''
+    import asyncio
+    from tutor.__main__ import parse_command_line
+    from tutor.app import TutorApp, options_from_args
+    from tutor.screens.step_screen import StepScreen
+
+    async def drive():
+        args = parse_command_line(["--registry", sys.argv[1], "--user", "alice", "--engine", "docker",
+                                   "--lang", "en"])
+        commands = sorted(name for name in sys.modules if name.startswith("tutor.commands."))
+        app = TutorApp(options_from_args(args), watch=False)
+        async with app.run_test(size=(100, 32)) as pilot:
+            while not isinstance(app.screen, StepScreen):
+                await asyncio.sleep(0.001)
+            docker_at_draw = "docker" in sys.modules
+            while app.lab is None or not app.lab.connected or app.resuming:
+                await pilot.pause()
+            report(docker_at_draw=docker_at_draw, commands=commands, same_screen=app.screen.lab is app.lab)
+
+    asyncio.run(drive())
+''')
+
+
 def _run(script: str, *args: str) -> dict[str, Any]:
     """Run SCRIPT in a fresh interpreter (the test's isolated HOME and XDG dirs) and read its report."""
     result = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True,
@@ -122,6 +145,17 @@ def test_every_ui_module_reaches_docker_only_through_the_gateway() -> None:
     report = _run(_UI_IMPORTS)
     assert "textual" in report["loaded"]
     assert report["docker_importer"] in (None, "tutor.core.engine.gateway")
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+def test_the_first_step_is_drawn_before_the_docker_sdk_loads(registry: RegistryUnderTest) -> None:
+    """Opening the tutor with every option given imports no subcommand's module, draws the step from
+    the lesson and the progress file before the docker SDK loads, then connects that same lab."""
+    report = _run(_UI_DRAWS_FIRST, registry.address)
+    assert report["commands"] == []
+    assert report["docker_at_draw"] is False
+    assert report["same_screen"] is True and "docker" in report["loaded"]
 
 
 @pytest.mark.engine

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import itertools
 import os
 import sys
 from collections.abc import Sequence
@@ -64,7 +65,8 @@ def named_command(argv: Sequence[str]) -> str | None:
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command line: the tutor itself and its headless subcommands (with ONLY, just that
-    one: `check` need not import what `serve` or `demo` need to describe their options)."""
+    one: `check` need not import what `serve` or `demo` need to describe their options; with "",
+    none: opening the tutor need not import any of them)."""
     parser = _Parser(prog="registry-tutor",
                      description="Learn to push your image to a container registry, step by step.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -109,10 +111,25 @@ def _run(args: argparse.Namespace) -> Any:
     return run_app(args)
 
 
+def parse_command_line(words: Sequence[str]) -> argparse.Namespace:
+    """WORDS parsed by a parser that knows just the subcommand they name; one that opens the tutor
+    (options only) needs none, while help or a word that is no command gets them all."""
+    named = named_command(words)
+    only_options = named is None and all(word.startswith("-") or word in _values(words) for word in words)
+    asks_help = any(word in ("-h", "--help") for word in words)
+    return build_parser("" if only_options and not asks_help else named).parse_args(words)
+
+
+def _values(words: Sequence[str]) -> set[str]:
+    """The words that are the values of the tutor's own options (--user anna: anna)."""
+    takes_value = {f"--{name}" for name in TARGET_OPTIONS}
+    return {value for option, value in itertools.pairwise(words) if option in takes_value}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run registry-tutor; returns the process exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(named_command(words)).parse_args(words)
+    args = parse_command_line(words)
     try:
         return int(_run(args))
     except KeyboardInterrupt:
