@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,19 +17,33 @@ def _command(mode: str, args: list[str]) -> list[str]:
     return [sys.executable, "-m", "tests.bench.child", mode, *args]
 
 
-def time_to_ready(mode: str, args: list[str]) -> tuple[float, float]:
-    """Milliseconds from spawning a child to its READY line, and the CPU ms it reported."""
+@dataclass(frozen=True)
+class StartTimes:
+    """One start-up child: wall and CPU ms to its first screen (READY) and to going quiet (IDLE)."""
+
+    ready: float
+    ready_cpu: float
+    idle: float
+    idle_cpu: float
+
+
+def time_to_ready(mode: str, args: list[str]) -> StartTimes:
+    """Milliseconds from spawning a child to its READY line and to its IDLE line, with their CPU ms."""
     started = time.perf_counter()
     child = subprocess.Popen(_command(mode, args), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True, cwd=REPO_ROOT)
     assert child.stdout is not None
-    line = child.stdout.readline()
-    elapsed = (time.perf_counter() - started) * 1000
+    seen: dict[str, tuple[float, float]] = {}
+    for word in ("READY", "IDLE"):
+        line = child.stdout.readline()
+        said, _, cpu = line.strip().partition(" ")
+        if said != word:
+            break
+        seen[word] = ((time.perf_counter() - started) * 1000, float(cpu))
     _, errors = child.communicate(timeout=60)
-    word, _, cpu = line.strip().partition(" ")
-    if word != "READY":
+    if len(seen) < 2:
         raise RuntimeError(f"{mode} never drew its screen: {errors.strip()[-600:]}")
-    return elapsed, float(cpu)
+    return StartTimes(*seen["READY"], *seen["IDLE"])
 
 
 def run_json(mode: str, spec: dict[str, Any], timeout: float = 300) -> dict[str, Any]:

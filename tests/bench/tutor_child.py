@@ -49,10 +49,10 @@ def lab_args(bed: Bed) -> list[str]:
 
 def make_app(argv: list[str]) -> Any:
     """The real TutorApp configured from a command line, as `registry-tutor ARGV` builds it."""
-    from tutor.__main__ import build_parser
+    from tutor.__main__ import parse_command_line
     from tutor.app import TutorApp, options_from_args
 
-    return TutorApp(options_from_args(build_parser().parse_args(argv)))
+    return TutorApp(options_from_args(parse_command_line(argv)))
 
 
 def step_drawn(app: Any) -> bool:
@@ -69,15 +69,13 @@ def step_drawn(app: Any) -> bool:
 
 
 async def startup(argv: list[str]) -> None:
-    """Start the tutor headless; print READY once the first step screen is drawn."""
-    from tests.bench.child import ready
+    """Start the tutor headless; READY at the first frame with the step's lesson, IDLE once the
+    process is quiet (connected, every step re-checked)."""
+    from tests.bench.child import report_start
 
     app = make_app(argv)
     async with app.run_test(size=SIZE) as pilot:
-        while not step_drawn(app):
-            await pilot.pause()
-        await pilot.pause()
-        ready()
+        await report_start(app, pilot, lambda: step_drawn(app))
 
 
 class LoopGaps:
