@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import docker
 
 from tests.conftest import HELLO_IMAGE, RegistryUnderTest, podman_push
@@ -54,3 +56,43 @@ def test_registry_refuses_a_wrong_password(registry: RegistryUnderTest) -> None:
     RegistryClient(registry.url, registry.user, registry.password).check_login()
     with pytest.raises(Unauthorized):
         RegistryClient(registry.url, registry.user, "wrong").check_login()
+
+
+def _challenges(registry: RegistryUnderTest, since: int) -> list[str]:
+    """The Basic challenges the registry answered since byte SINCE of its log (Distribution's JSON log)."""
+    text = registry.config.log_file.read_bytes()[since:].decode("utf-8", "replace")
+    return [line for line in text.splitlines() if "basic authentication challenge" in line]
+
+
+def _requests(registry: RegistryUnderTest, since: int, uri: str) -> set[str]:
+    """The ids of the registry's requests for URI since byte SINCE of its log (a request logs 1-3 lines)."""
+    text = registry.config.log_file.read_bytes()[since:].decode("utf-8", "replace")
+    entries = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    return {entry["http.request.id"] for entry in entries if entry.get("http.request.uri") == uri}
+
+
+def test_once_asked_for_basic_auth_the_client_sends_it_at_once(
+        registry: RegistryUnderTest, account: tuple[str, str]) -> None:
+    """The first request meets the registry's challenge; later ones carry the login at once (one round
+    trip each), and a wrong password is refused without being sent twice."""
+    import pytest
+
+    from tutor.core.registry.api import NotFound, Unauthorized
+
+    user, password = account
+    since = registry.config.log_file.stat().st_size
+    client = RegistryClient(registry.url, user, password)
+    client.check_login()
+    for _round in range(3):
+        with pytest.raises(NotFound):
+            client.tags(f"{user}/nothing-pushed")
+    client.close()
+    assert len(_challenges(registry, since)) == 1
+
+    since = registry.config.log_file.stat().st_size
+    wrong = RegistryClient(registry.url, user, "wrong-" + password)
+    for _round in range(2):
+        with pytest.raises(Unauthorized):
+            wrong.check_login()
+    wrong.close()
+    assert len(_requests(registry, since, "/v2/")) == 3  # the challenge, then one try each

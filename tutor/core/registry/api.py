@@ -103,6 +103,9 @@ class RegistryClient:
         self._timeout = timeout
         self._verify: str | bool = ca_file or True
         self._tokens: dict[str, tuple[str, float]] = {}
+        # Once this registry has asked for Basic auth, later requests to it carry it at once instead of
+        # waiting for the same challenge each time (redirects elsewhere still never get it: _open).
+        self._basic_asked = False
         self._session = requests.Session()
         # No .netrc, no proxies from the environment: only the credentials given here are sent,
         # and a loopback registry is never asked through a proxy.
@@ -178,8 +181,12 @@ class RegistryClient:
         url = self.base_url + path
         headers = {"Accept": accept} if accept else {}
         cached = self._cached_token(scope) if scope is not None else None
+        basic = self._basic()
+        sent_basic = cached is None and self._basic_asked and basic is not None
         if cached is not None:
             headers["Authorization"] = "Bearer " + cached
+        elif sent_basic and basic is not None:
+            headers["Authorization"] = basic
         response = self._open(method, url, headers)
         if response.status == 401:
             scheme, params = _challenge(response.headers.get("www-authenticate", ""))
@@ -187,11 +194,14 @@ class RegistryClient:
                 # A cached token the registry refused (expired, revoked) is renewed, not reused.
                 token = self._token(params, scope or params.get("scope"), renew=cached is not None)
                 headers["Authorization"] = "Bearer " + token
-            elif (basic := self._basic()) is not None:
+                response = self._open(method, url, headers)
+            elif basic is not None and not sent_basic:
+                self._basic_asked = True
                 headers["Authorization"] = basic
-            else:
+                response = self._open(method, url, headers)
+            elif basic is None:
                 raise Unauthorized("the registry wants a login", 401, "UNAUTHORIZED")
-            response = self._open(method, url, headers)
+            # else Basic went with the request and was refused: _raise_for says so, with no resend
         self._raise_for(response)
         return response
 
