@@ -10,18 +10,27 @@ from tutor.core.events import CheckResult, Explanation, Status
 from tutor.core.lab.session import Lab
 from tutor.core.sizes import human_size
 from tutor.core.target import Target
-from tutor.screens.messages import LayerProgressed
+from tutor.screens.messages import LayerNews
 from tutor.screens.verdict import is_transfer, mask_secrets, verdict_text
 from tutor.widgets.output_log import explanation_lines
 
 
-def test_layer_news_coalesce_per_layer_only() -> None:
-    """A newer update of the same layer replaces a pending one; another layer's never does."""
-    first = LayerProgressed(events.LayerProgressed("aaa", "Pushing", 1, 10))
-    same = LayerProgressed(events.LayerProgressed("aaa", "Pushing", 5, 10))
-    other = LayerProgressed(events.LayerProgressed("bbb", "Pushing", 5, 10))
-    assert first.can_replace(same)
-    assert not first.can_replace(other)
+def test_layer_news_is_handed_out_in_batches_with_the_newest_of_each_layer() -> None:
+    """The first news goes at once; news within the interval waits and keeps only each layer's newest."""
+    news = LayerNews(interval=3600)
+    assert news.take() is None
+    assert news.add(events.LayerProgressed("aaa", "Pushing", 1, 10))  # nothing handed out yet: due
+    first = news.take()
+    assert first is not None and [layer.current for layer in first.layers] == [1]
+    assert not news.add(events.LayerProgressed("aaa", "Pushing", 5, 10))  # within the hour: it waits
+    assert not news.add(events.LayerProgressed("bbb", "Pushing", 2, 10))
+    assert not news.add(events.LayerProgressed("aaa", "Pushed", 10, 10))
+    batch = news.take()
+    assert batch is not None
+    shown = [(layer.layer_id, layer.status) for layer in batch.layers]
+    assert shown == [("aaa", "Pushed"), ("bbb", "Pushing")]
+    assert news.take() is None
+    assert LayerNews(interval=0).add(events.LayerProgressed("ccc", "Pushing", 1, 10))
 
 
 def test_passwords_on_a_command_line_are_masked() -> None:

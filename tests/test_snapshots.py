@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from tests.app_helpers import settle
+from tests.app_helpers import settle, wait_until
 from tutor.app import TutorApp
 from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import EngineInfo, LocalImage
@@ -98,6 +98,7 @@ async def show_push(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     screen = pilot.app.screen
     progress = screen.query_one(PushProgress)
+    screen.progress_shown = True
     progress.start()
     for layer, current in (("a1b2c3d4e5f6", 2_000_000), ("0f1e2d3c4b5a", 700_000), ("99aa88bb77cc", 0)):
         progress.update_layer(LayerProgressed(layer, "Pushing" if current else "Waiting", current, 2_000_000))
@@ -105,6 +106,7 @@ async def show_push(pilot: Pilot[Any]) -> None:
     log = screen.query_one(OutputLog)
     log.show_event(OutputLine("$ docker push localhost:5000/alice/python-hello-world"))  # the app's echo
     log.show_event(OutputLine("The push refers to repository [localhost:5000/alice/python-hello-world]"))
+    await wait_until(pilot, lambda: log.drawn)  # busy, the log draws at its pace (pacing.py)
     await pilot.pause()
 
 

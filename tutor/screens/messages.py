@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from textual.message import Message
@@ -13,21 +14,42 @@ from tutor.core.lab.session import Lab
 
 
 @dataclass
-class CommandOutput(Message):
-    """A core event (output line, notice, failure...) from a running command."""
+class CommandOutput(Message, bubble=False):
+    """A core event (output line, notice, failure...) from a running command (for its screen only:
+    a push sends many, and each bubbling on to the app is one more dispatch)."""
 
     event: events.Event
 
 
 @dataclass
-class LayerProgressed(Message):
-    """A layer's progress during a push or pull; later news of the same layer replaces it."""
+class LayersProgressed(Message, bubble=False):
+    """The layers' newest progress during a push or pull, one entry per layer that moved."""
 
-    layer: events.LayerProgressed
+    layers: tuple[events.LayerProgressed, ...]
 
-    def can_replace(self, message: Message) -> bool:
-        """A pending update of the same layer supersedes this one, so many layers never flood."""
-        return isinstance(message, LayerProgressed) and message.layer.layer_id == self.layer.layer_id
+
+class LayerNews:
+    """Gathers a transfer's layer progress in the worker thread and hands it out at most every
+    INTERVAL seconds: one message per redraw of the panel instead of one per engine event (a 64 MB
+    push sends hundreds, and each message wakes the UI's loop)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._latest: dict[str, events.LayerProgressed] = {}
+        self._handed = float("-inf")
+
+    def add(self, layer: events.LayerProgressed) -> bool:
+        """Keep a layer's news (newer replaces older); True when the batch is due to be handed out."""
+        self._latest[layer.layer_id] = layer
+        return time.monotonic() - self._handed >= self.interval
+
+    def take(self) -> LayersProgressed | None:
+        """The gathered news as one message (None when there is none), and start a new batch."""
+        if not self._latest:
+            return None
+        batch, self._latest = tuple(self._latest.values()), {}
+        self._handed = time.monotonic()
+        return LayersProgressed(batch)
 
 
 @dataclass

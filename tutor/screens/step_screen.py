@@ -37,7 +37,8 @@ from tutor.screens.messages import (
     CheckFinished,
     CommandFinished,
     CommandOutput,
-    LayerProgressed,
+    LayerNews,
+    LayersProgressed,
     StepRequested,
     StepsDoneAhead,
 )
@@ -46,6 +47,7 @@ from tutor.widgets.command_box import CommandBox
 from tutor.widgets.keys_footer import KeysFooter
 from tutor.widgets.offers import Offers
 from tutor.widgets.output_log import OutputLog
+from tutor.widgets.pacing import REDRAW_SECONDS
 from tutor.widgets.push_progress import PushProgress
 from tutor.widgets.step_list import StepList
 
@@ -251,8 +253,11 @@ class StepScreen(TutorScreen[None]):
         self.failure = None
         self.stop_requested.clear()
         if any(is_transfer(line) for line in lines):
-            self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
-            self.progress_shown = True
+            podman = self.lab.engine.kind == "podman"
+            self.query_one(PushProgress).start(indeterminate=podman)
+            # Docker's panel shows with its first layer news, laid out once with its lines; Podman sends
+            # none, so its moving line shows at once.
+            self.progress_shown = podman
         self.run_command_worker(lines)
 
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)
@@ -277,16 +282,26 @@ class StepScreen(TutorScreen[None]):
         Closing the stream closes the engine's HTTP response, so the engine ends the transfer too.
         """
         failed = False
+        news = LayerNews(REDRAW_SECONDS)  # the panel redraws no more often than that anyway
         try:
             for event in stream:
                 if self.stop_requested.is_set():
                     break
+                if isinstance(event, events.LayerProgressed):
+                    if news.add(event):
+                        self._post_news(news)
+                    continue
+                self._post_news(news)  # the layers' news first: output stays in the engine's order
                 failed = failed or isinstance(event, events.CommandFailed)
-                self.post_message(LayerProgressed(event) if isinstance(event, events.LayerProgressed)
-                                  else CommandOutput(event))
+                self.post_message(CommandOutput(event))
         finally:
+            self._post_news(news)
             stream.close()
         return failed
+
+    def _post_news(self, news: LayerNews) -> None:
+        if (batch := news.take()) is not None:
+            self.post_message(batch)
 
     def action_stop(self) -> None:
         """Stop the running command (Escape or Ctrl+C); without one, the key does what it did before."""
@@ -320,10 +335,12 @@ class StepScreen(TutorScreen[None]):
         if isinstance(event, events.CommandFailed) and event.explanation is not None:
             self.failure = event.explanation
 
-    def on_layer_progressed(self, message: LayerProgressed) -> None:
-        """Move a layer's bar (coalesced messages: only the newest of a burst arrives)."""
+    def on_layers_progressed(self, message: LayersProgressed) -> None:
+        """Move the bars of the layers that moved (the worker batches their news)."""
         self.progress_shown = True
-        self.query_one(PushProgress).update_layer(message.layer)
+        panel = self.query_one(PushProgress)
+        for layer in message.layers:
+            panel.update_layer(layer)
 
     def on_command_finished(self, message: CommandFinished) -> None:
         """After every command, check the step against the real state."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from textual.widgets import Log
 
 from tutor.core import events
 from tutor.core.i18n import _
+from tutor.widgets.pacing import redraw_delay
 
 if TYPE_CHECKING:  # Python 3.10 has no typing.Self; Textual itself depends on typing_extensions
     from typing_extensions import Self
@@ -83,6 +85,7 @@ class OutputLog(Log):
         self.step_names: dict[str, str] = {}
         self.current_step: str | None = None
         self._pending: list[str] = []
+        self._drawn_at = float("-inf")
 
     def watch_virtual_size(self, size: Size) -> None:
         """Fit the scrollbar to the new line count (what a layout would have done)."""
@@ -108,6 +111,11 @@ class OutputLog(Log):
             self.scroll_end(animate=False, immediate=True, x_axis=False)
 
     @property
+    def drawn(self) -> bool:
+        """True when every line written is on screen (none waits for the redraw pace)."""
+        return not self._pending
+
+    @property
     def text(self) -> str:
         """Everything shown, one line per line written (before wrapping)."""
         return "\n".join(self.texts)
@@ -118,13 +126,18 @@ class OutputLog(Log):
         if len(self.texts) > MAX_LINES:
             del self.texts[0]
         self._pending.append(line)
-        if len(self._pending) == 1:
-            self.call_later(self._draw_pending)
+        if len(self._pending) == 1:  # lines written together draw together; busy, at the shared pace
+            wait = redraw_delay(self._drawn_at)
+            if wait <= 0:
+                self.call_later(self._draw_pending)
+            else:
+                self.set_timer(wait, self._draw_pending)
         return self
 
     def _draw_pending(self) -> None:
         """Draw the waiting lines, wrapped at the log's width so nothing is cut off on a small terminal."""
         lines, self._pending = self._pending, []
+        self._drawn_at = time.monotonic()
         # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
         super().write_lines([part for line in lines for part in wrapped(line, width)], scroll_end=False)

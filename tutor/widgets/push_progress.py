@@ -8,6 +8,8 @@ counted in one line.
 
 from __future__ import annotations
 
+import time
+
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
@@ -15,9 +17,8 @@ from textual.widgets import Static
 
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
+from tutor.widgets.pacing import redraw_delay
 
-FLUSH_SECONDS = 1 / 10
-"""How often the panel redraws at most: each redraw is a screen frame, wherever the news came from."""
 MAX_LINES = 5
 """Layer lines shown at most; with more layers the last line counts the others."""
 SWEEP_SECONDS = 1 / 4
@@ -74,7 +75,7 @@ def shown_layers(layers: list[LayerProgressed], room: int = MAX_LINES) -> tuple[
 
 
 class PushProgress(Widget):
-    """A total line and up to MAX_LINES layer lines, two Statics redrawn at most FLUSH_SECONDS apart."""
+    """A total line and up to MAX_LINES layer lines, two Statics redrawn at the shared pace (pacing.py)."""
 
     DEFAULT_CSS = """
     PushProgress {
@@ -102,6 +103,7 @@ class PushProgress(Widget):
         self._total_shown: str | None = None
         self._fraction: float | None = 0.0
         self._flush_due = False
+        self._flushed_at = float("-inf")
         self._sweep = 0
         self._total = Static("", id="total-line", markup=False)
         self._lines = Static("", id="layer-lines", markup=False)
@@ -120,8 +122,7 @@ class PushProgress(Widget):
         self._fraction = None if indeterminate else 0.0
         self._total_shown = None
         self.set_class(indeterminate, "-indeterminate")
-        self.display = True
-        self._show_total()
+        self._show_total()  # shown by its screen (StepScreen.progress_shown), with the first news
         if indeterminate:
             self.set_timer(SWEEP_SECONDS, self._sweep_on)
 
@@ -139,15 +140,22 @@ class PushProgress(Widget):
         self._show_total()
 
     def update_layer(self, layer: LayerProgressed) -> None:
-        """Take a layer's news; the lines are redrawn at most FLUSH_SECONDS apart, however many layers."""
+        """Take a layer's news; the lines are redrawn at the shared pace (pacing.py), however many
+        layers: the first news shows at once, with the panel itself, in one layout."""
         self._layers[layer.layer_id] = layer
-        if not self._flush_due:
+        if self._flush_due:
+            return
+        wait = redraw_delay(self._flushed_at)
+        if wait <= 0:
+            self.flush()
+        else:
             self._flush_due = True
-            self.set_timer(FLUSH_SECONDS, self.flush)
+            self.set_timer(wait, self.flush)
 
     def flush(self) -> None:
         """Redraw the layer lines and the total; the screen is laid out again only when a line was added."""
         self._flush_due = False
+        self._flushed_at = time.monotonic()
         width = self.bar_width()
         picked, others = shown_layers(list(self._layers.values()))
         lines = [layer_line(layer, width) for layer in picked]
