@@ -121,3 +121,31 @@ def test_many_layers_show_the_moving_ones_and_count_the_rest() -> None:
     done = [Layer(f"l{n}", "Pushed", 10, 10) for n in range(9)]
     picked, others = shown_layers(done)  # all done: the most recent ones, still in their order
     assert [layer.layer_id for layer in picked] == ["l5", "l6", "l7", "l8"] and others == 5
+
+
+async def test_the_layers_panel_keeps_its_height_through_a_transfer_and_fits_it_after() -> None:
+    """Lines coming in never change the panel's height (no layout per line); the end gives back the rest."""
+    from textual.app import App, ComposeResult
+
+    from tutor.core.events import LayerProgressed as Layer
+    from tutor.widgets.push_progress import MAX_LINES, PushProgress
+
+    class PanelApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield PushProgress()
+
+    app = PanelApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        panel = app.query_one(PushProgress)
+        panel.start()
+        await pilot.pause()
+        reserved = panel.size.height
+        for count in range(1, 3):
+            panel.update_layer(Layer(f"l{count}", "Pushing", 1, 10))
+            panel.flush()
+            await pilot.pause()
+            assert panel.size.height == reserved
+        assert reserved == MAX_LINES + 1  # the layer lines and the total (size leaves the border out)
+        panel.finish()
+        await pilot.pause()
+        assert panel.size.height == 2 + 1  # the two layer lines shown, and the total

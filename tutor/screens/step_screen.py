@@ -253,11 +253,10 @@ class StepScreen(TutorScreen[None]):
         self.failure = None
         self.stop_requested.clear()
         if any(is_transfer(line) for line in lines):
-            podman = self.lab.engine.kind == "podman"
-            self.query_one(PushProgress).start(indeterminate=podman)
-            # Docker's panel shows with its first layer news, laid out once with its lines; Podman sends
-            # none, so its moving line shows at once.
-            self.progress_shown = podman
+            self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
+            # Shown with Enter, in the layout the cleared command box asks for anyway: the panel keeps its
+            # height through the transfer, so no news lays the screen out again.
+            self.progress_shown = True
         self.run_command_worker(lines)
 
     @work(thread=True, exclusive=True, group="command", exit_on_error=False)

@@ -119,10 +119,14 @@ class PushProgress(Widget):
         self._layers.clear()
         self._plain_shown = []
         self._lines.update("", layout=False)
+        # Room for every line it may show, from the first news to the end: lines coming and going then
+        # never lay the screen out again (each layout of the step screen is 10-25 ms of CPU, and far
+        # more while the engine keeps the machine busy). finish() gives back what was not used.
+        self._lines.styles.height = None if indeterminate else MAX_LINES
         self._fraction = None if indeterminate else 0.0
         self._total_shown = None
         self.set_class(indeterminate, "-indeterminate")
-        self._show_total()  # shown by its screen (StepScreen.progress_shown), with the first news
+        self._show_total()  # shown by its screen (StepScreen.progress_shown)
         if indeterminate:
             self.set_timer(SWEEP_SECONDS, self._sweep_on)
 
@@ -134,10 +138,12 @@ class PushProgress(Widget):
             self.set_timer(SWEEP_SECONDS, self._sweep_on)
 
     def finish(self) -> None:
-        """Fill the total: the transfer ended."""
+        """Fill the total and fit the panel to its lines: the transfer ended."""
         self.flush()
         self._fraction = 1.0
         self._show_total()
+        if self._lines.styles.height is not None and len(self._plain_shown) < MAX_LINES:
+            self._lines.styles.height = None
 
     def update_layer(self, layer: LayerProgressed) -> None:
         """Take a layer's news; the lines are redrawn at the shared pace (pacing.py), however many
@@ -153,7 +159,8 @@ class PushProgress(Widget):
             self.set_timer(wait, self.flush)
 
     def flush(self) -> None:
-        """Redraw the layer lines and the total; the screen is laid out again only when a line was added."""
+        """Redraw the layer lines and the total; the screen is laid out again only when a line was added
+        to lines of no reserved height."""
         self._flush_due = False
         self._flushed_at = time.monotonic()
         width = self.bar_width()
@@ -167,7 +174,7 @@ class PushProgress(Widget):
         if plain != self._plain_shown:  # most news moves no bar by a whole block or percent
             grew = len(plain) != len(self._plain_shown)
             self._plain_shown = plain
-            self._lines.update(Content("\n").join(lines), layout=grew)
+            self._lines.update(Content("\n").join(lines), layout=grew and self._lines.styles.height is None)
         self._count_total()
 
     def bar_width(self) -> int:
