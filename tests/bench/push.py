@@ -47,7 +47,7 @@ def push_interpreter(bed: Bed, registry: Registry, reference: str) -> float:
 
 def push_app(bed: Bed, registry: Registry, reference: str) -> float:
     """Seconds from Enter to the end of the command in the headless app."""
-    result = run_json("app-push", {"argv": lab(bed).args(), "reference": reference})
+    result = run_json("app-push", {"argv": lab(bed).args(), "reference": reference, "probe": False})
     if not result["pushed"]:
         raise RuntimeError(f"the app's push did not finish: {result['output_tail']}")
     bed.cache.setdefault("app_cpu", []).append(float(result["push_cpu_ms"]))
