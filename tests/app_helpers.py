@@ -62,6 +62,9 @@ async def settle(pilot: Pilot[Any]) -> None:
         if not busy:
             if getattr(pilot.app, "resuming", False):
                 continue  # the step is drawn from the progress file; connecting and re-checking come next
+            if not _output_drawn(pilot):
+                await pilot.pause(0.05)  # busy, the output log draws at its pace (widgets/pacing.py)
+                continue
             await pilot.pause()
             if not [w for w in pilot.app.workers if w.group != "watch" and w.state in ACTIVE]:
                 return
@@ -70,6 +73,13 @@ async def settle(pilot: Pilot[Any]) -> None:
         with contextlib.suppress(WorkerCancelled):
             await pilot.app.workers.wait_for_complete(busy)
     raise AssertionError("the app never settled")
+
+
+def _output_drawn(pilot: Pilot[Any]) -> bool:
+    """True when every line written to the screen's output logs is on screen."""
+    from tutor.widgets.output_log import OutputLog
+
+    return all(log.drawn for log in pilot.app.screen.query(OutputLog))
 
 
 async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool], seconds: float = 20.0) -> None:
