@@ -30,7 +30,7 @@ def runtime_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     for name in ("CONTAINER_HOST", "DOCKER_HOST"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("tutor.core.engine.gateway.ROOT_PODMAN_SOCKET", str(tmp_path / "no-root.sock"))
+    monkeypatch.setattr("tutor.core.engine.sockets.ROOT_PODMAN_SOCKET", str(tmp_path / "no-root.sock"))
     yield runtime
     podman_service.stop_started()
 

@@ -33,6 +33,7 @@ import docker.utils
 import requests
 
 from tutor.core.engine import podman_service
+from tutor.core.engine.sockets import docker_default, podman_sockets
 from tutor.core.engine.streams import (
     EngineEvent,
     engine_event,
@@ -53,10 +54,6 @@ EngineKind = Literal["docker", "podman"]
 ImageStore = Literal["classic", "containerd"]
 _CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
-DOCKER_SOCKET = "/var/run/docker.sock"
-ROOT_PODMAN_SOCKET = "/run/podman/podman.sock"
-DOCKER_DESKTOP_PIPE = "npipe:////./pipe/docker_engine"  # Docker Desktop on Windows
-PODMAN_MACHINE_PIPE = "npipe:////./pipe/podman-machine-default"  # `podman machine start` on Windows
 _CONNECT_TIMEOUT = 10
 _CALL_TIMEOUT = 60
 _PORT_RETRIES = 25
@@ -97,19 +94,6 @@ class LocalImage:
     created: str = ""
 
 
-def podman_sockets() -> list[str]:
-    """Where Podman's Docker-compatible socket usually listens: the user's, then root's (on
-    Windows: the default Podman machine's named pipe)."""
-    if sys.platform == "win32":
-        return [PODMAN_MACHINE_PIPE]
-    paths = []
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime:
-        paths.append(f"{runtime}/podman/podman.sock")
-    paths.append(ROOT_PODMAN_SOCKET)
-    return [f"unix://{path}" for path in paths]
-
-
 def _context_host() -> str | None:
     """The engine address of the docker CLI's current context (`docker context use`), if any."""
     try:
@@ -126,7 +110,7 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
         return [base_url]
     docker_host = os.environ.get("DOCKER_HOST") or _context_host()
     docker_urls = [docker_host] if docker_host else []
-    docker_urls.append(DOCKER_DESKTOP_PIPE if sys.platform == "win32" else f"unix://{DOCKER_SOCKET}")
+    docker_urls.append(docker_default())
     if kind == "docker":
         return docker_urls
     if kind == "podman":

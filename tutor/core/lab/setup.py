@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
+from tutor.core.engine.sockets import docker_default, listening_here, podman_sockets
 from tutor.core.i18n import _, current_language
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
@@ -23,9 +23,8 @@ from tutor.core.shell.session import Session
 
 if TYPE_CHECKING:
     from tutor.core.engine.gateway import Engine
-
-_DOCKER_SOCKET = Path("/var/run/docker.sock")
-
+    from tutor.core.lessons.model import Lesson
+    from tutor.core.target import Target
 
 class SetupFailed(Exception):
     """The lab cannot start; the message says what to change."""
@@ -39,12 +38,9 @@ def likely_kind(engine: str) -> str:
     host = os.environ.get("DOCKER_HOST") or os.environ.get("CONTAINER_HOST") or ""
     if "podman" in host:
         return "podman"
-    if host or _DOCKER_SOCKET.exists():
+    if host or listening_here(docker_default()):
         return "docker"
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    sockets = [Path(runtime, "podman", "podman.sock")] if runtime else []
-    sockets.append(Path("/run/podman/podman.sock"))
-    return "podman" if any(path.exists() for path in sockets) else "docker"
+    return "podman" if any(listening_here(url) for url in podman_sockets()) else "docker"
 
 
 def draft_lab(options: LabOptions, ask_password: Callable[[str], str | None], *,
@@ -62,9 +58,7 @@ def draft_lab(options: LabOptions, ask_password: Callable[[str], str | None], *,
         credentials = credentials or CredentialStore(engine.kind)
     except (TargetError, LessonError, CredentialsError, FileNotFoundError):
         return None  # build_lab says what is wrong, once connected
-    session = Session(engine, target, credentials, ask_password, lang=current_language())
-    return Lab(engine, target, credentials, lesson, session, practice,
-               store=store if store is not None else ProgressStore())
+    return _assemble(engine, target, credentials, lesson, ask_password, practice, store)
 
 
 def build_lab(options: LabOptions, engine: Engine, ask_password: Callable[[str], str | None], *,
@@ -86,11 +80,18 @@ def build_lab(options: LabOptions, engine: Engine, ask_password: Callable[[str],
         lesson = load_lesson(options.lesson, current_language())
     except (TargetError, CredentialsError, LessonError, FileNotFoundError) as error:
         raise SetupFailed(str(error)) from error
-    session = Session(engine, target, credentials, ask_password, lang=current_language())
-    lab = Lab(engine, target, credentials, lesson, session, practice,
-              store=store if store is not None else ProgressStore())
+    lab = _assemble(engine, target, credentials, lesson, ask_password, practice, store)
     prepare_files(lab)
     return lab
+
+
+def _assemble(engine: Engine, target: Target, credentials: CredentialStore, lesson: Lesson,
+              ask_password: Callable[[str], str | None], practice: Accounts | None,
+              store: ProgressStore | None) -> Lab:
+    """The lab and its interpreter session from pieces resolved (the progress file's store by default)."""
+    session = Session(engine, target, credentials, ask_password, lang=current_language())
+    return Lab(engine, target, credentials, lesson, session, practice,
+               store=store if store is not None else ProgressStore())
 
 
 def prepare_files(lab: Lab) -> None:
