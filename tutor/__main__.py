@@ -49,12 +49,15 @@ def _merge_target_options(parser: argparse.ArgumentParser, args: argparse.Namesp
             setattr(args, name, before)
 
 
+# The tutor's own options that take a value (--user anna): that value is no subcommand.
+_TAKES_VALUE = frozenset(f"--{name}" for name in TARGET_OPTIONS)
+
+
 def named_command(argv: Sequence[str]) -> str | None:
     """The subcommand ARGV names (skipping the values of the tutor's own options), or None."""
-    takes_value = {f"--{name}" for name in TARGET_OPTIONS}
     words = iter(argv)
     for word in words:
-        if word in takes_value:
+        if word in _TAKES_VALUE:
             next(words, None)
         elif word in COMMANDS:
             return word
@@ -122,8 +125,7 @@ def parse_command_line(words: Sequence[str]) -> argparse.Namespace:
 
 def _values(words: Sequence[str]) -> set[str]:
     """The words that are the values of the tutor's own options (--user anna: anna)."""
-    takes_value = {f"--{name}" for name in TARGET_OPTIONS}
-    return {value for option, value in itertools.pairwise(words) if option in takes_value}
+    return {value for option, value in itertools.pairwise(words) if option in _TAKES_VALUE}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -215,7 +215,8 @@ class TutorApp(App[int]):
         # of the collector's full passes, which otherwise stall the screen for 30-90 ms during a push.
         gc.freeze()
         drawn = self._step_screen()
-        drafted = message.lab is self.draft and drawn is not None and drawn.lab is message.lab
+        if drawn is not None and (message.lab is not self.draft or drawn.lab is not message.lab):
+            drawn = None  # a step of another lab: this lab's own step is shown below
         self.draft = None
         self.lab = message.lab
         self.lab.on_save_error = lambda text: self.notify(text, severity="warning", timeout=15)
@@ -224,7 +225,7 @@ class TutorApp(App[int]):
             self.lab.notes.append(_("Welcome back! ${name} is {user} again, as you set it before.").format(
                 name=restored, user=self.lab.target.user))
         self.resuming = message.resume
-        if drafted and drawn is not None:  # the step is on screen already (draw_then_connect)
+        if drawn is not None:  # the draft's step is on screen already (draw_then_connect)
             drawn.show_notes()
         else:
             self._landed = self.lab.first_open()
