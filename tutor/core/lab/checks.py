@@ -101,8 +101,9 @@ class _Probe:
 
     def _fetch_remote(self) -> RemoteImage:
         target = self.ctx.target
+        # No check reads when the registry's image was built: its config blob is not fetched.
         return self.ctx.client(self.credential()).remote_image(
-            target.api_path, target.tag, self.ctx.engine.platform, with_tags=False)
+            target.api_path, target.tag, self.ctx.engine.platform, with_tags=False, with_created=False)
 
     def remote_or_none(self) -> RemoteImage | None:
         """The remote image, or None when the registry does not serve it or cannot be asked."""

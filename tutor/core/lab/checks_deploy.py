@@ -79,7 +79,8 @@ def remote_tag(ctx: LabContext, probe: _Probe, tag: str) -> Tagged | None:
     def fetch() -> Tagged | None:
         client = ctx.client(probe.credential())
         try:
-            return Tagged(client.remote_image(ctx.target.api_path, tag, ctx.engine.platform, with_tags=False))
+            return Tagged(client.remote_image(ctx.target.api_path, tag, ctx.engine.platform, with_tags=False,
+                                             with_created=False))
         except NotFound:
             return None
 

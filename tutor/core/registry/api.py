@@ -276,11 +276,14 @@ class RegistryClient:
         return (digest, *self.manifest(repository, pick_platform(body, platform)))
 
     def remote_image(self, repository: str, tag: str, platform: str = DEFAULT_PLATFORM,
-                     with_tags: bool = True) -> RemoteImage:
-        """What the registry holds for repository:tag; an index is followed to platform's image."""
+                     with_tags: bool = True, with_created: bool = True) -> RemoteImage:
+        """What the registry holds for repository:tag; an index is followed to platform's image.
+
+        with_created=False leaves out the config blob (one request less): created is then None.
+        """
         index_digest, digest, body, media_type = self._platform_manifest(repository, tag, platform)
         config_digest = body["config"]["digest"]
-        config = self.blob_json(repository, config_digest)
+        config = self.blob_json(repository, config_digest) if with_created else {}
         layers = tuple(LayerInfo(layer["digest"], int(layer.get("size", 0)))
                        for layer in body.get("layers") or [])
         tags = tuple(self.tags(repository)) if with_tags else ()
