@@ -139,10 +139,11 @@ class _Probe:
         """True when local_id is the registry's image, compared like with like for the engine's store.
 
         Classic store (and Podman): the config digest. containerd store: the manifest or index the
-        tag names (an image pulled through an index keeps the index digest as its ID).
+        tag names (an image pulled through an index keeps the index digest as its ID). Which one a
+        local ID matches already tells the store (a config blob is never a manifest or an index, so
+        a config digest is no containerd ID and a manifest's no classic one): the engine is not asked.
         """
-        named = remote.digest_named(local_id)
-        return named == "config" if self.store() == "classic" else named in ("manifest", "index")
+        return remote.digest_named(local_id) is not None
 
 
 def _proves_login(value: object) -> bool:
