@@ -7,6 +7,7 @@ import secrets
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -15,10 +16,11 @@ from tests.conftest import HELLO_IMAGE, RegistryUnderTest, build_image
 from tests.lab_support import Lab, by_id, failures, remove_names
 from tutor.core.engine.credentials import CredentialStore
 from tutor.core.engine.gateway import Engine
-from tutor.core.events import Status
+from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import translate
 from tutor.core.lab import checks
 from tutor.core.lab.checks import CHECK_IDS, LabContext, run_all, run_check
+from tutor.core.registry.api import RegistryClient
 from tutor.core.registry.practice import PracticeRegistry
 from tutor.core.target import Target
 
@@ -177,6 +179,37 @@ def test_run_all_agrees_with_each_check_and_keeps_the_order(lab: Lab) -> None:
     together = by_id(run_all(lab.context()))
     for check_id in CHECK_IDS:
         assert together[check_id].status is run_check(check_id, lab.context()).status
+
+
+def test_a_finished_lab_in_one_run_asks_for_no_config_blob_nor_the_image_store(
+        lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the whole lab, run_all (its lookups side by side) says word for word what each check
+    says alone, reads the registry's manifest but not the image's config blob, and never asks the
+    engine for its image store: which digest the local ID matches tells it."""
+    started = time.time_ns()
+    login(lab)
+    tag_and_push(lab)
+    assert lab.run(f"docker rmi {lab.target.remote_ref}") != []
+    assert not failures(lab.run(f"docker pull {lab.target.repository}"))
+    alone = {check_id: run_check(check_id, lab.context(started)) for check_id in CHECK_IDS}
+    asked: list[str] = []
+    send = RegistryClient._send
+
+    def counted(client: RegistryClient, method: str, url: str, headers: dict[str, str]) -> Any:
+        asked.append(url)
+        return send(client, method, url, headers)
+
+    monkeypatch.setattr(RegistryClient, "_send", counted)
+    monkeypatch.setattr(Engine, "image_store", property(lambda _: pytest.fail("asked for the image store")))
+    together = run_all(lab.context(started))
+    assert [(r.step, r.status, r.detail, r.hint) for r in together] == \
+        [(r.step, r.status, r.detail, r.hint) for r in alone.values()]
+    assert all(result.status is DONE for result in together), failures_of(together)
+    assert asked and all("/manifests/" in url or url.endswith("/v2/") for url in asked), asked
+
+
+def failures_of(results: list[CheckResult]) -> list[str]:
+    return [f"{result.step}: {result.detail}" for result in results if result.status is not DONE]
 
 
 def test_a_fresh_learner_has_nothing_done_but_the_image(lab: Lab) -> None:

@@ -13,8 +13,9 @@ engine and registry lookups) and its helpers; the second lab's checks are in che
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -74,23 +75,65 @@ class _Probe:
     def __init__(self, ctx: LabContext) -> None:
         self.ctx = ctx
         self._memo: dict[str, Any] = {}
+        self._pending: dict[str, threading.Thread] = {}
 
     def _once(self, key: str, fetch: Callable[[], Any]) -> Any:
+        self._settle(key)
         if key not in self._memo:
-            try:
-                self._memo[key] = fetch()
-            except (RegistryError, EngineError, EngineUnavailable, CredentialsError) as error:
-                self._memo[key] = error
+            self._memo[key] = _fetched(fetch)
         value = self._memo[key]
         if isinstance(value, Exception):
             raise value
         return value
+
+    def prefetch(self, check_ids: Collection[str]) -> None:
+        """Start the first lab's lookups side by side, so that its checks wait for the slowest alone.
+
+        Each answer (or its error) is kept as if asked in turn; a lookup that fails otherwise is
+        asked again when a check needs it, so it raises where it would have. The stored login is
+        read first: the registry lookup (the slowest, two round trips) needs it.
+        """
+        engine, target = self.ctx.engine, self.ctx.target
+        try:
+            self.credential()
+        except CredentialsError:
+            pass  # the checks say so; the registry is asked (or not) in turn
+        else:
+            self._start("remote", self._fetch_remote)
+        self._start("tagged", lambda: engine.image(target.remote_ref))
+        if "pull" in check_ids:
+            self._start("events", lambda: _lab_events(self.ctx))
+
+    def _start(self, key: str, fetch: Callable[[], Any]) -> None:
+        def run() -> None:
+            value = _fetched(fetch, quiet=True)
+            if value is not _FAILED:
+                self._memo[key] = value
+
+        thread = threading.Thread(target=run, name=f"check-{key}", daemon=True)
+        self._pending[key] = thread
+        thread.start()
+
+    def _settle(self, key: str) -> None:
+        """Wait for a lookup prefetch started."""
+        thread = self._pending.pop(key, None)
+        if thread is not None:
+            thread.join()
+
+    def settle_all(self) -> None:
+        """Wait for every lookup still under way (none outlives the run that started it)."""
+        for key in list(self._pending):
+            self._settle(key)
 
     def source(self) -> LocalImage | None:
         return self._once("source", lambda: self.ctx.engine.image(self.ctx.target.image))
 
     def tagged(self) -> LocalImage | None:
         return self._once("tagged", lambda: self.ctx.engine.image(self.ctx.target.remote_ref))
+
+    def events(self) -> list[Any]:
+        """The engine's image events of the lab's repository since the lab began."""
+        return list(self._once("events", lambda: _lab_events(self.ctx)))
 
     def credential(self) -> Credential | None:
         return self._once("credential", lambda: self.ctx.credentials.get(self.ctx.target.registry))
@@ -115,6 +158,7 @@ class _Probe:
     def login_accepted(self) -> bool:
         """True when the registry accepts the stored login now; Unauthorized when it refuses."""
         def check() -> bool:
+            self._settle("remote")
             if self._memo.get("remote") is None or not _proves_login(self._memo["remote"]):
                 self.ctx.client(self.credential()).check_login()
             return True
@@ -144,6 +188,22 @@ class _Probe:
         a config digest is no containerd ID and a manifest's no classic one): the engine is not asked.
         """
         return remote.digest_named(local_id) is not None
+
+
+_FAILED = object()
+
+
+def _fetched(fetch: Callable[[], Any], quiet: bool = False) -> Any:
+    """FETCH's answer, or the engine, registry or credentials error it raised (kept, to raise
+    again where asked). QUIET: any other failure gives _FAILED instead of raising."""
+    try:
+        return fetch()
+    except (RegistryError, EngineError, EngineUnavailable, CredentialsError) as error:
+        return error
+    except Exception:
+        if not quiet:
+            raise
+        return _FAILED
 
 
 def _proves_login(value: object) -> bool:
@@ -324,7 +384,7 @@ def _check_pull(ctx: LabContext, probe: _Probe) -> CheckResult:
     if wanted is not None and tagged.id != wanted:
         return _result(ctx, "pull", Status.TODO, N_("The local {remote_ref} is another image than {image}"),
                        N_("{cli} push {repository}, then remove the local copy and pull it again"))
-    pulled_at = _pulled_after_push(ctx)
+    pulled_at = _pulled_after_push(ctx, probe)
     if pulled_at is not None:
         remote = probe.remote_or_none()
         seen = PullEvidence.seen(ctx.target.remote_ref, tagged.id, remote.tag_digest if remote else None,
@@ -365,20 +425,24 @@ def _check_evidence(ctx: LabContext, probe: _Probe, evidence: PullEvidence,
     return _result(ctx, "pull", Status.DONE, unchanged, when=evidence.when)
 
 
-def _pulled_after_push(ctx: LabContext) -> int | None:
+def _pulled_after_push(ctx: LabContext, probe: _Probe) -> int | None:
     """When the engine's events show the lab's name pulled after its last push, else None."""
     # Podman writes its event log a moment after the API call returns, so ask it again briefly.
     attempts = _PODMAN_EVENT_RETRIES if ctx.engine.kind == "podman" else 1
     for attempt in range(attempts):
-        now = time.time_ns()
-        since = ctx.lab_started_nano or now - LOOKBACK_NANO
-        events = ctx.engine.image_events(since, now, _event_names(ctx.target))
+        events = probe.events() if attempt == 0 else _lab_events(ctx)
         pushed, pulled = _push_and_pull_times(ctx, events)
         if pulled is not None and (pushed is None or pulled >= pushed):
             return pulled
         if attempt + 1 < attempts:
             time.sleep(_PODMAN_EVENT_DELAY)
     return None
+
+
+def _lab_events(ctx: LabContext) -> list[Any]:
+    now = time.time_ns()
+    since = ctx.lab_started_nano or now - LOOKBACK_NANO
+    return ctx.engine.image_events(since, now, _event_names(ctx.target))
 
 
 def first_activity(ctx: LabContext) -> int | None:
@@ -427,6 +491,7 @@ _CHECKS: dict[str, CheckFunction] = {
 }
 # The push check's one authenticated request also proves the login, so run it early.
 _ORDER = ("image", "push", "login", "account", "tag", "verify", "pull")
+_PREFETCHED_FOR = frozenset(CHECK_IDS)  # run_all looks up ahead only for the first lab's checks
 
 
 def _run(check_id: str, ctx: LabContext, probe: _Probe) -> CheckResult:
@@ -460,5 +525,10 @@ def run_all(ctx: LabContext, check_ids: tuple[str, ...] = CHECK_IDS) -> list[Che
     probe = _Probe(ctx)
     ordered = [check_id for check_id in _ORDER if check_id in check_ids]
     ordered += [check_id for check_id in check_ids if check_id not in ordered]
-    results = {check_id: _run(check_id, ctx, probe) for check_id in ordered}
+    if len(set(ordered) & _PREFETCHED_FOR) > 1:
+        probe.prefetch(ordered)
+    try:
+        results = {check_id: _run(check_id, ctx, probe) for check_id in ordered}
+    finally:
+        probe.settle_all()
     return [results[check_id] for check_id in check_ids]
