@@ -12,12 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tutor.commands import command_parser, target_parent
 from tutor.core.events import CheckResult, Status
 from tutor.core.lab.resolve import Accounts, TargetError, resolve_target
 from tutor.core.target import Target
+
+if TYPE_CHECKING:
+    from tutor.core.engine.gateway import Engine
 
 UNREACHABLE = frozenset({"engine_down", "registry_down", "no_such_host", "tls_unknown_ca", "http_registry"})
 _MARKS = {Status.DONE: "[x] done", Status.TODO: "[ ] todo", Status.UNKNOWN: "[?] unknown"}
@@ -50,18 +55,18 @@ def make_target(args: argparse.Namespace) -> tuple[Target, Accounts | None]:
 def check(args: argparse.Namespace) -> list[CheckResult]:
     """Connect, run every check and return the results; CheckFailed when nothing can run."""
     # The engine and the checks load when the check runs, not when the parser is built.
+    from tutor.core.engine.gateway import Engine
+
+    target, practice = make_target(args)
+    # While the engine answers (its /version), the checks' modules load.
+    connecting = _Connecting(lambda: Engine.connect(args.engine or "auto"))
     from tutor.core.engine.credentials import CredentialsError, CredentialStore
-    from tutor.core.engine.gateway import Engine, EngineUnavailable
     from tutor.core.lab.checks import LabContext
     from tutor.core.lab.progress import ProgressError, ProgressKey, ProgressStore
     from tutor.core.lab.verdicts import check_lab
     from tutor.core.lessons.model import DEFAULT_LESSON
 
-    target, practice = make_target(args)
-    try:
-        engine = Engine.connect(args.engine or "auto")
-    except EngineUnavailable as error:
-        raise CheckFailed(str(error)) from error
+    engine = connecting.engine()
     if engine.notice:
         print(engine.notice, file=sys.stderr)
     try:
@@ -84,6 +89,34 @@ def check(args: argparse.Namespace) -> list[CheckResult]:
     for notice in store.notices:
         print(notice, file=sys.stderr)
     return [verdict.reported for verdict in verdicts]
+
+
+class _Connecting:
+    """Engine.connect in a thread of its own; engine() waits for it (CheckFailed when none answers)."""
+
+    def __init__(self, connect: Callable[[], Engine]) -> None:
+        self._connect = connect
+        self._answer: Engine | BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="check-connect", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._answer = self._connect()
+        except BaseException as error:  # handed to the caller's thread by engine()
+            self._answer = error
+
+    def engine(self) -> Engine:
+        from tutor.core.engine.gateway import EngineUnavailable
+
+        self._thread.join()
+        answer = self._answer
+        if isinstance(answer, EngineUnavailable):
+            raise CheckFailed(str(answer)) from answer
+        if isinstance(answer, BaseException):
+            raise answer
+        assert answer is not None
+        return answer
 
 
 def lesson_steps(lesson_id: str | None) -> tuple[Any, ...]:
