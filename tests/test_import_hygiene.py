@@ -38,8 +38,9 @@ _WATCH = textwrap.dedent('''
     def report(**extra):
         loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich",
                                                                    "markdown_it"})
+        prose = "tutor.core.lessons.prose" in sys.modules
         print("REPORT " + json.dumps({"loaded": loaded, "docker_importer": (first_importer or [None])[0],
-                                      **extra}))
+                                      "prose": prose, **extra}))
 ''')
 
 _CLI = _WATCH + textwrap.dedent('''
@@ -130,12 +131,13 @@ def test_help_loads_neither_textual_nor_docker(argv: list[str]) -> None:
 @pytest.mark.registry
 def test_check_never_loads_textual_and_reaches_docker_through_the_gateway(
         registry: RegistryUnderTest) -> None:
-    """A whole `registry-tutor check` on the real engine and registry: no Textual and no Markdown parser
-    (it reads lesson.toml, never the prose); docker via the gateway."""
+    """A whole `registry-tutor check` on the real engine and registry: no Textual, no Markdown parser
+    and not the prose's module (it reads lesson.toml, never the prose); docker via the gateway."""
     report = _run(_CLI, "check", "--registry", registry.address, "--user", "alice", "--engine", "docker",
                   "--json")
     assert report["code"] == 1  # alice pushed nothing: every step but the first is still to do
     assert "textual" not in report["loaded"] and "markdown_it" not in report["loaded"]
+    assert not report["prose"]
     assert report["docker_importer"] == "tutor.core.engine.gateway"
 
 

@@ -17,18 +17,14 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tutor.core.lessons.prose import (
-    ENGINES,
-    LessonError,
-    LessonProse,
-    StepProse,
-    keep_engine,
-    parse_prose_file,
-)
+from tutor.core.lessons.shared import ENGINES, LessonError
 from tutor.core.resources import data_dir
 from tutor.core.target import Target, learner_names
+
+if TYPE_CHECKING:  # the prose parser loads with the first whole lesson: `check` reads lesson.toml alone
+    from tutor.core.lessons.prose import LessonProse, StepProse
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -132,6 +128,8 @@ class Step:
 
     def body_for(self, engine: str) -> str:
         """The body as Markdown for ENGINE: the other engine's command blocks left out."""
+        from tutor.core.lessons.prose import keep_engine
+
         return keep_engine(self.body, engine)
 
 
@@ -262,6 +260,8 @@ def load_metadata(lesson_id: str = DEFAULT_LESSON, root: Path | None = None) -> 
 
 def load_lesson(lesson_id: str = DEFAULT_LESSON, lang: str = "en", root: Path | None = None) -> Lesson:
     """Load LESSON_ID in LANG, falling back to English when it is not translated."""
+    from tutor.core.lessons.prose import parse_prose_file
+
     meta = load_metadata(lesson_id, root)
     path = lesson_path(lesson_id, lang, root)
     if not path.exists():

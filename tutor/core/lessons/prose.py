@@ -13,24 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tutor.core.lessons.shared import ENGINES, LessonError
+
 if TYPE_CHECKING:  # markdown-it loads with the first parse: `check` reads lesson.toml alone
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
-ENGINES = ("docker", "podman")
 HINT_HEADINGS = ("hints", "tipps", "hinweise")
 MOVED_HEADINGS = ("solution", "lösung", "mistakes", "fehler", "typische fehler")
 
 _STEP_HEADING = re.compile(r"^(?:Step|Schritt):\s*([A-Za-z0-9_-]+)\s*(?:[—–-]+\s*(.*))?$")
 _CHECK_LINE = re.compile(r"^check:\s*\S")
-
-
-class LessonError(ValueError):
-    """A lesson file that cannot be read; str() is `file:line: message`."""
-
-    def __init__(self, path: Path, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = path, line, message
 
 
 @dataclass(frozen=True)
