@@ -207,9 +207,14 @@ class _CdnHandler(_Handler):
     do_HEAD = do_GET
 
 
-def _serve(handler: type[_Handler], state: HubState) -> ThreadingHTTPServer:
+# The CDN has a host of its own, as a real one has: an HTTP client that drops a credential on a
+# redirect to another host keeps it when only the port differs (Go's, the engines', does).
+CDN_HOST = "127.0.0.2"
+
+
+def _serve(handler: type[_Handler], state: HubState, host: str = "127.0.0.1") -> ThreadingHTTPServer:
     bound = type(handler.__name__, (handler,), {"state": state})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
+    server = ThreadingHTTPServer((host, 0), bound)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name=handler.__name__, daemon=True).start()
     return server
@@ -235,7 +240,7 @@ class HubRegistry:
 
     @property
     def cdn_url(self) -> str:
-        return f"http://127.0.0.1:{self.cdn.server_address[1]}"
+        return f"http://{CDN_HOST}:{self.cdn.server_address[1]}"
 
     def new_account(self) -> tuple[str, str]:
         """A fresh (user, password): an empty namespace of its own."""
@@ -285,11 +290,11 @@ def start_hub_registry(folder: Path) -> HubRegistry:
     state = HubState(Signer.create(), storage)
     cert = folder / "token-signer.pem"
     cert.write_bytes(state.signer.pem())
-    token_server, cdn = _serve(_TokenHandler, state), _serve(_CdnHandler, state)
+    token_server, cdn = _serve(_TokenHandler, state), _serve(_CdnHandler, state, CDN_HOST)
     port = registry_server.free_port()
     realm = f"http://127.0.0.1:{token_server.server_address[1]}/token"
     config = folder / "config.yml"
-    config.write_text(_config(folder, port, realm, f"http://127.0.0.1:{cdn.server_address[1]}", cert,
+    config.write_text(_config(folder, port, realm, f"http://{CDN_HOST}:{cdn.server_address[1]}", cert,
                               storage))
     log = open(folder / "registry.log", "ab")  # noqa: SIM115 - the child keeps it open
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT,
