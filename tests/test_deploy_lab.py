@@ -220,12 +220,12 @@ async def test_the_welcome_form_offers_both_labs_in_english_and_german(
         async with app.run_test(size=(100, 32)) as pilot:
             await settle(pilot)
             assert isinstance(app.screen, WelcomeScreen)
-            labs = app.screen.query_one("#lesson", Select)
+            labs = app.screen.query_one("#lesson-choice", Select)
             assert [str(prompt) for prompt, _value in labs._options] == [
                 "Push your image to a registry", "Deploy a change"]
             app.screen.query_one("#language", Select).value = "de"
             await settle(pilot)
-            labs = app.screen.query_one("#lesson", Select)
+            labs = app.screen.query_one("#lesson-choice", Select)
             assert [str(prompt) for prompt, _value in labs._options] == [
                 "Dein Image in eine Registry pushen", "Eine Änderung ausliefern"]
             labs.value = LESSON

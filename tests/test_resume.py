@@ -286,7 +286,7 @@ async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
         assert str(go_on.label) == f"Continue as {user} on {registry.address}" and go_on.has_focus
         assert [str(button.label) for button in form.query(".other-lab").results(Button)] == \
             ["bob on Docker Hub, Deploy a change: 1 of 6 steps done"]
-        assert form.query_one("#lesson", Select).value == LESSON_ID
+        assert form.query_one("#lesson-choice", Select).value == LESSON_ID
         await pilot.press("enter")  # the default action
         await settle(pilot)
         assert again.lab is not None and again.lab.target.user == user
@@ -300,7 +300,8 @@ async def test_the_welcome_form_comes_back_filled_in_with_the_other_labs_listed(
         assert (form.query_one("#registry", Select).value, form.query_one("#user", Input).value) == \
             (DOCKER_HUB, "bob")
         assert str(form.query_one("#continue", Button).label) == "Continue as bob on Docker Hub"
-        assert form.query_one("#lesson", Select).value == "deploy-a-change"  # continuing selects its lab
+        # Continuing selects its lab.
+        assert form.query_one("#lesson-choice", Select).value == "deploy-a-change"
 
 
 async def test_a_practice_lab_is_offered_by_name(tmp_path: Path) -> None:

@@ -123,7 +123,7 @@ class WelcomeScreen(TutorScreen[LabOptions]):
                     yield Button(line, id=f"lab-{index}", classes="other-lab")
             yield Label(_("Lab"), classes="field-label")
             yield Select([(lesson.title, lesson.id) for lesson in list_lessons(current_language())],
-                         value=options.lesson, allow_blank=False, id="lesson")
+                         value=options.lesson, allow_blank=False, id="lesson-choice")
             yield Label(_("Registry"), classes="field-label")
             yield Select([(_("Practice registry on this computer (offline, no account needed)"), PRACTICE),
                           ("Docker Hub (docker.io)", DOCKER_HUB), ("Quay.io", QUAY),
@@ -173,7 +173,8 @@ class WelcomeScreen(TutorScreen[LabOptions]):
         """The form's current values."""
         choice = str(self.query_one("#registry", Select).value)
         registry = self.query_one("#address", Input).value.strip() if choice == OTHER else choice
-        return replace(self.options, registry=registry, lesson=str(self.query_one("#lesson", Select).value),
+        lesson = str(self.query_one("#lesson-choice", Select).value)
+        return replace(self.options, registry=registry, lesson=lesson,
                        user=self.query_one("#user", Input).value.strip(),
                        image=self.query_one("#image", Input).value.strip() or "python-hello-world",
                        engine=str(self.query_one("#engine", Select).value),
