@@ -237,6 +237,34 @@ def test_no_such_host_offline(lab: Lab) -> None:
     assert failure.explanation is not None and failure.explanation.key == "no_such_host", failure
 
 
+def test_an_untagged_push_offline_is_explained_as_the_name_not_the_network(lab: Lab) -> None:
+    """`docker push IMAGE` without the registry goes to Docker Hub, which this offline machine cannot
+    find: on the lab's own registry the mistake is the name, so the tag step and its fix are named,
+    not the practice registry or the network."""
+    failure = only_failure(lab.run(f"docker push {HELLO_IMAGE}"))
+    assert "registry-1.docker.io" in failure.message, failure
+    assert failure.explanation is not None and failure.explanation.key == "sent_to_hub", failure
+    assert failure.explanation.step == "tag"
+    assert failure.explanation.fix == f"docker tag {HELLO_IMAGE} {lab.target.repository}"
+    assert lab.target.registry in failure.explanation.what and HELLO_IMAGE in failure.explanation.why
+
+
+def test_an_untagged_push_offline_on_podman(podman_lab: Lab) -> None:
+    """Podman's wording (it pings registry-1.docker.io) gets the same explanation and its own fix."""
+    failure = only_failure(podman_lab.run(f"podman push {HELLO_IMAGE}"))
+    assert failure.explanation is not None and failure.explanation.key == "sent_to_hub", failure
+    assert failure.explanation.fix == f"podman tag {HELLO_IMAGE} {podman_lab.target.repository}"
+
+
+def test_the_same_text_from_another_command_is_the_networks_fault(lab: Lab) -> None:
+    """Only a push names the mistake by its name: a login to Docker Hub offline, or a check that
+    meets Docker Hub's host, still hears that the name cannot be found."""
+    message = 'Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io: no such host'
+    assert key_of(message) == "no_such_host"
+    failure = only_failure(lab.run("docker pull python-hello-world"))
+    assert failure.explanation is not None and failure.explanation.key == "no_such_host", failure
+
+
 def test_engine_down_from_a_dead_socket(tmp_path: Path) -> None:
     """A socket file nobody answers on: the gateway's message is explained as engine down."""
     path = tmp_path / "dead.sock"

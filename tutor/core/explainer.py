@@ -97,6 +97,8 @@ CATALOGUE: tuple[Mistake, ...] = (
             "tag", {"*": _TAG}),
     # Docker Hub says only "denied" when a free plan's private repositories are used up, too.
     Mistake("hub_denied", (), "tag", {"*": _TAG}),
+    # Not from a message: a push of a name without the registry (Docker Hub's) on a lab elsewhere.
+    Mistake("sent_to_hub", (), "tag", {"*": _TAG}),
     # Not an error: what the tutor says before a first push to Docker Hub (docker/cli#4977).
     Mistake("hub_public", (), "push", {"*": _PUSH}),
     Mistake("http_registry", (r"server gave HTTP response to HTTPS client", r"WRONG_VERSION_NUMBER"),
@@ -296,6 +298,11 @@ TEXTS: dict[str, tuple[str, str]] = {
         N_("The registry's certificate is not trusted."),
         N_("It was signed by an authority this machine does not know (e.g. a workshop's own CA); install "
            "that CA certificate for {registry}."),
+    ),
+    "sent_to_hub": (
+        N_("That went to Docker Hub, not to {registry}."),
+        N_("A name without a registry in front, like {image}, means Docker Hub: the engine reads the "
+           "registry from the name. Use the full name {repository}; tag the image with it first."),
     ),
     "no_such_host": (
         N_("The registry's name could not be found."),

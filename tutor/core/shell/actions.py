@@ -195,7 +195,7 @@ def _transfer(parsed: ParsedCommand, session: Session) -> Iterator[Event]:
         yield from _hub_public_notice(reference, username, secret, session)
     for event in method(reference, username, secret, tls_verify=_tls_verify(parsed)):
         if isinstance(event, CommandFailed) and event.explanation is None:
-            event = _transfer_failure(event.message, reference, username, session)
+            event = _transfer_failure(event.message, reference, username, session, parsed.action)
         yield event
 
 
@@ -226,10 +226,14 @@ def _tls_verify(parsed: ParsedCommand) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _transfer_failure(message: str, reference: str, username: str | None,
-                      session: Session) -> CommandFailed:
+def _transfer_failure(message: str, reference: str, username: str | None, session: Session,
+                      action: str) -> CommandFailed:
     parsed = parse_reference(reference)
     path = parsed.path
+    if action == "push" and parsed.registry == DOCKER_HUB != session.target.registry:
+        # A name without the registry means Docker Hub: whatever it answered (offline: its host is
+        # not found), the mistake is the name, on a lab elsewhere.
+        return failed(message, session, "sent_to_hub")
     explained = failed(message, session)
     key = explained.explanation.key if explained.explanation else None
     if parsed.digest and key in ("manifest_unknown", "name_unknown") and path != session.target.api_path:
