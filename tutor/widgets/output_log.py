@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -13,7 +12,7 @@ from textual.widgets import Log
 
 from tutor.core import events
 from tutor.core.i18n import _
-from tutor.widgets.pacing import redraw_delay
+from tutor.widgets.pacing import drawing, redraw_delay
 
 if TYPE_CHECKING:  # Python 3.10 has no typing.Self; Textual itself depends on typing_extensions
     from typing_extensions import Self
@@ -85,7 +84,6 @@ class OutputLog(Log):
         self.step_names: dict[str, str] = {}
         self.current_step: str | None = None
         self._pending: list[str] = []
-        self._drawn_at = float("-inf")
 
     def watch_virtual_size(self, size: Size) -> None:
         """Fit the scrollbar to the new line count (what a layout would have done)."""
@@ -127,7 +125,7 @@ class OutputLog(Log):
             del self.texts[0]
         self._pending.append(line)
         if len(self._pending) == 1:  # lines written together draw together; busy, at the shared pace
-            wait = redraw_delay(self._drawn_at)
+            wait = redraw_delay()
             if wait <= 0:
                 self.call_later(self._draw_pending)
             else:
@@ -137,7 +135,7 @@ class OutputLog(Log):
     def _draw_pending(self) -> None:
         """Draw the waiting lines, wrapped at the log's width so nothing is cut off on a small terminal."""
         lines, self._pending = self._pending, []
-        self._drawn_at = time.monotonic()
+        drawing()
         # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
         super().write_lines([part for line in lines for part in wrapped(line, width)], scroll_end=False)

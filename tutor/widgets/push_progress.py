@@ -8,8 +8,6 @@ counted in one line.
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
 from textual.content import Content
 from textual.widget import Widget
@@ -17,7 +15,7 @@ from textual.widgets import Static
 
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
-from tutor.widgets.pacing import redraw_delay
+from tutor.widgets.pacing import drawing, redraw_delay
 
 MAX_LINES = 5
 """Layer lines shown at most; with more layers the last line counts the others."""
@@ -103,7 +101,6 @@ class PushProgress(Widget):
         self._total_shown: str | None = None
         self._fraction: float | None = 0.0
         self._flush_due = False
-        self._flushed_at = float("-inf")
         self._sweep = 0
         self._total = Static("", id="total-line", markup=False)
         self._lines = Static("", id="layer-lines", markup=False)
@@ -151,7 +148,7 @@ class PushProgress(Widget):
         self._layers[layer.layer_id] = layer
         if self._flush_due:
             return
-        wait = redraw_delay(self._flushed_at)
+        wait = redraw_delay()
         if wait <= 0:
             self.flush()
         else:
@@ -162,7 +159,7 @@ class PushProgress(Widget):
         """Redraw the layer lines and the total; the screen is laid out again only when a line was added
         to lines of no reserved height."""
         self._flush_due = False
-        self._flushed_at = time.monotonic()
+        drawing()
         width = self.bar_width()
         picked, others = shown_layers(list(self._layers.values()))
         lines = [layer_line(layer, width) for layer in picked]
