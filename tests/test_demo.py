@@ -37,9 +37,11 @@ SIZE = (80, 24)  # the presenter layout must read at 80x24
 FAST = 400.0  # characters per second: every keystroke still goes through the command box
 
 
-def demo_app(registry: RegistryUnderTest, tmp_path: Path, lang: str = "en", **demo: Any) -> PresenterApp:
+def demo_app(registry: RegistryUnderTest, tmp_path: Path, lang: str = "en", engine: str = "docker",
+             engine_url: str | None = None, **demo: Any) -> PresenterApp:
     """The presenter mode on the test's registry as its practice registry, with its own progress file."""
-    options = LabOptions(registry=registry.address, user=DEMO_USER, engine="docker", lang=lang)
+    options = LabOptions(registry=registry.address, user=DEMO_USER, engine=engine, engine_url=engine_url,
+                         lang=lang)
     return PresenterApp(options, Demo(typing_speed=FAST, **demo), practice=FixturePractice(registry),
                         store=ProgressStore(tmp_path / "progress.json"))
 
@@ -155,6 +157,31 @@ async def test_the_demo_plays_all_seven_steps_twice_with_space_only(
     assert registry_tags(registry, repository) == ["latest"]
     assert_secret_kept(watches, isolated_home, isolated_home / ".docker", tmp_path)
     assert len(set().union(*(w.secrets for w in watches))) == 2, "each demo makes a new password"
+
+
+async def test_the_demo_plays_the_whole_lab_on_podman(
+        private_registry: RegistryUnderTest, podman_socket: str, podman_hello_image: str,
+        podman_engine: docker.DockerClient, tmp_path: Path, isolated_home: Path) -> None:
+    """On Podman the demo types podman's commands (its login file, no layer bars), every step is
+    checked done on the real engine and registry, and the password shows on no screen."""
+    remote = f"{private_registry.address}/{DEMO_USER}/{HELLO_IMAGE}"
+    watches: list[Watch] = []
+    try:
+        app = demo_app(private_registry, tmp_path, engine="podman", engine_url=podman_socket)
+        watch = Watch(app)
+        async with app.run_test(size=SIZE) as pilot:
+            assert await play_whole_lab(pilot, app, watch) == []
+            await pilot.press("ctrl+q")
+        watches.append(watch)
+        seen = "\n".join(watch.screens)
+        assert "podman push" in seen and "docker push" not in seen
+        assert registry_tags(private_registry, f"{DEMO_USER}/{HELLO_IMAGE}") == ["latest"]
+        auth_file = isolated_home / "run" / "containers" / "auth.json"  # REGISTRY_AUTH_FILE, as podman login
+        assert private_registry.address in auth_file.read_text()
+        assert_secret_kept(watches, isolated_home, auth_file.parent, tmp_path)
+    finally:
+        for image in podman_engine.images.list(name=remote):
+            podman_engine.images.remove(image.id if not image.tags else remote, force=True)
 
 
 async def test_the_demo_plays_german_then_english_with_mistakes_first(
