@@ -7,6 +7,8 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.suggester import Suggester
 from textual.widgets import Input
 
@@ -41,6 +43,10 @@ class CommandBox(Input):
         Binding("down", "history(1)", show=False),
         Binding("tab", "complete", show=False, priority=True),
     ]
+    # Input sets its virtual width to the typed text's at every key; a layout=True reactive, that
+    # laid the whole screen out again per keystroke (and at Enter, as a push starts). The box's size
+    # never depends on it (dock: bottom, height 3): a repaint is all it needs.
+    virtual_size = Reactive(Size(0, 0), layout=False, repaint=True)
 
     def __init__(self, history: list[str], completer: Completer, engine: str = "docker",
                  **kwargs: object) -> None:
