@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,10 +29,12 @@ from tests.app_helpers import (
 from tests.conftest import RegistryUnderTest, build_image
 from tests.test_app_steps import done_in_terminal
 from tutor.app import TutorApp
+from tutor.core.events import CheckResult, Status
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import LabOptions, StepState
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient
+from tutor.screens.messages import CheckFinished
 from tutor.screens.password_modal import PasswordModal
 from tutor.screens.registry_screen import RegistryScreen
 from tutor.screens.step_screen import StepScreen
@@ -273,3 +276,54 @@ async def test_a_whole_lab_never_shows_the_password(
     assert all(password not in shot for shot in shots)
     assert any(f"docker login {registry.address} -u {user}" in line for line in history)
     assert all(password not in line for line in history)
+
+
+async def test_a_check_that_ends_after_a_newer_one_does_not_undo_its_verdict(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str,
+        engine: docker.DockerClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check that looked before the state changed, and ends after a newer check (a replaced
+    worker's thread still runs to its end), is dropped: the newer verdict and the step's progress
+    stay. (Podman's slow event log made the first of two such checks end last.)"""
+    from tutor.core.lab import check_table
+
+    user, _password = account
+    name = "tutor-late-" + secrets.token_hex(4)
+    real_check, first_looked, release = check_table.run_check, threading.Event(), threading.Event()
+    looks: list[Status] = []
+
+    def held_first(check_id: str, ctx: Any) -> CheckResult:
+        result = real_check(check_id, ctx)
+        looks.append(result.status)
+        if len(looks) == 1:  # the screen's first check: it saw no image, and ends only when let go
+            first_looked.set()
+            release.wait(60)
+        return result
+
+    dropped: list[int | None] = []
+    outdated = StepScreen.outdated
+
+    def watched(screen: StepScreen, message: CheckFinished) -> bool:
+        late = outdated(screen, message)
+        if late:
+            dropped.append(message.serial)
+        return late
+
+    monkeypatch.setattr(check_table, "run_check", held_first)
+    monkeypatch.setattr(StepScreen, "outdated", watched)
+    app = make_app(registry, user, tmp_path, image=name)
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await wait_until(pilot, first_looked.is_set, 30)
+            engine.images.get(hello_image).tag(name)
+            await pilot.press("f2")
+            await wait_until(pilot, lambda: "Done" in text_of(pilot, "#verdict"), 30)
+            assert looks == [Status.TODO, Status.DONE]
+            release.set()
+            await wait_until(pilot, lambda: dropped == [1], 30)
+            await settle(pilot)
+            assert "Done" in text_of(pilot, "#verdict")
+            assert app.lab is not None and app.lab.state(0) is StepState.DONE
+    finally:
+        release.set()
+        engine.images.remove(name)
+

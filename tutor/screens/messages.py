@@ -63,9 +63,11 @@ class CommandFinished(Message):
 
 @dataclass
 class CheckFinished(Message):
-    """A step's check returned its verdict."""
+    """A step's check returned its verdict; SERIAL says which of the screen's checks it answers
+    (None: a check of another step)."""
 
     result: CheckResult
+    serial: int | None = None
 
 
 @dataclass

@@ -151,7 +151,7 @@ class PresenterStepScreen(StepScreen):
         """The real check decided: go on with the plan, stop at a surprise, or wait for the presenter."""
         message.prevent_default()  # the base handler runs here, before ours, and only once
         super().on_check_finished(message)
-        if message.result.step != self.step.check:
+        if message.result.step != self.step.check or self.outdated(message):
             return
         self.query_one("#presenter-steps", Static).update(self._strip())
         if self.phase is not Phase.RUNNING or self.running:

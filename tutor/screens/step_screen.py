@@ -107,6 +107,7 @@ class StepScreen(TutorScreen[None]):
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
         self.recheck_wanted = False
+        self._check_serial = 0  # the newest check of this step: an older one's verdict comes too late
         offer = step_actions.main_offer(self.step, lab.target)
         self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
@@ -366,17 +367,25 @@ class StepScreen(TutorScreen[None]):
         if not self.lab.connected:
             return
         self.checking = True
-        self.check_worker()
+        self._check_serial += 1
+        self.check_worker(self._check_serial)
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
-    def check_worker(self) -> None:
+    def check_worker(self, serial: int) -> None:
         """Run the step's check (it blocks on the engine and the registry)."""
         from tutor.core.lab.check_table import run_check
 
-        self.post_message(CheckFinished(run_check(self.step.check, self.lab.context())))
+        self.post_message(CheckFinished(run_check(self.step.check, self.lab.context()), serial))
+
+    def outdated(self, message: CheckFinished) -> bool:
+        """True for the verdict of a check older than the newest one started (a worker replaced by
+        a newer one still ends, and may end last: its view of the state is older)."""
+        return message.serial is not None and message.serial != self._check_serial
 
     def on_check_finished(self, message: CheckFinished) -> None:
         """Show the verdict; a passed check marks the step done and unlocks the next one."""
+        if self.outdated(message):
+            return
         result = message.result
         if result.step != self.step.check:  # a skipped step re-checked after progress elsewhere
             if self.lab.record(result):
