@@ -35,12 +35,17 @@ _WATCH = textwrap.dedent('''
 
     sys.meta_path.insert(0, _Watch())
 
+    # Loaded only when no engine answers (platform: the advice per system; podman_service: starting
+    # Podman's service), or by requests' look-ups that a Unix socket skips (netrc).
+    UNNEEDED_BY_CHECK = ("platform", "netrc", "tutor.core.engine.podman_service")
+
     def report(**extra):
         loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich",
                                                                    "markdown_it"})
         prose = "tutor.core.lessons.prose" in sys.modules
+        unneeded = sorted(name for name in UNNEEDED_BY_CHECK if name in sys.modules)
         print("REPORT " + json.dumps({"loaded": loaded, "docker_importer": (first_importer or [None])[0],
-                                      "prose": prose, **extra}))
+                                      "prose": prose, "unneeded": unneeded, **extra}))
 ''')
 
 _CLI = _WATCH + textwrap.dedent('''
@@ -132,13 +137,15 @@ def test_help_loads_neither_textual_nor_docker(argv: list[str]) -> None:
 def test_check_never_loads_textual_and_reaches_docker_through_the_gateway(
         registry: RegistryUnderTest) -> None:
     """A whole `registry-tutor check` on the real engine and registry: no Textual, no Markdown parser
-    and not the prose's module (it reads lesson.toml, never the prose); docker via the gateway."""
+    and not the prose's module (it reads lesson.toml, never the prose); docker via the gateway; none
+    of what only an engine that does not answer needs."""
     report = _run(_CLI, "check", "--registry", registry.address, "--user", "alice", "--engine", "docker",
                   "--json")
     assert report["code"] == 1  # alice pushed nothing: every step but the first is still to do
     assert "textual" not in report["loaded"] and "markdown_it" not in report["loaded"]
     assert not report["prose"]
     assert report["docker_importer"] == "tutor.core.engine.gateway"
+    assert report["unneeded"] == []
 
 
 def test_every_ui_module_reaches_docker_only_through_the_gateway() -> None:

@@ -32,7 +32,6 @@ import docker.types
 import docker.utils
 import requests
 
-from tutor.core.engine import podman_service
 from tutor.core.engine.sockets import docker_default, podman_sockets
 from tutor.core.engine.streams import (
     EngineEvent,
@@ -121,6 +120,8 @@ def candidate_urls(kind: str, base_url: str | None) -> list[str]:
 
 def _may_start_podman(base_url: str | None) -> bool:
     """Start Podman's service only where no address was named (an address named is the user's choice)."""
+    from tutor.core.engine import podman_service  # only when no engine answers, as in _own_podman
+
     named = base_url or os.environ.get("CONTAINER_HOST") or os.environ.get("DOCKER_HOST")
     return not named and podman_service.can_start()
 
@@ -143,11 +144,19 @@ def _server_version(url: str) -> dict[str, Any]:
     """The engine's /version: which API version to speak and which engine it is, in one request
     (the SDK's version="auto" asks for it before the client exists, and keeps only the number)."""
     probe = docker.APIClient(**_client_options(url), version=docker.constants.MINIMUM_DOCKER_API_VERSION)
+    _skip_environment(probe, url)
     try:
         version: dict[str, Any] = probe.version(api_version=False)
     finally:
         probe.close()
     return version
+
+
+def _skip_environment(api: docker.APIClient, url: str) -> None:
+    """On a Unix socket, requests' look-ups on every call (proxy variables, ~/.netrc) mean nothing
+    (the SDK's socket adapter ignores proxies): skip them."""
+    if url.startswith("unix://"):
+        api.trust_env = False
 
 
 def _is_dead_socket(url: str) -> bool:
@@ -217,6 +226,8 @@ class Engine:
     @classmethod
     def _own_podman(cls, tried: list[str]) -> Engine | None:
         """Podman's API service, started by the tutor since none answers (see podman_service)."""
+        from tutor.core.engine import podman_service  # an engine that answers never needs it
+
         try:
             service, fresh = podman_service.start_for_tutor()
         except (podman_service.PodmanServiceError, OSError) as error:
@@ -242,6 +253,7 @@ class Engine:
         except KeyError:
             return "nothing answers"
         client.api.timeout = _CALL_TIMEOUT  # push and pull streams pass their own: none
+        _skip_environment(client.api, url)
         info = EngineInfo(_detect_kind(version), str(version.get("Version", "")),
                           str(version.get("ApiVersion", "")), url,
                           str(version.get("Os", "")), str(version.get("Arch", "")))

@@ -6,7 +6,6 @@ Podman answered, and callers see one shape whatever engine answered.
 
 from __future__ import annotations
 
-import platform
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,8 @@ class EngineEvent:
 
 def unavailable_message(kind: str, tried: list[str], system: str | None = None) -> str:
     """What to tell a learner when no engine answers: what was tried and how to start one."""
+    import platform  # only when no engine answers: a check that connects never loads it
+
     system = system or platform.system()
     where = ", ".join(tried) or _("no address")
     lines = [_("No container engine answers (tried {where}).").format(where=where)]
