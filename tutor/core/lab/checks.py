@@ -21,8 +21,7 @@ from typing import Any
 
 from tutor.core.engine.credentials import Credential, CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable, LocalImage
-from tutor.core.events import CheckResult, RemoteImage, Status
-from tutor.core.explainer import explain, explanation
+from tutor.core.events import CheckResult, Explanation, RemoteImage, Status
 from tutor.core.i18n import N_, current_language, translate
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.resolve import Accounts
@@ -218,9 +217,17 @@ def _result(ctx: LabContext, step: str, status: Status, detail: str, hint: str |
             key: str | None = None, facts: dict[str, str] | None = None, **values: str) -> CheckResult:
     """A verdict with its texts in the context's language, filled with the learner's names."""
     names = learner_names(ctx.target, ctx.engine.kind) | values
-    explained = explanation(key, ctx.target, ctx.engine.kind, ctx.lang) if key else None
     return CheckResult(step, status, _text(ctx, detail).format(**names),
-                       _text(ctx, hint).format(**names) if hint else None, explained, facts or {})
+                       _text(ctx, hint).format(**names) if hint else None, _explained(ctx, key), facts or {})
+
+
+def _explained(ctx: LabContext, key: str | None) -> Explanation | None:
+    """The explainer's entry KEY names; the explainer loads once a step is not done."""
+    if not key:
+        return None
+    from tutor.core.explainer import explanation
+
+    return explanation(key, ctx.target, ctx.engine.kind, ctx.lang)
 
 
 def _text(ctx: LabContext, english: str) -> str:
@@ -228,6 +235,8 @@ def _text(ctx: LabContext, english: str) -> str:
 
 
 def _unknown(ctx: LabContext, step: str, error: Exception) -> CheckResult:
+    from tutor.core.explainer import explain  # loads once a check cannot tell
+
     message = str(error)
     explained = explain(message, ctx.target, ctx.engine.kind, ctx.lang)
     hint = explained.fix if explained else None
