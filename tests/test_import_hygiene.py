@@ -12,11 +12,14 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.conftest import RegistryUnderTest
+from tests.conftest import HELLO_IMAGE, RegistryUnderTest
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 
 # Runs before the entry point: remembers which module's import statement first asked for docker.
 _WATCH = textwrap.dedent('''
@@ -44,8 +47,10 @@ _WATCH = textwrap.dedent('''
                                                                    "markdown_it"})
         prose = "tutor.core.lessons.prose" in sys.modules
         unneeded = sorted(name for name in UNNEEDED_BY_CHECK if name in sys.modules)
+        explainer = "tutor.core.explainer" in sys.modules
         print("REPORT " + json.dumps({"loaded": loaded, "docker_importer": (first_importer or [None])[0],
-                                      "prose": prose, "unneeded": unneeded, **extra}))
+                                      "prose": prose, "unneeded": unneeded, "explainer": explainer,
+                                      **extra}))
 ''')
 
 _CLI = _WATCH + textwrap.dedent('''
@@ -146,6 +151,27 @@ def test_check_never_loads_textual_and_reaches_docker_through_the_gateway(
     assert not report["prose"]
     assert report["docker_importer"] == "tutor.core.engine.gateway"
     assert report["unneeded"] == []
+
+
+@pytest.mark.engine
+@pytest.mark.registry
+def test_checking_a_finished_lab_needs_no_explainer(registry: RegistryUnderTest, account: tuple[str, str],
+                                                    hello_image: str, docker_cli: Cli) -> None:
+    """Every step done (login, tag, push, rmi, pull with the docker CLI): nothing is left to explain,
+    so a grader's `check` of a finished lab never loads the explainer's catalogue."""
+    user, password = account
+    remote = f"{registry.address}/{user}/{HELLO_IMAGE}"
+    try:
+        for command in (["login", "-u", user, "--password-stdin", registry.address],
+                        ["tag", HELLO_IMAGE, remote], ["push", remote], ["rmi", remote], ["pull", remote]):
+            done = docker_cli(*command, stdin=password if command[0] == "login" else None)
+            assert done.returncode == 0, done.stderr
+        report = _run(_CLI, "check", "--registry", registry.address, "--user", user, "--engine", "docker",
+                      "--json")
+        assert report["code"] == 0
+        assert report["explainer"] is False
+    finally:
+        docker_cli("rmi", remote)
 
 
 def test_every_ui_module_reaches_docker_only_through_the_gateway() -> None:
