@@ -108,6 +108,7 @@ class StepScreen(TutorScreen[None]):
         self.stop_requested = threading.Event()
         self.recheck_wanted = False
         self._check_serial = 0  # the newest check of this step: an older one's verdict comes too late
+        self._check_running: Worker[None] | None = None
         offer = step_actions.main_offer(self.step, lab.target)
         self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
@@ -368,7 +369,7 @@ class StepScreen(TutorScreen[None]):
             return
         self.checking = True
         self._check_serial += 1
-        self.check_worker(self._check_serial)
+        self._check_running = self.check_worker(self._check_serial)
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def check_worker(self, serial: int) -> None:
@@ -430,7 +431,7 @@ class StepScreen(TutorScreen[None]):
         """A command or check that failed or was cancelled must not leave the screen busy."""
         super().on_worker_state_changed(event)
         if event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
-            if event.worker.group == "check":
+            if event.worker is self._check_running:  # a check replaced by a newer one leaves it busy
                 self.checking = False
             elif event.worker.group == "command":
                 self.running = False
