@@ -33,6 +33,23 @@ def test_layer_news_is_handed_out_in_batches_with_the_newest_of_each_layer() -> 
     assert LayerNews(interval=0).add(events.LayerProgressed("ccc", "Pushing", 1, 10))
 
 
+def test_a_transfers_output_lines_go_with_the_layers_news_in_their_order() -> None:
+    """Before any layer moved, lines are not gathered; from then on they wait for the batch."""
+    news = LayerNews(interval=3600)
+    assert not news.transferring  # e.g. "The push refers to repository ...": shown at once
+    assert news.add(events.LayerProgressed("aaa", "Preparing", 0, 0))
+    assert news.transferring
+    assert news.take() is not None
+    assert not news.add_output(events.OutputLine("aaa: Preparing"))
+    assert not news.add(events.LayerProgressed("aaa", "Pushing", 3, 10))
+    assert not news.add_output(events.OutputLine("aaa: Pushed"))
+    batch = news.take()
+    assert batch is not None
+    assert [line.text for line in batch.output] == ["aaa: Preparing", "aaa: Pushed"]
+    assert [layer.status for layer in batch.layers] == ["Pushing"]
+    assert news.take() is None
+
+
 def test_passwords_on_a_command_line_are_masked() -> None:
     """-p, --password VALUE and --password=VALUE are hidden; everything else stays as typed."""
     assert mask_secrets("docker login -u a -p s3cret x") == "docker login -u a -p •••••• x"

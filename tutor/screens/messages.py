@@ -23,33 +23,47 @@ class CommandOutput(Message, bubble=False):
 
 @dataclass
 class LayersProgressed(Message, bubble=False):
-    """The layers' newest progress during a push or pull, one entry per layer that moved."""
+    """The layers' newest progress during a push or pull, one entry per layer that moved, and the
+    output lines that came in meanwhile (in their order)."""
 
     layers: tuple[events.LayerProgressed, ...]
+    output: tuple[events.OutputLine, ...] = ()
 
 
 class LayerNews:
-    """Gathers a transfer's layer progress in the worker thread and hands it out at most every
-    INTERVAL seconds: one message per redraw of the panel instead of one per engine event (a 64 MB
-    push sends hundreds, and each message wakes the UI's loop)."""
+    """Gathers a transfer's layer progress and output lines in the worker thread and hands them
+    out at most every INTERVAL seconds: one message per redraw of the panel instead of one per
+    engine event (a 64 MB push sends hundreds, and each message wakes the UI's loop)."""
 
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._latest: dict[str, events.LayerProgressed] = {}
+        self._output: list[events.OutputLine] = []
         self._handed = float("-inf")
+        self.transferring = False  # a layer moved: the output lines go with the layers' news from now on
 
     def add(self, layer: events.LayerProgressed) -> bool:
         """Keep a layer's news (newer replaces older); True when the batch is due to be handed out."""
         self._latest[layer.layer_id] = layer
+        self.transferring = True
+        return self._due()
+
+    def add_output(self, line: events.OutputLine) -> bool:
+        """Keep an output line of the transfer for the next batch; True when the batch is due."""
+        self._output.append(line)
+        return self._due()
+
+    def _due(self) -> bool:
         return time.monotonic() - self._handed >= self.interval
 
     def take(self) -> LayersProgressed | None:
         """The gathered news as one message (None when there is none), and start a new batch."""
-        if not self._latest:
+        if not self._latest and not self._output:
             return None
-        batch, self._latest = tuple(self._latest.values()), {}
+        batch = LayersProgressed(tuple(self._latest.values()), tuple(self._output))
+        self._latest, self._output = {}, []
         self._handed = time.monotonic()
-        return LayersProgressed(batch)
+        return batch
 
 
 @dataclass

@@ -292,7 +292,11 @@ class StepScreen(TutorScreen[None]):
                     if news.add(event):
                         self._post_news(news)
                     continue
-                self._post_news(news)  # the layers' news first: output stays in the engine's order
+                if isinstance(event, events.OutputLine) and news.transferring:  # a layer's status line
+                    if news.add_output(event):
+                        self._post_news(news)
+                    continue
+                self._post_news(news)  # the transfer's news first: output stays in the engine's order
                 failed = failed or isinstance(event, events.CommandFailed)
                 self.post_message(CommandOutput(event))
         finally:
@@ -329,19 +333,25 @@ class StepScreen(TutorScreen[None]):
 
     def on_command_output(self, message: CommandOutput) -> None:
         """Show a command's event; a failure's explanation also goes into the verdict."""
-        self.query_one(OutputLog).show_event(message.event)
-        event = message.event
+        self._show_output(message.event)
+
+    def _show_output(self, event: events.Event) -> None:
+        self.query_one(OutputLog).show_event(event)
         if isinstance(event, (events.PushFinished, events.PullFinished)):
             self.query_one(PushProgress).finish()
         if isinstance(event, events.CommandFailed) and event.explanation is not None:
             self.failure = event.explanation
 
     def on_layers_progressed(self, message: LayersProgressed) -> None:
-        """Move the bars of the layers that moved (the worker batches their news)."""
-        self.progress_shown = True
+        """Move the bars of the layers that moved and show the lines that came with them (the worker
+        batches their news)."""
+        if message.layers:
+            self.progress_shown = True
         panel = self.query_one(PushProgress)
         for layer in message.layers:
             panel.update_layer(layer)
+        for line in message.output:
+            self._show_output(line)
 
     def on_command_finished(self, message: CommandFinished) -> None:
         """After every command, check the step against the real state."""
