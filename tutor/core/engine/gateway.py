@@ -32,7 +32,7 @@ import docker.types
 import docker.utils
 import requests
 
-from tutor.core.engine.sockets import docker_default, podman_sockets
+from tutor.core.engine.sockets import docker_default, listening_here, podman_sockets
 from tutor.core.engine.streams import (
     EngineEvent,
     engine_event,
@@ -160,7 +160,7 @@ def _skip_environment(api: docker.APIClient, url: str) -> None:
 
 
 def _is_dead_socket(url: str) -> bool:
-    return url.startswith("unix://") and not Path(url[len("unix://"):]).exists()
+    return url.startswith("unix://") and not listening_here(url)
 
 
 def _auth_header(username: str | None, password: str | None) -> dict[str, str]:

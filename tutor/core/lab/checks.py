@@ -92,16 +92,15 @@ class _Probe:
         asked again when a check needs it, so it raises where it would have. The stored login is
         read first: the registry lookup (the slowest, two round trips) needs it.
         """
-        engine, target = self.ctx.engine, self.ctx.target
         try:
             self.credential()
         except CredentialsError:
             pass  # the checks say so; the registry is asked (or not) in turn
         else:
             self._start("remote", self._fetch_remote)
-        self._start("tagged", lambda: engine.image(target.remote_ref))
+        self._start("tagged", self._fetch_tagged)
         if "pull" in check_ids:
-            self._start("events", lambda: _lab_events(self.ctx))
+            self._start("events", self._fetch_events)
 
     def _start(self, key: str, fetch: Callable[[], Any]) -> None:
         def run() -> None:
@@ -128,11 +127,17 @@ class _Probe:
         return self._once("source", lambda: self.ctx.engine.image(self.ctx.target.image))
 
     def tagged(self) -> LocalImage | None:
-        return self._once("tagged", lambda: self.ctx.engine.image(self.ctx.target.remote_ref))
+        return self._once("tagged", self._fetch_tagged)
+
+    def _fetch_tagged(self) -> LocalImage | None:
+        return self.ctx.engine.image(self.ctx.target.remote_ref)
 
     def events(self) -> list[Any]:
         """The engine's image events of the lab's repository since the lab began."""
-        return list(self._once("events", lambda: _lab_events(self.ctx)))
+        return list(self._once("events", self._fetch_events))
+
+    def _fetch_events(self) -> list[Any]:
+        return _lab_events(self.ctx)
 
     def credential(self) -> Credential | None:
         return self._once("credential", lambda: self.ctx.credentials.get(self.ctx.target.registry))
