@@ -299,13 +299,13 @@ async def test_a_check_that_ends_after_a_newer_one_does_not_undo_its_verdict(
             release.wait(60)
         return result
 
-    dropped: list[int | None] = []
+    dropped: list[Status] = []
     outdated = StepScreen.outdated
 
     def watched(screen: StepScreen, message: CheckFinished) -> bool:
         late = outdated(screen, message)
         if late:
-            dropped.append(message.serial)
+            dropped.append(message.result.status)
         return late
 
     monkeypatch.setattr(check_table, "run_check", held_first)
@@ -319,7 +319,7 @@ async def test_a_check_that_ends_after_a_newer_one_does_not_undo_its_verdict(
             await wait_until(pilot, lambda: "Done" in text_of(pilot, "#verdict"), 30)
             assert looks == [Status.TODO, Status.DONE]
             release.set()
-            await wait_until(pilot, lambda: dropped == [1], 30)
+            await wait_until(pilot, lambda: dropped == [Status.TODO], 30)  # the first check's verdict
             await settle(pilot)
             assert "Done" in text_of(pilot, "#verdict")
             assert app.lab is not None and app.lab.state(0) is StepState.DONE

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 from textual.message import Message
+from textual.worker import Worker
 
 from tutor.core import events
 from tutor.core.events import CheckResult
@@ -77,11 +78,11 @@ class CommandFinished(Message):
 
 @dataclass
 class CheckFinished(Message):
-    """A step's check returned its verdict; SERIAL says which of the screen's checks it answers
-    (None: a check of another step)."""
+    """A step's check returned its verdict; WORKER is the screen's check worker that ran it (None:
+    a check of another step)."""
 
     result: CheckResult
-    serial: int | None = None
+    worker: Worker[None] | None = None
 
 
 @dataclass

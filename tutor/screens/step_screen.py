@@ -23,7 +23,7 @@ from textual.events import Key
 from textual.message import Message
 from textual.reactive import var
 from textual.widgets import Header, Markdown, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Status
@@ -107,8 +107,7 @@ class StepScreen(TutorScreen[None]):
         self.failure: events.Explanation | None = None
         self.stop_requested = threading.Event()
         self.recheck_wanted = False
-        self._check_serial = 0  # the newest check of this step: an older one's verdict comes too late
-        self._check_running: Worker[None] | None = None
+        self._check_running: Worker[None] | None = None  # the newest check: an older one's verdict is late
         offer = step_actions.main_offer(self.step, lab.target)
         self.set_reactive(StepScreen.offer_open, offer is not None)
         self.relocalize()
@@ -378,20 +377,20 @@ class StepScreen(TutorScreen[None]):
         if not self.lab.connected:
             return
         self.checking = True
-        self._check_serial += 1
-        self._check_running = self.check_worker(self._check_serial)
+        self._check_running = self.check_worker()
 
     @work(thread=True, exclusive=True, group="check", exit_on_error=False)
-    def check_worker(self, serial: int) -> None:
+    def check_worker(self) -> None:
         """Run the step's check (it blocks on the engine and the registry)."""
         from tutor.core.lab.check_table import run_check
 
-        self.post_message(CheckFinished(run_check(self.step.check, self.lab.context()), serial))
+        result = run_check(self.step.check, self.lab.context())
+        self.post_message(CheckFinished(result, get_current_worker()))
 
     def outdated(self, message: CheckFinished) -> bool:
         """True for the verdict of a check older than the newest one started (a worker replaced by
         a newer one still ends, and may end last: its view of the state is older)."""
-        return message.serial is not None and message.serial != self._check_serial
+        return message.worker is not None and message.worker is not self._check_running
 
     def on_check_finished(self, message: CheckFinished) -> None:
         """Show the verdict; a passed check marks the step done and unlocks the next one."""
