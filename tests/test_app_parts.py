@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from types import SimpleNamespace
 
 from tutor.core import events
 from tutor.core.events import CheckResult, Explanation, Status
 from tutor.core.lab.session import Lab
+from tutor.core.records import replace
 from tutor.core.sizes import human_size
 from tutor.core.target import Target
 from tutor.screens.messages import LayerNews

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import translate
 from tutor.core.lab import checks
 from tutor.core.lab.checks import CHECK_IDS, LabContext, run_all, run_check
+from tutor.core.records import replace
 from tutor.core.registry.api import RegistryClient
 from tutor.core.registry.practice import PracticeRegistry
 from tutor.core.target import Target

@@ -7,7 +7,6 @@ import secrets
 import socket
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.explainer import CATALOGUE, TEXTS, explain, explanation
 from tutor.core.i18n import translate
 from tutor.core.lab.check_table import known_checks
+from tutor.core.records import replace
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient
 from tutor.core.registry.server import ServerConfig

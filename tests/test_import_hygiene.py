@@ -39,8 +39,9 @@ _WATCH = textwrap.dedent('''
     sys.meta_path.insert(0, _Watch())
 
     # Loaded only when no engine answers (platform: the advice per system; podman_service: starting
-    # Podman's service), or by requests' look-ups that a Unix socket skips (netrc).
-    UNNEEDED_BY_CHECK = ("platform", "netrc", "tutor.core.engine.podman_service")
+    # Podman's service), or by requests' look-ups that a Unix socket skips (netrc); dataclasses and
+    # the inspect it imports: the core's value types are records (tutor/core/records.py).
+    UNNEEDED_BY_CHECK = ("platform", "netrc", "tutor.core.engine.podman_service", "dataclasses", "inspect")
 
     def report(**extra):
         loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich",

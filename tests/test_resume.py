@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,6 +33,7 @@ from tutor.core.lab.session import Lab as SessionLab
 from tutor.core.lab.verdicts import aim, check_lab, decide
 from tutor.core.lab.verdicts import settle as settle_steps
 from tutor.core.lessons.model import load_lesson
+from tutor.core.records import replace
 from tutor.core.target import DOCKER_HUB, PRACTICE, Target
 from tutor.screens.finish_screen import FinishScreen
 from tutor.screens.password_modal import PasswordModal

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -23,6 +22,7 @@ from textual.worker import Worker, get_current_worker
 from tutor.core.i18n import N_, _, current_language, detect_language, set_language
 from tutor.core.lab.progress import ProgressStore
 from tutor.core.lab.session import CHOSEN, Lab, LabOptions
+from tutor.core.records import replace
 from tutor.screens.base import localized, notify_failed_worker
 from tutor.screens.messages import (
     ConnectRequested,

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from typing import Any
 
 from tutor.commands import command_parser, target_parent
 from tutor.core.i18n import _, set_language
 from tutor.core.lab.demo import DEFAULT_TYPING_SPEED, DEMO_USER, Demo
+from tutor.core.records import replace
 from tutor.core.target import PRACTICE
 
 BAD_OPTIONS = 2

@@ -99,10 +99,9 @@ def run_lint(paths: list[Path], quiet: bool = False) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     """Lint the lesson(s), then run each step's solution against a real engine and registry."""
-    from dataclasses import replace
-
     from tutor.core.lessons.model import lesson_ids
     from tutor.core.lessons.tester import run_lesson_test
+    from tutor.core.records import replace
 
     options = _test_options(args)
     if isinstance(options, str):

@@ -10,11 +10,11 @@ import getpass
 import json
 import secrets
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.commands import command_parser
+from tutor.core.records import asdict
 
 # The core's practice modules load only when an action runs, so `registry-tutor` starts fast.
 if TYPE_CHECKING:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal
 
+from tutor.core.records import field, record
 
-@dataclass(frozen=True)
+
+@record
 class OutputLine:
     """A line of output, worded like the real CLI's."""
 
@@ -15,7 +16,7 @@ class OutputLine:
     stream: Literal["out", "err"] = "out"
 
 
-@dataclass(frozen=True)
+@record
 class LayerProgressed:
     """One layer's state during a push or pull; current is already clamped to total."""
 
@@ -25,7 +26,7 @@ class LayerProgressed:
     total: int = 0
 
 
-@dataclass(frozen=True)
+@record
 class PushFinished:
     """A push that the registry accepted; digest is the manifest digest when the engine said it."""
 
@@ -34,7 +35,7 @@ class PushFinished:
     size: int | None = None
 
 
-@dataclass(frozen=True)
+@record
 class PullFinished:
     """A pull that completed; image_id is the local image ID afterwards."""
 
@@ -43,7 +44,7 @@ class PullFinished:
     image_id: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Explanation:
     """What went wrong, why, which step to go back to and the command that fixes it."""
 
@@ -54,7 +55,7 @@ class Explanation:
     fix: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class CommandFailed:
     """The command did not do what was asked; message is the engine's or ours."""
 
@@ -62,7 +63,7 @@ class CommandFailed:
     explanation: Explanation | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     """Advice shown beside the output (e.g. the unencrypted-credentials warning)."""
 
@@ -70,7 +71,7 @@ class Notice:
     level: Literal["info", "warning"] = "info"
 
 
-@dataclass(frozen=True)
+@record
 class VariableSet:
     """An `export NAME=VALUE` that later commands and lessons can use."""
 
@@ -89,7 +90,7 @@ class Status(Enum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
+@record
 class LayerInfo:
     """One layer of a manifest as the registry holds it."""
 
@@ -97,7 +98,7 @@ class LayerInfo:
     size: int
 
 
-@dataclass(frozen=True)
+@record
 class RemoteImage:
     """What the registry holds for a tag: the facts the verify step shows."""
 
@@ -134,7 +135,7 @@ class RemoteImage:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class CheckResult:
     """The verdict of one step's check, with a one-line detail and a hint when not done."""
 

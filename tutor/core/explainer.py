@@ -5,16 +5,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from tutor.core.events import Explanation
 from tutor.core.i18n import N_, translate
+from tutor.core.records import record
 from tutor.core.target import DOCKER_HUB, Target, is_loopback, learner_names
 
 USER_VARIABLE = "DOCKERHUB_USERNAME"  # the lesson's variable for the account name
 
 
-@dataclass(frozen=True)
+@record
 class Mistake:
     """One learner mistake: how to recognise its message, the step to go back to and the fix."""
 

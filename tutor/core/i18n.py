@@ -22,8 +22,9 @@ import re
 import struct
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from tutor.core.records import field, record
 
 DOMAIN = "registry-tutor"
 LANGUAGES = ("en", "de")
@@ -118,7 +119,7 @@ _HEADER = (
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)?(?:[!:][^{}]*)?\}(?!\})|%\(\w+\)[sd]|%[sd]")
 
 
-@dataclass
+@record(frozen=False)
 class Entry:
     """One catalog message: the English source and its translation(s)."""
 

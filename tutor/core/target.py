@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from enum import Enum
 
 from tutor.core.i18n import _
+from tutor.core.records import record
 
 DOCKER_HUB = "docker.io"
 DOCKER_HUB_AUTH_KEY = "https://index.docker.io/v1/"
@@ -48,7 +48,7 @@ class InvalidName(ValueError):
         self.key = key
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """A parsed image reference: [registry/]path[:tag][@digest]."""
 
@@ -176,7 +176,7 @@ def registry_kind(registry: str) -> RegistryKind:
     return RegistryKind.OTHER
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """What the lab pushes where: the registry, the learner's account and the local source image."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import webbrowser
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -30,6 +30,7 @@ from tutor.core.events import CheckResult, Status
 from tutor.core.i18n import N_, _
 from tutor.core.lab.session import FINISHED, SIGNS, Lab, StepState, short_title, state_word
 from tutor.core.lessons.model import fill
+from tutor.core.records import replace
 from tutor.core.resources import data_dir
 from tutor.screens import step_actions
 from tutor.screens.base import TutorScreen

@@ -8,7 +8,6 @@ Continuing a lab also selects its lesson.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -21,6 +20,7 @@ from tutor.core.lab.progress import LessonProgress
 from tutor.core.lab.resume import how_far, options_of
 from tutor.core.lab.session import LabOptions
 from tutor.core.lessons.model import list_lessons
+from tutor.core.records import replace
 from tutor.core.target import (
     DOCKER_HUB,
     PRACTICE,

@@ -15,12 +15,12 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from tutor.core.files import write_atomically
 from tutor.core.i18n import N_, _
+from tutor.core.records import record
 from tutor.core.target import DOCKER_HUB, DOCKER_HUB_AUTH_KEY, InvalidName, normalize_registry
 
 Flavour = Literal["docker", "podman"]
@@ -32,7 +32,7 @@ class CredentialsError(Exception):
     """The credential file or helper could not be read or written; the message says why."""
 
 
-@dataclass(frozen=True)
+@record
 class Credential:
     """A user name and secret for one registry key."""
 
@@ -41,7 +41,7 @@ class Credential:
     secret: str
 
 
-@dataclass(frozen=True)
+@record
 class StoredLogin:
     """Where a login was stored, and whether in plain (base64) text."""
 

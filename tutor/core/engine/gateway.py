@@ -19,7 +19,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +46,7 @@ from tutor.core.engine.streams import (
 )
 from tutor.core.events import CommandFailed, Event, OutputLine, PullFinished
 from tutor.core.i18n import _
+from tutor.core.records import record
 from tutor.core.target import InvalidName, is_loopback, parse_reference
 
 EngineKind = Literal["docker", "podman"]
@@ -70,7 +70,7 @@ class EngineError(Exception):
     """The engine refused an operation; the message is the engine's own text."""
 
 
-@dataclass(frozen=True)
+@record
 class EngineInfo:
     """Which engine answered, and where."""
 
@@ -82,7 +82,7 @@ class EngineInfo:
     arch: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class LocalImage:
     """An image in the engine's local store."""
 

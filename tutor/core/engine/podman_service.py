@@ -20,11 +20,11 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from tutor.core.i18n import _
+from tutor.core.records import record
 
 _START_SECONDS = 30
 _STOP_SECONDS = 10
@@ -34,7 +34,7 @@ class PodmanServiceError(Exception):
     """`podman system service` could not be started; the message says why."""
 
 
-@dataclass
+@record(frozen=False)
 class PodmanService:
     """A `podman system service` this process started, with the socket it serves."""
 

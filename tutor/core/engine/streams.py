@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.core.events import CommandFailed, Event, LayerProgressed, OutputLine, PushFinished
 from tutor.core.i18n import _
+from tutor.core.records import field, record
 
 IMAGE_ACTIONS = ("pull", "push", "tag", "untag", "delete")
 _IMAGE_ID = re.compile(r"(sha256:)?[0-9a-f]{64}")
 _DIGEST_LINE = re.compile(r"digest: (sha256:[0-9a-f]{64}) size: (\d+)")
 
 
-@dataclass(frozen=True)
+@record
 class EngineEvent:
     """An image event from the engine (pull, push, tag, untag, delete) with its time."""
 

@@ -15,11 +15,11 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
 
 from tutor.core.engine.gateway import EngineEvent
+from tutor.core.records import record
 
 POLL_SECONDS = 0.2
 SETTLE_SECONDS = 0.1
@@ -35,7 +35,7 @@ class Watchable(Protocol):
     def watch(self, stop: threading.Event, since_nano: int | None = None) -> Iterator[EngineEvent]: ...
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """Something changed outside the tutor: an image event or a credential file."""
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tutor.core.engine.credentials import Credential, CredentialsError, CredentialStore
@@ -25,6 +24,7 @@ from tutor.core.events import CheckResult, Explanation, RemoteImage, Status
 from tutor.core.i18n import N_, current_language, translate
 from tutor.core.lab.evidence import Change, PullEvidence
 from tutor.core.lab.resolve import Accounts
+from tutor.core.records import field, record, replace
 from tutor.core.registry.api import (
     NotFound,
     PlatformMissing,
@@ -42,7 +42,7 @@ _USER_APIS = {RegistryKind.DOCKER_HUB: ("https://hub.docker.com", "/v2/users/{us
               RegistryKind.QUAY: ("https://quay.io", "/api/v1/users/{user}")}
 
 
-@dataclass
+@record(frozen=False)
 class LabContext:
     """What the checks look at: the engine, the lab's target, the stored logins, the practice registry."""
 

@@ -8,7 +8,6 @@ rebuild is IMAGE_NAME:v2 locally and REPOSITORY:v2 / :latest in the registry.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from tutor.core.events import CheckResult, RemoteImage, Status
 from tutor.core.i18n import N_
@@ -22,13 +21,14 @@ from tutor.core.lab.checks import (
     _short,
 )
 from tutor.core.lab.evidence import PROOF_PREFIX
+from tutor.core.records import record
 from tutor.core.registry.api import NotFound
 from tutor.core.target import InvalidName, Reference, parse_reference
 
 V1, V2, LATEST = "v1", "v2", "latest"
 
 
-@dataclass(frozen=True)
+@record
 class Tagged:
     """What the registry serves for one tag of the lab's repository."""
 

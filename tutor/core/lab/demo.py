@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.lessons.model import Step, fill, lesson_values
+from tutor.core.records import field, record
 from tutor.core.target import Target
 
 if TYPE_CHECKING:  # `registry-tutor --help` reads this module's defaults without the engine's code
@@ -28,7 +28,7 @@ DEFAULT_TYPING_SPEED = 12.0  # characters per second: a calm typist, readable fr
 _PAUSE_AFTER = {" ": 2.0, "/": 1.4, ":": 1.4, "-": 1.2, "=": 1.2}
 
 
-@dataclass(frozen=True)
+@record
 class DemoCommand:
     """One command line the demo types; `mistake` names the explainer key of a planned wrong attempt."""
 
@@ -36,7 +36,7 @@ class DemoCommand:
     mistake: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class DemoStep:
     """What the demo plays at one step of the lesson, in order."""
 
@@ -116,7 +116,7 @@ class Phase(Enum):
     TAKEN_OVER = "taken over"  # the presenter types; the demo resumes at the next step
 
 
-@dataclass
+@record(frozen=False)
 class DemoCursor:
     """Which command of the step's plan comes next; replay starts the step's plan again."""
 
@@ -157,7 +157,7 @@ def clean_last_demo(engine: Any, target: Target, credentials: Any, store: Progre
     return store.load(ProgressKey(target.registry, target.user, lesson_id)), results
 
 
-@dataclass
+@record(frozen=False)
 class Demo:
     """One presenter session: how to play, the plan once the lab is ready, which step plays next."""
 

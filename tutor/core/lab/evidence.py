@@ -10,9 +10,10 @@ back only when something contradicts it; `contradiction` says what changed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
 from enum import Enum
+
+from tutor.core.records import asdict, fields, record
 
 PROOF_PREFIX = "proof:"
 
@@ -26,7 +27,7 @@ class Change(Enum):
     OTHER_DIGEST = "other_digest"  # the registry serves another manifest under the tag
 
 
-@dataclass(frozen=True)
+@record
 class PullEvidence:
     """A pull seen in the engine's events: the name, the image it gave, the served digest, when, where."""
 

@@ -23,7 +23,6 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -32,6 +31,7 @@ import platformdirs
 
 from tutor.core.files import write_atomically
 from tutor.core.locking import file_lock
+from tutor.core.records import field, record
 
 SCHEMA_VERSION = 2
 READABLE_VERSIONS = (1, 2)
@@ -60,7 +60,7 @@ def _now_text() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-@dataclass(frozen=True)
+@record
 class ProgressKey:
     """Which progress entry: one per registry, account and lesson."""
 
@@ -86,7 +86,7 @@ def parse_time(text: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
+@record
 class StepRecord:
     """A finished step: done or skipped, when (UTC, ISO 8601), and the evidence that proved it."""
 
@@ -95,7 +95,7 @@ class StepRecord:
     proof: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
+@record(frozen=False)
 class LessonProgress:
     """One lesson's progress for one account on one registry."""
 

@@ -9,19 +9,19 @@ store are never touched. What cannot be undone now stays recorded so a later res
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Literal
 
 from tutor.core.engine.credentials import CredentialsError, CredentialStore
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.lab.progress import LessonProgress, ProgressError, ProgressStore
+from tutor.core.records import field, record
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.target import InvalidName, Target, normalize_registry, parse_reference
 
 ItemKind = Literal["repository", "tag", "login", "progress"]
 
 
-@dataclass(frozen=True)
+@record
 class ResetItem:
     """One thing reset will undo, described for the learner."""
 
@@ -31,7 +31,7 @@ class ResetItem:
     digest: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ResetPlan:
     """What reset will undo (items, in order) and what it leaves alone (with the reason)."""
 
@@ -51,7 +51,7 @@ class ResetPlan:
         return lines
 
 
-@dataclass(frozen=True)
+@record
 class ResetResult:
     """The outcome of undoing one item."""
 
@@ -60,7 +60,7 @@ class ResetResult:
     message: str
 
 
-@dataclass
+@record(frozen=False)
 class _Planner:
     engine: Engine | None
     target: Target

@@ -7,10 +7,10 @@ registry means to them (start it, refuse, or use its last address).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from tutor.core.i18n import _
+from tutor.core.records import record, replace
 from tutor.core.target import DEFAULT_IMAGE, PRACTICE, InvalidName, Target
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ class PracticeServer(Accounts, Protocol):
         """The port it used last."""
 
 
-@dataclass(frozen=True)
+@record
 class Place:
     """The registry side of a target: its address, whether the tutor manages it, and its accounts."""
 

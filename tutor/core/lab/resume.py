@@ -8,7 +8,6 @@ the learner lands on the right step and a finished lab shows its summary without
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tutor.core.events import CheckResult
@@ -16,10 +15,11 @@ from tutor.core.i18n import _
 from tutor.core.lab.progress import LessonProgress
 from tutor.core.lab.session import CHOSEN, Lab, LabOptions
 from tutor.core.lab.verdicts import Verdict, aim, check_ids, date_start
+from tutor.core.records import field, record, replace
 from tutor.core.target import PRACTICE
 
 
-@dataclass(frozen=True)
+@record
 class Revocation:
     """A step the progress file called done that the present state contradicts."""
 
@@ -66,7 +66,7 @@ def how_far(entry: LessonProgress) -> tuple[int, int]:
     return finished, max(int(steps) if steps.isdigit() else 0, finished)
 
 
-@dataclass(frozen=True)
+@record
 class Resumed:
     """Where the learner lands and which steps were taken back."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -16,6 +15,7 @@ from tutor.core.lab.progress import CreatedKind, LessonProgress, ProgressError, 
 from tutor.core.lab.verdicts import Verdict, aim, decide, settle_step
 from tutor.core.lessons.files import files_folder
 from tutor.core.lessons.model import DEFAULT_LESSON, fill, lesson_values
+from tutor.core.records import field, record
 from tutor.core.target import Target
 
 if TYPE_CHECKING:  # types only: the engine and the checks load the docker SDK and the registry client
@@ -60,7 +60,7 @@ class EngineNotConnected(RuntimeError):
     """Something asked the engine of a lab that is still connecting to it."""
 
 
-@dataclass(frozen=True)
+@record
 class PendingEngine:
     """The engine a drafted lab waits for: its kind is known (chosen, or guessed for auto), so the
     step can be drawn from the lesson and the progress file before the docker SDK even loads."""
@@ -73,7 +73,7 @@ class PendingEngine:
         raise EngineNotConnected(f"the lab's engine is still connecting (asked for {name})")
 
 
-@dataclass
+@record(frozen=False)
 class Lab:
     """One learner's lab: the core objects it runs on and how far the learner got.
 
@@ -258,7 +258,7 @@ CHOSEN = ("registry", "user", "lesson", "image", "engine", "lang")
 """The options a learner chooses: the welcome form's fields and the command line's target options."""
 
 
-@dataclass
+@record(frozen=False)
 class LabOptions:
     """What the learner chose (or the command line said): registry, account, image, engine, language."""
 

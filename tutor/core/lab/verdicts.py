@@ -11,12 +11,12 @@ on the same progress and the same lab start, they never disagree on a step.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 from tutor.core.events import CheckResult, Status
 from tutor.core.lab.evidence import split_facts
 from tutor.core.lab.progress import LessonProgress, RecordedState
+from tutor.core.records import record, replace
 
 if TYPE_CHECKING:  # the checks load the registry client; only the functions below need them
     from tutor.core.lab.checks import LabContext
@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # the checks load the registry client; only the functions bel
 Standing = Literal["done", "skipped", "open"]
 
 
-@dataclass(frozen=True)
+@record
 class Verdict:
     """A step after one check: where it stands, and whether this check changed that."""
 

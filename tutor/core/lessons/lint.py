@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -35,6 +34,7 @@ from tutor.core.lessons.model import (
     read_metadata,
 )
 from tutor.core.lessons.prose import LessonProse, parse_prose_file
+from tutor.core.records import record
 from tutor.core.resources import data_dir
 from tutor.core.shell.interpreter import CommandError, parse_command
 from tutor.core.target import Target
@@ -43,7 +43,7 @@ SAMPLE_VALUES = lesson_values(Target("localhost:5000", "alice"), "docker", "/hom
                               {"v1_digest": "sha256:" + "1" * 64, "v2_digest": "sha256:" + "2" * 64})
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Problem:
     """One finding, printed as file:line: message."""
 

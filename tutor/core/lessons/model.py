@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tutor.core.lessons.shared import ENGINES, LessonError
+from tutor.core.records import field, record
 from tutor.core.resources import data_dir
 from tutor.core.target import Target, learner_names
 
@@ -51,7 +51,7 @@ _STEP_KEYS = {"id", "short", "check", "check_after", "creates", "offers", "solut
               "registry_view", "opens_registry_view", "confirmed_later", "exports_user"}
 
 
-@dataclass(frozen=True)
+@record
 class WrongAttempt:
     """A typical mistake at a step, and the explainer entry the tutor must answer it with."""
 
@@ -73,7 +73,7 @@ class WrongAttempt:
         return " ; ".join(self.commands)
 
 
-@dataclass(frozen=True)
+@record
 class Created:
     """Something a step leaves behind that reset may undo."""
 
@@ -83,7 +83,7 @@ class Created:
     """Its name with placeholders, e.g. `{repository}:v1`; empty for a login (the lab's registry)."""
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One step of a lesson in one language: lesson.toml's metadata joined with the language's prose."""
 
@@ -133,7 +133,7 @@ class Step:
         return keep_engine(self.body, engine)
 
 
-@dataclass(frozen=True)
+@record
 class Lesson:
     """A whole lesson in one language."""
 
@@ -170,7 +170,7 @@ class Lesson:
         raise KeyError(f"lesson '{self.id}' has no step '{step_id}'")
 
 
-@dataclass(frozen=True)
+@record
 class StepMeta:
     """One step as lesson.toml gives it, before it meets a language's prose."""
 
@@ -198,7 +198,7 @@ class StepMeta:
     """The line of its [[steps]] in lesson.toml."""
 
 
-@dataclass(frozen=True)
+@record
 class LessonMeta:
     """A lesson.toml, read and validated."""
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor.core.lessons.shared import ENGINES, LessonError
+from tutor.core.records import field, record
 
 if TYPE_CHECKING:  # markdown-it loads with the first parse: `check` reads lesson.toml alone
     from markdown_it import MarkdownIt
@@ -26,7 +26,7 @@ _STEP_HEADING = re.compile(r"^(?:Step|Schritt):\s*([A-Za-z0-9_-]+)\s*(?:[—–-
 _CHECK_LINE = re.compile(r"^check:\s*\S")
 
 
-@dataclass(frozen=True)
+@record
 class StepProse:
     """One step's text in one language."""
 
@@ -48,7 +48,7 @@ class StepProse:
     """Where things are, for messages: `docker#0` (first docker command), `hints`..."""
 
 
-@dataclass(frozen=True)
+@record
 class LessonProse:
     """A lesson's prose in one language."""
 
@@ -116,7 +116,7 @@ def _markdown() -> MarkdownIt:
 
     return MarkdownIt("commonmark")
 
-@dataclass
+@record(frozen=False)
 class _Section:
     """A run of a step's source lines and the 1-based number of its first line."""
 

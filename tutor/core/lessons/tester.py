@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tutor.core.engine.credentials import CredentialStore
@@ -28,6 +27,7 @@ from tutor.core.lab.checks import LabContext
 from tutor.core.lab.resolve import Accounts
 from tutor.core.lessons.files import copy_files
 from tutor.core.lessons.model import Lesson, Step, WrongAttempt, fill, lesson_values, load_lesson
+from tutor.core.records import field, record
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient, RegistryError
 from tutor.core.shell.interpreter import Session, run_command
@@ -57,7 +57,7 @@ class HtpasswdAccounts:
         registry_server.write_htpasswd(self.path, users)
 
 
-@dataclass
+@record(frozen=False)
 class LessonTestOptions:
     """What to test where; accounts is None when the account is given (user and password)."""
 
@@ -74,7 +74,7 @@ class LessonTestOptions:
     ca_file: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Report:
     """What happened: progress lines and failures (each `file:line: message` where it has a line)."""
 

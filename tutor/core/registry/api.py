@@ -12,12 +12,12 @@ import json
 import re
 import time
 import urllib.parse
-from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from tutor.core.events import LayerInfo, RemoteImage
+from tutor.core.records import record
 
 MANIFEST_TYPES = ", ".join(
     [
@@ -70,7 +70,7 @@ class TooManyRequests(RegistryError):
     """The registry's rate limit (Docker Hub's pull limit): toomanyrequests, try later or log in."""
 
 
-@dataclass
+@record(frozen=False)
 class _Response:
     status: int
     headers: dict[str, str]

@@ -15,10 +15,10 @@ import hashlib
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
+from tutor.core.records import record
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.server import Notify, RegistryServerError, ServerConfig
 
@@ -29,7 +29,7 @@ LABEL = "org.registry-tutor.practice"
 _READY_SECONDS = 20.0
 
 
-@dataclass(frozen=True)
+@record
 class RunningContainer:
     """A started registry container and the engine it runs on."""
 

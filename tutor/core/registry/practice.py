@@ -22,13 +22,13 @@ import contextlib
 import os
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from tutor.core.locking import file_lock
+from tutor.core.records import field, record
 from tutor.core.registry import practice_images, practice_instance, practice_runner
 from tutor.core.registry.api import RegistryClient, RegistryError
 from tutor.core.registry.companion import launch as companion
@@ -58,7 +58,7 @@ __all__ = ["ADMIN_USER", "DEFAULT_PORT", "BoardRow", "PracticeError", "PracticeR
            "PracticeUnreachable", "check_host", "port_is_free"]
 
 
-@dataclass(frozen=True)
+@record
 class PracticeStatus:
     """What the practice registry is doing now."""
 
@@ -248,7 +248,7 @@ class PracticeRegistry:
                  "started_at": practice_images.iso(time.time())}
         practice_instance.write_json_atomically(self.state_file, state)
         status = self.status()
-        practice_instance.record(practice_instance.RunningInstance(
+        practice_instance.remember(practice_instance.RunningInstance(
             str(self.data_dir), chosen, status.address or "", status.pid, status.container, settings.web_url))
         return status
 

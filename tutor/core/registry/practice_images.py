@@ -6,15 +6,15 @@ import contextlib
 import datetime
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.core.records import record
 from tutor.core.registry.api import NotFound, RegistryClient
 
 REPOSITORIES = Path("docker/registry/v2/repositories")
 
 
-@dataclass(frozen=True)
+@record
 class BoardRow:
     """One pushed image of an account (or an account with nothing pushed yet)."""
 

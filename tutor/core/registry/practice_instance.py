@@ -10,18 +10,18 @@ names the data dir, so a plain `practice start` brings the same class back.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 
 from tutor.core.files import write_atomically
+from tutor.core.records import asdict, record
 
 RUNNING_FILE = "practice-running.json"
 
 
-@dataclass(frozen=True)
+@record
 class RunningInstance:
     """The practice registry started last on this machine, as its start recorded it."""
 
@@ -44,7 +44,7 @@ def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     write_atomically(path, json.dumps(data, indent=2))
 
 
-def record(instance: RunningInstance) -> None:
+def remember(instance: RunningInstance) -> None:
     """Remember the registry that was just started."""
     write_json_atomically(running_file(), {"version": 1, **asdict(instance)})
 
@@ -63,4 +63,4 @@ def mark_stopped(data_dir: Path) -> None:
     """Note that the recorded registry of data_dir stopped; its data dir stays the one to start next."""
     found = recorded()
     if found is not None and Path(found.data_dir) == data_dir:
-        record(RunningInstance(found.data_dir, found.port, found.address, web_url=found.web_url))
+        remember(RunningInstance(found.data_dir, found.port, found.address, web_url=found.web_url))

@@ -4,10 +4,10 @@ who cannot build or download them (an offline class)."""
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
 
 from tutor.core.engine.gateway import Engine, EngineError, EngineUnavailable
 from tutor.core.events import CommandFailed, PushFinished
+from tutor.core.records import record
 from tutor.core.target import InvalidName, parse_reference
 
 
@@ -15,7 +15,7 @@ class SeedFailed(RuntimeError):
     """An image could not be copied; the message says which and why."""
 
 
-@dataclass(frozen=True)
+@record
 class Seeded:
     """One copied image: its local name, its name in the practice registry, the manifest digest."""
 

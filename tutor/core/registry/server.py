@@ -10,12 +10,12 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
 
 from tutor.core.files import write_atomically
+from tutor.core.records import record
 
 BINARY_NAMES = ("registry", "docker-registry")
 BCRYPT_COST = 5
@@ -78,7 +78,7 @@ def write_htpasswd(path: Path, users: dict[str, str]) -> None:
     write_atomically(path, text)
 
 
-@dataclass(frozen=True)
+@record
 class Notify:
     """A webhook the registry posts its events to (Distribution's notifications endpoint)."""
 
@@ -86,7 +86,7 @@ class Notify:
     token: str
 
 
-@dataclass(frozen=True)
+@record
 class ServerConfig:
     """Where and how one registry process listens and stores."""
 

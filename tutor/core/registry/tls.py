@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -15,12 +14,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from tutor.core.files import write_atomically
+from tutor.core.records import record
 
 CA_DAYS = 3650
 SERVER_DAYS = 825
 
 
-@dataclass(frozen=True)
+@record
 class TlsFiles:
     """Where the CA certificate, the server certificate and its key live."""
 

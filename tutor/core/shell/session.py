@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tutor.core.records import field, record
 from tutor.core.target import Target
 
 if TYPE_CHECKING:  # a lab is drawn before its engine connects: the docker SDK loads afterwards
@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # a lab is drawn before its engine connects: the docker SDK l
     from tutor.core.engine.gateway import Engine
 
 
-@dataclass(frozen=True)
+@record
 class ParsedCommand:
     """One parsed line: the program, the canonical action, options and positional arguments."""
 
@@ -26,7 +26,7 @@ class ParsedCommand:
     sudo: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class Session:
     """What the interpreter needs across commands: engine, target, credentials, variables."""
 

@@ -9,13 +9,13 @@ import json
 import ssl
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from aiohttp import web
 
+from tutor.core.records import asdict
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError
 from tutor.core.registry.companion import events as store

@@ -17,11 +17,11 @@ import datetime
 import json
 import re
 import threading
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tutor.core.engine.gateway import EngineError, EngineUnavailable
 from tutor.core.files import write_atomically
+from tutor.core.records import asdict, record
 from tutor.core.registry import container as practice_container
 from tutor.core.registry.container import RunningContainer
 from tutor.core.registry.practice_runner import recorded_container
@@ -33,7 +33,7 @@ RETRY_SECONDS = 5.0  # the wait before following a running container again after
 _STAMP = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 
 
-@dataclass
+@record(frozen=False)
 class Cursor:
     """How far the log of one container has been copied."""
 

@@ -6,14 +6,15 @@ import datetime
 import json
 import os
 import uuid
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
+
+from tutor.core.records import asdict, fields, record
 
 EVENTS_FILE = Path("events") / "events.jsonl"
 
 
-@dataclass(frozen=True)
+@record
 class Event:
     """Something the registry (or the tutor) saw one account do."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from tutor.core.i18n import N_
+from tutor.core.records import record
 from tutor.core.registry.companion.events import Event
 
 STEPS = ("account", "login", "push", "verify", "pull")
@@ -29,7 +29,7 @@ ERROR_WORDS = {
 OTHER_ERROR = N_("The registry refused a request ({code}).")
 
 
-@dataclass
+@record(frozen=False)
 class ClassRow:
     """Where one account stands: when each step happened, what it pushed, what went wrong last."""
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
+from tutor.core.records import field, record
 from tutor.core.registry.api import NotFound, RegistryClient, RegistryError, is_attestation, is_index
 
 
-@dataclass(frozen=True)
+@record
 class Platform:
     """One image of a tag: its OS/architecture (or an attestation), size and layers."""
 
@@ -22,7 +22,7 @@ class Platform:
     attestation: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class TagInfo:
     """One tag: the manifest digest the registry answers for it and what it points to."""
 
@@ -33,7 +33,7 @@ class TagInfo:
     pushed_at: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class RepositoryPage:
     """Everything the page of USER/IMAGE shows."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tutor.core.records import asdict, record
 from tutor.core.registry.practice_instance import write_json_atomically
 from tutor.core.registry.server import ServerConfig, free_port
 from tutor.core.registry.tls import TlsFiles
@@ -14,7 +14,7 @@ from tutor.core.registry.tls import TlsFiles
 SETTINGS_FILE = "companion.json"
 
 
-@dataclass(frozen=True)
+@record
 class CompanionSettings:
     """Where the pages listen, how to read the registry, and the webhook's port and token."""
 
