@@ -118,7 +118,7 @@ async def test_work_ahead_in_the_own_terminal_is_marked_done_ahead_and_enter_jum
         assert signs(app) == ["✓", "✓", "»", "»", "»", "»", "▶"]
         assert "» done ahead" in str(app.screen.query_one("#legend", Static).render())
         verdict = text_of(pilot, "#verdict")  # the done step says where Enter goes now
-        assert "Done ahead in your terminal: 3. Log in" in verdict, verdict
+        assert "Done ahead: 3. Log in" in verdict, verdict
         assert "Enter jumps to 7. Pull it back" in verdict, verdict
 
         await pilot.press("ctrl+n")  # a step done ahead is one key away, and reads as done once seen

@@ -496,7 +496,7 @@ class StepScreen(TutorScreen[None]):
         """Which steps are done ahead, and where Enter goes."""
         ahead = [f"{i + 1}. {step.title}" for i, step in enumerate(self.lab.steps)
                  if self.lab.state(i) is StepState.AHEAD]
-        parts = [_("Done ahead in your terminal: {steps}.").format(steps=", ".join(ahead))] if ahead else []
+        parts = [_("Done ahead: {steps}.").format(steps=", ".join(ahead))] if ahead else []
         if self.lab.state(self.index) in FINISHED:
             target = self.lab.first_open()
             where = (f"{target + 1}. {self.lab.steps[target].title}" if target < len(self.lab.steps)
