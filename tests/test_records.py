@@ -173,3 +173,17 @@ def test_a_default_factory_makes_a_new_value_for_each_record() -> None:
     one, two = Bag(), Bag()
     one.items.append("x")
     assert two.items == [] and one.items == ["x"]
+
+
+def test_a_method_the_class_writes_itself_is_kept() -> None:
+    @record
+    class Named:
+        name: str
+
+        def __repr__(self) -> str:
+            return f"<{self.name}>"
+
+        def __hash__(self) -> int:
+            return 7
+
+    assert repr(Named("a")) == "<a>" and hash(Named("a")) == 7 and Named("a") == Named("a")

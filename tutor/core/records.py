@@ -18,6 +18,7 @@ another record; its fields follow the base's.
 from __future__ import annotations
 
 import copy
+import operator
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -117,12 +118,12 @@ def _build(cls: type[T], frozen: bool, order: bool) -> type[T]:
     methods: dict[str, Any] = {"__init__": _init, "__repr__": _repr, "__eq__": _eq}
     if frozen:
         methods.update(__setattr__=_refuse_set, __delattr__=_refuse_delete, __hash__=_hash)
-    elif "__hash__" not in cls.__dict__:
+    else:
         methods["__hash__"] = None  # mutable and compared by value: unhashable, as a dataclass is
     if order:
         methods.update(__lt__=_lt, __le__=_le, __gt__=_gt, __ge__=_ge)
     for name, method in methods.items():
-        if name == "__hash__" or name not in cls.__dict__:
+        if name not in cls.__dict__:  # a method the class writes itself stays, as in dataclasses
             setattr(cls, name, method)
     return cls
 
@@ -168,12 +169,6 @@ def _repr(self: Any) -> str:
     return f"{type(self).__qualname__}({shown})"
 
 
-def _eq(self: Any, other: object) -> bool:
-    if other.__class__ is not self.__class__:
-        return NotImplemented
-    return _values(self) == _values(other)
-
-
 def _hash(self: Any) -> int:
     return hash(_values(self))
 
@@ -186,28 +181,17 @@ def _refuse_delete(self: Any, name: str) -> None:
     raise FrozenRecordError(f"{type(self).__name__} is frozen: {name!r} cannot be deleted")
 
 
-def _compared(self: Any, other: object) -> tuple[tuple[Any, ...], tuple[Any, ...]] | None:
-    return (_values(self), _values(other)) if other.__class__ is self.__class__ else None
+def _comparison(compare: Callable[[Any, Any], bool]) -> Callable[[Any, object], bool]:
+    """A comparison of two records of one class by their compared fields' values, in field order."""
+    def method(self: Any, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return compare(_values(self), _values(other))
+
+    return method
 
 
-def _lt(self: Any, other: object) -> bool:
-    pair = _compared(self, other)
-    return NotImplemented if pair is None else pair[0] < pair[1]
-
-
-def _le(self: Any, other: object) -> bool:
-    pair = _compared(self, other)
-    return NotImplemented if pair is None else pair[0] <= pair[1]
-
-
-def _gt(self: Any, other: object) -> bool:
-    pair = _compared(self, other)
-    return NotImplemented if pair is None else pair[0] > pair[1]
-
-
-def _ge(self: Any, other: object) -> bool:
-    pair = _compared(self, other)
-    return NotImplemented if pair is None else pair[0] >= pair[1]
+_eq, _lt, _le, _gt, _ge = map(_comparison, (operator.eq, operator.lt, operator.le, operator.gt, operator.ge))
 
 
 def is_record(value: object) -> bool:
