@@ -12,7 +12,7 @@ from textual.widgets import Log
 
 from tutor.core import events
 from tutor.core.i18n import _
-from tutor.widgets.pacing import drawing, redraw_delay
+from tutor.widgets.pacing import draw_paced
 
 if TYPE_CHECKING:  # Python 3.10 has no typing.Self; Textual itself depends on typing_extensions
     from typing_extensions import Self
@@ -124,18 +124,14 @@ class OutputLog(Log):
         if len(self.texts) > MAX_LINES:
             del self.texts[0]
         self._pending.append(line)
-        if len(self._pending) == 1:  # lines written together draw together; busy, at the shared pace
-            wait = redraw_delay()
-            if wait <= 0:
-                self.call_later(self._draw_pending)
-            else:
-                self.set_timer(wait, self._draw_pending)
+        draw_paced(self, self._draw_pending)  # lines written together draw together, at the shared pace
         return self
 
     def _draw_pending(self) -> None:
         """Draw the waiting lines, wrapped at the log's width so nothing is cut off on a small terminal."""
         lines, self._pending = self._pending, []
-        drawing()
+        if not lines:
+            return
         # Room for the vertical scrollbar even before it shows, so no line needs scrolling sideways.
         width = self.content_region.width - self.styles.scrollbar_size_vertical - 1
         super().write_lines([part for line in lines for part in wrapped(line, width)], scroll_end=False)

@@ -1,21 +1,23 @@
 """Progress of a push or pull: a total line and a line per layer, all text; a moving line without news.
 
-The panel is two Static widgets drawn as text (no ProgressBar: its bar, percentage and ETA are
-three widgets more to lay out and repaint every frame), and it never grows past MAX_LINES layer
-lines, so 30 layers cost what 5 do: with more, the layers still moving are shown and the rest
-counted in one line.
+The panel draws its lines itself (Textual's line API): no ProgressBar (its bar, percentage and ETA
+are three widgets more to lay out and repaint every frame) and no Static per line (each redraw of
+one went through the whole text pipeline, a millisecond a time); only a line that changed is
+built again. It never grows past MAX_LINES layer lines, so 30 layers cost what 5 do: with more,
+the layers still moving are shown and the rest counted in one line.
 """
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
 from textual.content import Content
+from textual.geometry import Region, Size
+from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
 
 from tutor.core.events import LayerProgressed
 from tutor.core.i18n import _
-from tutor.widgets.pacing import drawing, redraw_delay
+from tutor.widgets.pacing import draw_paced
 
 MAX_LINES = 5
 """Layer lines shown at most; with more layers the last line counts the others."""
@@ -73,7 +75,7 @@ def shown_layers(layers: list[LayerProgressed], room: int = MAX_LINES) -> tuple[
 
 
 class PushProgress(Widget):
-    """A total line and up to MAX_LINES layer lines, two Statics redrawn at the shared pace (pacing.py)."""
+    """A total line and up to MAX_LINES layer lines, drawn at the shared pace (pacing.py)."""
 
     DEFAULT_CSS = """
     PushProgress {
@@ -81,48 +83,35 @@ class PushProgress(Widget):
         border: round $panel;
         border-title-color: $text-muted;
     }
-
-    PushProgress Static {
-        height: auto;
-        text-wrap: nowrap;
-        text-overflow: ellipsis;
-    }
-
-    /* Podman reports no layers: only the total line. */
-    PushProgress.-indeterminate #layer-lines {
-        display: none;
-    }
     """
+
+    # Its height is set by start() and finish(), never by its size: showing it lays the screen out
+    # once, not a second time because its (unscrollable) virtual size changed with it.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self._layers: dict[str, LayerProgressed] = {}
-        self._plain_shown: list[str] = []
-        self._total_shown: str | None = None
+        self._rows: list[Content] = [Content("")]  # the total line, then the layer lines
+        self._strips: dict[int, Strip] = {}  # the rows drawn at the panel's width, built when asked for
+        self._strips_style: object = None  # the style they were drawn in (a theme change draws anew)
+        self._room = 1  # rows of content (the total line and the layer lines) the panel takes
         self._fraction: float | None = 0.0
-        self._flush_due = False
         self._sweep = 0
-        self._total = Static("", id="total-line", markup=False)
-        self._lines = Static("", id="layer-lines", markup=False)
+        self._indeterminate = False
         self.border_title = _("Layers")
-
-    def compose(self) -> ComposeResult:
-        """Two lines of text: cheap enough to build with the step, so a transfer mounts nothing."""
-        yield self._total
-        yield self._lines
 
     def start(self, indeterminate: bool = False) -> None:
         """Begin a fresh transfer; an indeterminate one (Podman) shows a moving total line only."""
         self._layers.clear()
-        self._plain_shown = []
-        self._lines.update("", layout=False)
+        self._indeterminate = indeterminate
+        self.set_class(indeterminate, "-indeterminate")
+        self._fraction = None if indeterminate else 0.0
+        self._set_rows(1, [])
         # Room for every line it may show, from the first news to the end: lines coming and going then
         # never lay the screen out again (each layout of the step screen is 10-25 ms of CPU, and far
         # more while the engine keeps the machine busy). finish() gives back what was not used.
-        self._lines.styles.height = None if indeterminate else MAX_LINES
-        self._fraction = None if indeterminate else 0.0
-        self._total_shown = None
-        self.set_class(indeterminate, "-indeterminate")
+        self._set_room(1 if indeterminate else 1 + MAX_LINES)
         self._show_total()  # shown by its screen (StepScreen.progress_shown)
         if indeterminate:
             self.set_timer(SWEEP_SECONDS, self._sweep_on)
@@ -139,27 +128,25 @@ class PushProgress(Widget):
         self.flush()
         self._fraction = 1.0
         self._show_total()
-        if self._lines.styles.height is not None and len(self._plain_shown) < MAX_LINES:
-            self._lines.styles.height = None
+        self._set_room(min(self._room, len(self._rows)))
+
+    def _set_room(self, rows: int) -> None:
+        if rows != self._room:
+            self._room = rows
+            self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """As many rows as start() or finish() made room for."""
+        return self._room
 
     def update_layer(self, layer: LayerProgressed) -> None:
         """Take a layer's news; the lines are redrawn at the shared pace (pacing.py), however many
-        layers: the first news shows at once, with the panel itself, in one layout."""
+        layers: the first news shows right away, with the panel itself, in one layout."""
         self._layers[layer.layer_id] = layer
-        if self._flush_due:
-            return
-        wait = redraw_delay()
-        if wait <= 0:
-            self.flush()
-        else:
-            self._flush_due = True
-            self.set_timer(wait, self.flush)
+        draw_paced(self, self.flush)
 
     def flush(self) -> None:
-        """Redraw the layer lines and the total; the screen is laid out again only when a line was added
-        to lines of no reserved height."""
-        self._flush_due = False
-        drawing()
+        """Draw the layer lines and the total again; only the lines that changed are repainted."""
         width = self.bar_width()
         picked, others = shown_layers(list(self._layers.values()))
         lines = [layer_line(layer, width) for layer in picked]
@@ -167,12 +154,42 @@ class PushProgress(Widget):
             done = sum(is_complete(layer) for layer in self._layers.values() if layer not in picked)
             lines.append(Content.styled(_("… and {count} more layers, {done} of them done").format(
                 count=others, done=done), "dim"))
-        plain = [line.plain for line in lines]
-        if plain != self._plain_shown:  # most news moves no bar by a whole block or percent
-            grew = len(plain) != len(self._plain_shown)
-            self._plain_shown = plain
-            self._lines.update(Content("\n").join(lines), layout=grew and self._lines.styles.height is None)
+        if not self._indeterminate:
+            self._set_rows(1, lines)
         self._count_total()
+
+    def _set_rows(self, first: int, rows: list[Content]) -> None:
+        """Put ROWS in from row FIRST on (none after them) and repaint the rows that changed: most news
+        moves no bar by a whole block or percent."""
+        old = self._rows
+        new = old[:first] + rows
+        changed = [y for y in range(max(len(old), len(new)))
+                   if y >= len(old) or y >= len(new) or old[y].plain != new[y].plain]
+        self._rows = new
+        width = self.size.width
+        for y in changed:
+            self._strips.pop(y, None)
+            self.refresh(Region(0, y, width, 1))
+
+    def render_line(self, y: int) -> Strip:
+        """One row of the panel at its width, cut with an ellipsis where it does not fit."""
+        width, style = self.size.width, self.visual_style
+        if style is not self._strips_style:
+            self._strips.clear()
+            self._strips_style = style
+        strip = self._strips.get(y)
+        if strip is None or strip.cell_length != width:
+            if y < len(self._rows):
+                segments = self._rows[y].render_segments(style)
+                strip = Strip(segments)
+                if strip.cell_length > width:
+                    ellipsis = Strip(Content("…").render_segments(style))
+                    strip = Strip.join([strip.crop(0, max(0, width - 1)), ellipsis])
+            else:
+                strip = Strip(Content("").render_segments(style))
+            strip = strip.extend_cell_length(width, style.rich_style)
+            self._strips[y] = strip
+        return strip
 
     def bar_width(self) -> int:
         """The layer bars' width: what is left beside ID and status (border and percentage off)."""
@@ -181,7 +198,7 @@ class PushProgress(Widget):
 
     def on_resize(self) -> None:
         """Draw the bars again for the new width."""
-        self._total_shown = None
+        self._strips.clear()
         self._show_total()
         if self._layers:
             self.flush()
@@ -197,7 +214,7 @@ class PushProgress(Widget):
         self._show_total()
 
     def _show_total(self) -> None:
-        """Draw the total line, only when it changed by something one can see."""
+        """Draw the total line (only repainted when it changed by something one can see)."""
         width = self.bar_width()  # in the layer bars' column, as wide as they are
         if self._fraction is None:
             dots = ["·"] * width
@@ -206,10 +223,8 @@ class PushProgress(Widget):
             bar = "".join(dots) + "   …"
         else:
             bar = text_bar(self._fraction, width)
-        if bar != self._total_shown:
-            self._total_shown = bar
-            self._total.update(Content.assemble((_("Total").ljust(ID_WIDTH + STATUS_WIDTH + 1), "bold"), bar),
-                               layout=False)
+        total = Content.assemble((_("Total").ljust(ID_WIDTH + STATUS_WIDTH + 1), "bold"), bar)
+        self._set_rows(0, [total, *self._rows[1:]])
 
     @property
     def total_fraction(self) -> float | None:
