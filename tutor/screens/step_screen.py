@@ -490,7 +490,9 @@ class StepScreen(TutorScreen[None]):
                             confirmed_later(result, self.step))
         if result.status is Status.DONE and self.lab.first_open() > self.index + 1:
             text = text.split("\n", 1)[0] + "\n" + self._ahead_text()
-        self.query_one("#verdict", Static).update(text)
+        verdict = self.query_one("#verdict", Static)
+        if verdict.content != text:  # the same verdict again (after each command) lays nothing out
+            verdict.update(text)
 
     def _ahead_text(self) -> str:
         """Which steps are done ahead, and where Enter goes."""

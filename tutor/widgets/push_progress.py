@@ -166,10 +166,11 @@ class PushProgress(Widget):
         changed = [y for y in range(max(len(old), len(new)))
                    if y >= len(old) or y >= len(new) or old[y].plain != new[y].plain]
         self._rows = new
-        width = self.size.width
         for y in changed:
             self._strips.pop(y, None)
-            self.refresh(Region(0, y, width, 1))
+        if changed:
+            width = self.size.width
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
     def render_line(self, y: int) -> Strip:
         """One row of the panel at its width, cut with an ellipsis where it does not fit."""
