@@ -102,3 +102,30 @@ async def test_a_command_that_leaves_the_verdict_as_it_was_lays_nothing_out(
         assert "python-hello-world" in app.screen.query_one(OutputLog).text
         assert text_of(pilot, "#verdict") == verdict
         assert layouts == []
+
+
+class NarrowPanel(App[None]):
+    def compose(self) -> ComposeResult:
+        yield PushProgress()
+
+
+async def test_a_narrow_panel_cuts_its_lines_with_an_ellipsis_and_redraws_them_when_wider() -> None:
+    """At 40 columns a layer's line does not fit: it ends in "…" at the panel's edge; wider again,
+    the whole line shows (the rows the panel drew for the old width are not reused)."""
+    from tutor.core.events import LayerProgressed
+
+    app = NarrowPanel()
+    async with app.run_test(size=(40, 12)) as pilot:
+        panel = app.query_one(PushProgress)
+        panel.start()
+        panel.update_layer(LayerProgressed("a1b2c3d4e5f6a7b8", "Pushing", 5, 10))
+        panel.flush()
+        await pilot.pause()
+        rows = [panel.render_line(y).text for y in range(panel.size.height)]
+        assert rows[0].startswith("Total") and rows[1].startswith("a1b2c3d4e5f6  Pushing")
+        assert all(len(row) == panel.size.width for row in rows)
+        assert rows[1].endswith("…") and "50%" not in rows[1]
+        await pilot.resize_terminal(100, 12)
+        await pilot.pause()
+        wide = panel.render_line(1).text.rstrip()
+        assert wide.endswith("50%") and "…" not in wide
