@@ -109,3 +109,35 @@ def output_text(pilot: Pilot[Any]) -> str:
     """Everything the output log shows."""
     log = pilot.app.screen.query_one("#output")
     return str(log.text)  # type: ignore[attr-defined]
+
+
+def done_in_terminal(docker_cli, registry: RegistryUnderTest, account: tuple[str, str],  # type: ignore[no-untyped-def]
+                     image: str, tmp_path: Path, until: str) -> tuple[str, TutorApp]:
+    """Do the steps before UNTIL with the real docker CLI; an app whose progress says they are done."""
+    user, password = account
+    steps = ("image", "account", "login", "tag", "push", "verify", "pull")
+    done = steps[:steps.index(until)]
+    remote = f"{registry.address}/{user}/{image.split(':')[0]}"
+    commands = [("login", registry.address, "-u", user, "--password-stdin"),
+                ("tag", image, f"{remote}:latest")]
+    commands += [("push", f"{remote}:latest")] if "push" in done else []
+    for command in commands:
+        result = docker_cli(*command, stdin=password if command[0] == "login" else None)
+        assert result.returncode == 0, result.stderr
+    return remote, prepared_lab(registry, user, image, tmp_path, done)
+
+
+def prepared_lab(registry: RegistryUnderTest, user: str, image: str, tmp_path: Path,
+                 done: tuple[str, ...]) -> TutorApp:
+    """An app whose progress file says DONE steps are finished (the test made them true for real)."""
+    from tutor.app import TutorApp
+    from tutor.core.lab.progress import ProgressKey, ProgressStore
+    from tutor.core.lab.session import LESSON_ID, LabOptions
+
+    store = ProgressStore(tmp_path / "progress.json")
+    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
+    for step in done:
+        progress.mark_done(step)
+    store.save(progress)
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=image)
+    return TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)

@@ -19,6 +19,7 @@ from textual.pilot import Pilot
 
 from tests.app_helpers import (
     FixturePractice,
+    done_in_terminal,
     make_app,
     output_text,
     settle,
@@ -27,7 +28,6 @@ from tests.app_helpers import (
     wait_until,
 )
 from tests.conftest import RegistryUnderTest, build_image
-from tests.test_app_steps import done_in_terminal
 from tutor.app import TutorApp
 from tutor.core.events import CheckResult, Status
 from tutor.core.lab.progress import ProgressStore

@@ -11,7 +11,7 @@ from textual import events
 from textual.widgets import OptionList
 
 from tests.app_helpers import (
-    FixturePractice,
+    done_in_terminal,
     make_app,
     output_text,
     settle,
@@ -21,8 +21,8 @@ from tests.app_helpers import (
 )
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
-from tutor.core.lab.progress import ProgressKey, ProgressStore
-from tutor.core.lab.session import LESSON_ID, LabOptions, StepState
+from tutor.core.lab.progress import ProgressStore
+from tutor.core.lab.session import LabOptions, StepState
 from tutor.core.registry.practice import PracticeRegistry
 from tutor.screens.account_modal import AccountModal
 from tutor.screens.help_screen import HelpScreen
@@ -192,34 +192,6 @@ async def test_unconfirmable_account_is_skipped_then_proven_by_the_login(
         await settle(pilot)
         assert app.lab.state(app.lab.index_of("login")) is StepState.DONE
         assert app.lab.state(app.lab.index_of("account")) is StepState.DONE
-
-
-def done_in_terminal(docker_cli, registry: RegistryUnderTest, account: tuple[str, str],  # type: ignore[no-untyped-def]
-                     image: str, tmp_path: Path, until: str) -> tuple[str, TutorApp]:
-    """Do the steps before UNTIL with the real docker CLI; an app whose progress says they are done."""
-    user, password = account
-    steps = ("image", "account", "login", "tag", "push", "verify", "pull")
-    done = steps[:steps.index(until)]
-    remote = f"{registry.address}/{user}/{image.split(':')[0]}"
-    commands = [("login", registry.address, "-u", user, "--password-stdin"),
-                ("tag", image, f"{remote}:latest")]
-    commands += [("push", f"{remote}:latest")] if "push" in done else []
-    for command in commands:
-        result = docker_cli(*command, stdin=password if command[0] == "login" else None)
-        assert result.returncode == 0, result.stderr
-    return remote, prepared_lab(registry, user, image, tmp_path, done)
-
-
-def prepared_lab(registry: RegistryUnderTest, user: str, image: str, tmp_path: Path,
-                 done: tuple[str, ...]) -> TutorApp:
-    """An app whose progress file says DONE steps are finished (the test made them true for real)."""
-    store = ProgressStore(tmp_path / "progress.json")
-    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
-    for step in done:
-        progress.mark_done(step)
-    store.save(progress)
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=image)
-    return TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
 
 
 async def test_push_of_a_layered_image_shows_every_layer_and_a_full_total(

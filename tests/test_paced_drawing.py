@@ -13,9 +13,8 @@ from textual.app import App, ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from tests.app_helpers import make_app, settle, text_of, type_command, wait_until
+from tests.app_helpers import done_in_terminal, make_app, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
-from tests.test_app_steps import done_in_terminal
 from tutor.widgets.output_log import OutputLog
 from tutor.widgets.pacing import draw_paced, drawing
 from tutor.widgets.push_progress import PushProgress
