@@ -131,13 +131,22 @@ def prepared_lab(registry: RegistryUnderTest, user: str, image: str, tmp_path: P
                  done: tuple[str, ...]) -> TutorApp:
     """An app whose progress file says DONE steps are finished (the test made them true for real)."""
     from tutor.app import TutorApp
+    from tutor.core.lab.session import LabOptions
+
+    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=image)
+    return TutorApp(options, watch=False, practice=FixturePractice(registry),
+                    store=saved_done(registry, user, tmp_path, done))
+
+
+def saved_done(registry: RegistryUnderTest, user: str, tmp_path: Path,
+               steps: tuple[str, ...]) -> ProgressStore:
+    """A progress file that calls STEPS done."""
     from tutor.core.lab.progress import ProgressKey, ProgressStore
-    from tutor.core.lab.session import LESSON_ID, LabOptions
+    from tutor.core.lab.session import LESSON_ID
 
     store = ProgressStore(tmp_path / "progress.json")
     progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
-    for step in done:
+    for step in steps:
         progress.mark_done(step)
     store.save(progress)
-    options = LabOptions(registry=registry.address, user=user, engine="docker", lang="en", image=image)
-    return TutorApp(options, watch=False, practice=FixturePractice(registry), store=store)
+    return store

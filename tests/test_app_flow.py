@@ -8,7 +8,7 @@ import pytest
 from textual.command import CommandList
 from textual.widgets import Input, Select
 
-from tests.app_helpers import FixturePractice, make_app, settle, text_of, type_command, wait_until
+from tests.app_helpers import FixturePractice, make_app, saved_done, settle, text_of, type_command, wait_until
 from tests.conftest import RegistryUnderTest
 from tutor.app import TutorApp
 from tutor.core.i18n import current_language, set_language
@@ -52,22 +52,11 @@ async def test_welcome_form_refuses_bad_names_then_starts_the_lab(
         assert app.lab is not None and app.lab.target.registry == registry.address
 
 
-def _saved_done(registry: RegistryUnderTest, user: str, tmp_path: Path,
-                steps: tuple[str, ...]) -> ProgressStore:
-    """A progress file that calls STEPS done."""
-    store = ProgressStore(tmp_path / "progress.json")
-    progress = store.load(ProgressKey(registry.address, user, LESSON_ID))
-    for step in steps:
-        progress.mark_done(step)
-    store.save(progress)
-    return store
-
-
 async def test_resume_starts_at_the_first_unfinished_step_and_rechecks_done_ones(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path) -> None:
     """Progress says image, account and login are done; login no longer holds: taken back, and said."""
     user, _password = account
-    store = _saved_done(registry, user, tmp_path, ("image", "account", "login"))
+    store = saved_done(registry, user, tmp_path, ("image", "account", "login"))
     app = make_app(registry, user, tmp_path, store=store)
     async with app.run_test(size=(100, 32)) as pilot:
         await settle(pilot)
@@ -83,7 +72,7 @@ async def test_the_saved_step_is_drawn_before_the_resume_checks_move_it(
     """The step the progress file names is shown at once (no check waited for); the quiet re-check of
     every step then takes the login back and moves the learner to it."""
     user, _password = account
-    store = _saved_done(registry, user, tmp_path, ("image", "account", "login"))
+    store = saved_done(registry, user, tmp_path, ("image", "account", "login"))
     app = make_app(registry, user, tmp_path, store=store)
     shown: list[int] = []
     show_step = app.show_step
