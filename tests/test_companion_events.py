@@ -155,6 +155,34 @@ def test_the_log_follower_resumes_and_starts_over_on_a_new_log(tmp_path: Path) -
     assert LogFollower(log, cursor).read_new() == ["new"]
 
 
+
+def test_a_companion_killed_before_saving_its_place_writes_no_event_twice(tmp_path: Path) -> None:
+    """kill -9 between a line's event reaching the events file and the log position being saved:
+    the next companion reads that line again and knows its event by the registry's request id."""
+    from tutor.core.registry import server as registry_server
+    from tutor.core.registry.companion.app import Companion
+    from tutor.core.registry.companion.settings import CompanionSettings
+
+    settings = CompanionSettings("http://127.0.0.1:1", "127.0.0.1:1", "127.0.0.1", 1, 2, "token")
+    log = registry_server.ServerConfig(tmp_path).log_file
+    log.parent.mkdir(parents=True, exist_ok=True)
+    wrong = json.dumps({"msg": 'error authenticating user "ada": authentication failure', "level": "error",
+                        "http.request.remoteaddr": "127.0.0.1:4000", "http.request.id": "r1",
+                        "time": "2026-12-02T13:22:14.788Z"})
+    tls = "2026/12/02 13:00:01 http: TLS handshake error from 10.0.0.9:5555: bad certificate"
+    log.write_text(f"{wrong}\n{tls}\n")
+    first = Companion(tmp_path, settings)
+    assert first.poll()
+    first.follower.cursor_file.unlink()  # as if killed before follower.save()
+    again = Companion(tmp_path, settings)
+    assert again.poll()  # the events already on file
+    with open(log, "a") as handle:
+        handle.write(wrong.replace('"r1"', '"r2"') + "\n")
+    again.poll()
+    kinds = [event.kind for event in store.load(store.events_path(tmp_path))]
+    written = store.events_path(tmp_path).read_text().splitlines()
+    assert kinds == ["login_failed", "refused", "login_failed"] and len(written) == 3
+
 def test_small_readers() -> None:
     """Clients, addresses, languages and durations as the board shows them."""
     assert client_of("docker/20.10") == "docker" and client_of("curl/8") == "other"

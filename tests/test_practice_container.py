@@ -31,6 +31,7 @@ from tutor.core.registry import practice_runner as practice_module
 from tutor.core.registry import server as registry_server
 from tutor.core.registry.api import RegistryClient, Unauthorized
 from tutor.core.registry.companion import events as store
+from tutor.core.registry.companion.container_log import CURSOR_FILE, stamp_ns
 from tutor.core.registry.container import LABEL
 
 DockerCli = Callable[..., subprocess.CompletedProcess[str]]
@@ -337,3 +338,40 @@ def test_a_restarted_companion_copies_no_log_line_twice(containerized: Practice,
     """Docker stamps log lines in nanoseconds: the cursor goes on after the last one copied."""
     assert containerized.start().code == 0
     _restart_copies_no_line_twice(containerized, _container(engine, containerized))
+
+
+def test_a_line_copied_just_before_a_kill_is_not_copied_again(containerized: Practice,
+                                                             engine: docker.DockerClient) -> None:
+    """kill -9 between writing a line to registry.log and saving the cursor: the saved length says
+    the line is there already, so the restarted companion goes on after it."""
+    assert containerized.start().code == 0
+    container = _container(engine, containerized)
+    user, password = containerized.add_user()
+    wrong = RegistryClient(f"http://127.0.0.1:{containerized.port}", user, "not-" + password)
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the failed login", lambda: bool(_raw_event_ids(containerized, "login_failed")))
+    os.kill(json.loads((containerized.data / "state.json").read_text())["companion_pid"], signal.SIGKILL)
+    wait_until("the companion gone", lambda: not containerized.registry.status().web_running)
+    log = containerized.data / "registry.log"
+    copied = log.read_bytes().splitlines(keepends=True)
+    assert len(copied) >= 2
+    # The cursor as it was before the last copied line: that line's write done, its save not.
+    times = [stamp_ns(line.split(" ", 1)[0]) or 0
+             for line in container.logs(timestamps=True).decode().splitlines()[:len(copied) - 1]]
+    at_time = 0
+    for when in reversed(times):
+        if when != times[-1]:
+            break
+        at_time += 1
+    cursor_file = store.events_path(containerized.data).parent / CURSOR_FILE
+    saved = json.loads(cursor_file.read_text())
+    assert saved["log_size"] == log.stat().st_size
+    cursor_file.write_text(json.dumps({"container": saved["container"], "time_ns": times[-1],
+                                       "at_time": at_time, "log_size": log.stat().st_size - len(copied[-1])}))
+    assert containerized.start().code == 0 and containerized.registry.status().web_running
+    with pytest.raises(Unauthorized):
+        wrong.check_login()
+    wait_until("the failed login after the restart",
+               lambda: len(set(_raw_event_ids(containerized, "login_failed"))) == 2)
+    _log_copied_once(containerized, container)

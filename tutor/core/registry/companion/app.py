@@ -53,12 +53,19 @@ class Companion:
 
     # -- events ----------------------------------------------------------------------------
     def poll(self) -> bool:
-        """Read new log lines into events, then new events from the file; True when any came."""
+        """Read new log lines into events, then new events from the file; True when any came.
+
+        The file is read first: a companion killed after it wrote a line's event but before it
+        saved the log position reads that line again, and the event's id (the registry's request
+        id) is then already known, so the event is not written twice.
+        """
+        new = self.reader.read_new()
         lines = self.follower.read_new()
         if lines:
-            store.append(self.events_file, [event for line in lines if (event := from_log_line(line))])
+            events = [event for line in lines if (event := from_log_line(line))]
+            store.append(self.events_file, [event for event in events if event.id not in self.reader.seen])
             self.follower.save()
-        new = self.reader.read_new()
+            new += self.reader.read_new()
         self.events.extend(new)
         return bool(new)
 

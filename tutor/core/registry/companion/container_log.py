@@ -5,16 +5,18 @@ The companion copies the container's lines into the same file, where LogFollower
 it reads a process's. Which container runs is read from the data dir's state, which only
 `practice start` writes: a companion that outlives a dead registry follows its successor too.
 
-After each line a cursor is saved: the container, the engine's time of the last line copied and
-how many copied lines had exactly that time (an engine may stamp in whole seconds). A restarted
-companion asks the engine for the lines from that second on and skips those it copied already,
-so no line reaches registry.log (and so the events) twice.
+After each line a cursor is saved: the container, the engine's time of the last line copied,
+how many copied lines had exactly that time (an engine may stamp in whole seconds) and how long
+registry.log was then. A restarted companion asks the engine for the lines from that second on
+and skips those it copied already, also a line a companion killed between writing it and saving
+the cursor left beyond the saved length, so no line reaches registry.log (and so the events) twice.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import threading
 from pathlib import Path
@@ -40,6 +42,7 @@ class Cursor:
     container: str = ""
     time_ns: int = 0  # the engine's time of the last line copied, in ns since the epoch
     at_time: int = 0  # how many of the copied lines had exactly that time
+    log_size: int = 0  # registry.log's length in bytes just after the last line was copied
 
 
 def stamp_ns(stamp: str) -> int | None:
@@ -68,7 +71,8 @@ class ContainerLog:
         """The saved cursor, or a fresh one when there is none (or it is unreadable)."""
         try:
             data = json.loads(self.cursor_file.read_text(encoding="utf-8"))
-            return Cursor(str(data["container"]), int(data["time_ns"]), int(data["at_time"]))
+            return Cursor(str(data["container"]), int(data["time_ns"]), int(data["at_time"]),
+                          int(data.get("log_size", 0)))
         except (OSError, ValueError, KeyError, TypeError):
             return Cursor()
 
@@ -78,6 +82,7 @@ class ContainerLog:
         if cursor.container != container.container_id:
             cursor = Cursor(container.container_id)
         skip = cursor.at_time  # lines of the cursor's time copied before a restart
+        unsaved = self._lines_beyond(cursor)  # copied, but killed before the cursor said so
         lines = practice_container.follow_log(container, stop, cursor.time_ns // 1_000_000_000)
         with open(self.log_file, "ab") as log:
             for line in lines:
@@ -89,12 +94,28 @@ class ContainerLog:
                 if time_ns == cursor.time_ns and skip > 0:
                     skip -= 1
                     continue
-                log.write((text + "\n").encode("utf-8"))
-                log.flush()
                 skip = 0
+                if unsaved > 0:
+                    unsaved -= 1
+                else:
+                    log.write((text + "\n").encode("utf-8"))
+                    log.flush()
                 cursor.at_time = cursor.at_time + 1 if time_ns == cursor.time_ns else 1
                 cursor.time_ns = time_ns
+                cursor.log_size = os.fstat(log.fileno()).st_size
                 write_atomically(self.cursor_file, json.dumps(asdict(cursor)))
+
+    def _lines_beyond(self, cursor: Cursor) -> int:
+        """How many whole lines registry.log holds past the cursor's length (0 for a fresh cursor
+        or a log that was replaced and is shorter)."""
+        if not cursor.container or cursor.log_size <= 0:
+            return 0
+        try:
+            with open(self.log_file, "rb") as log:
+                log.seek(cursor.log_size)
+                return log.read().count(b"\n")
+        except OSError:
+            return 0
 
     def run(self, stop: threading.Event) -> None:
         """Copy the log of whichever container the state names, until stop is set; each container's

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -106,7 +107,10 @@ def _named_line(entry: dict[str, Any], request_id: str, addr: str | None, time: 
 def _plain_line(line: str) -> Event | None:
     """Go's own server lines are not JSON: a failed TLS handshake is one a student meets."""
     if found := _TLS_FAILED.search(line):
-        return Event(new_id(), "refused", now_iso(), addr=found.group(1), error="tls")
+        # The line's own hash is its id (Go's line has the time and the client's port), so a
+        # line read twice is one event.
+        digest = hashlib.sha256(line.encode("utf-8", errors="replace")).hexdigest()[:32]
+        return Event(f"log-{digest}-tls", "refused", now_iso(), addr=found.group(1), error="tls")
     return None
 
 
