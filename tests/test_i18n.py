@@ -13,13 +13,13 @@ import pytest
 from textual.app import App
 from textual.widgets import Static
 
-from tutor.core import i18n
+from tutor.core import catalog, i18n
+from tutor.core.catalog import Entry
 from tutor.core.engine.credentials import CredentialsError, CredentialStore, docker_config_path
 from tutor.core.engine.gateway import Engine, EngineUnavailable
 from tutor.core.engine.streams import unavailable_message
 from tutor.core.events import CommandFailed, OutputLine
 from tutor.core.explainer import explain
-from tutor.core.i18n import Entry
 from tutor.core.target import InvalidName, normalize_registry, parse_reference, validate_user
 from tutor.screens.account_modal import AccountModal
 
@@ -68,7 +68,7 @@ def test_set_language_switches_and_refuses_unknown_languages() -> None:
 
 def test_our_msgfmt_output_is_read_by_python_gettext(tmp_path: Path) -> None:
     entries = [
-        Entry("", [i18n._HEADER.format(lang="de")]),
+        Entry("", [catalog._HEADER.format(lang="de")]),
         Entry("Check", ["Prüfen"]),
         Entry('Say "hi"\nthen go', ['Sag "hallo"\ndann los']),
         Entry("{count} layer pushed", ["{count} Layer gepusht", "{count} Layer gepusht"],
@@ -77,20 +77,20 @@ def test_our_msgfmt_output_is_read_by_python_gettext(tmp_path: Path) -> None:
         Entry("Unsure", ["Unsicher"], flags={"fuzzy"}),
     ]
     po = tmp_path / "x.po"
-    po.write_text(i18n.format_po(entries), encoding="utf-8")
-    parsed = i18n.read_po(po)
+    po.write_text(catalog.format_po(entries), encoding="utf-8")
+    parsed = catalog.read_po(po)
     assert [(e.msgid, e.msgstr, e.msgid_plural) for e in parsed] == [
         (e.msgid, e.msgstr, e.msgid_plural) for e in entries
     ]
     mo = tmp_path / "x.mo"
-    mo.write_bytes(i18n.compile_mo(parsed))
+    mo.write_bytes(catalog.compile_mo(parsed))
     with mo.open("rb") as handle:
-        catalog = gettext.GNUTranslations(handle)
-    assert catalog.gettext("Check") == "Prüfen"
-    assert catalog.gettext('Say "hi"\nthen go') == 'Sag "hallo"\ndann los'
-    assert catalog.ngettext("{count} layer pushed", "{count} layers pushed", 3) == "{count} Layer gepusht"
-    assert catalog.gettext("Untranslated") == "Untranslated"
-    assert catalog.gettext("Unsure") == "Unsure"
+        compiled = gettext.GNUTranslations(handle)
+    assert compiled.gettext("Check") == "Prüfen"
+    assert compiled.gettext('Say "hi"\nthen go') == 'Sag "hallo"\ndann los'
+    assert compiled.ngettext("{count} layer pushed", "{count} layers pushed", 3) == "{count} Layer gepusht"
+    assert compiled.gettext("Untranslated") == "Untranslated"
+    assert compiled.gettext("Unsure") == "Unsure"
 
 
 def test_extract_finds_marked_literals_only(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_extract_finds_marked_literals_only(tmp_path: Path) -> None:
         '    print(_(name), str("not marked"))\n',
         encoding="utf-8",
     )
-    found = i18n.extract(package)
+    found = catalog.extract(package)
     assert sorted(found) == ["Push {image}", "Welcome", "{n} step"]
     assert found["{n} step"].msgid_plural == "{n} steps"
     assert found["Push {image}"].references == ["pkg/screen.py:4"]
@@ -113,20 +113,20 @@ def test_extract_finds_marked_literals_only(tmp_path: Path) -> None:
 
 def test_every_ui_string_has_a_german_translation_and_the_mo_is_current() -> None:
     """Fails when someone wraps a new string in _() without translating it (run extract/compile)."""
-    assert i18n.catalog_problems("de") == []
+    assert catalog.catalog_problems("de") == []
 
 
 def test_the_committed_mo_matches_the_po() -> None:
-    entries = i18n.read_po(i18n.po_path("de"))
-    assert i18n.mo_path("de").read_bytes() == i18n.compile_mo(entries)
+    entries = catalog.read_po(catalog.po_path("de"))
+    assert catalog.mo_path("de").read_bytes() == catalog.compile_mo(entries)
 
 
 def test_german_is_shown_after_set_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "de" / "LC_MESSAGES"
     folder.mkdir(parents=True)
-    entries = [Entry("", [i18n._HEADER.format(lang="de")]), Entry("Next step", ["Nächster Schritt"]),
+    entries = [Entry("", [catalog._HEADER.format(lang="de")]), Entry("Next step", ["Nächster Schritt"]),
                Entry("{n} hint", ["{n} Tipp", "{n} Tipps"], msgid_plural="{n} hints")]
-    (folder / f"{i18n.DOMAIN}.mo").write_bytes(i18n.compile_mo(entries))
+    (folder / f"{i18n.DOMAIN}.mo").write_bytes(catalog.compile_mo(entries))
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     assert i18n._("Next step") == "Next step"
     i18n.set_language("de")
@@ -142,14 +142,14 @@ def test_a_missing_translation_is_reported(tmp_path: Path) -> None:
     package = tmp_path / "tutor"
     package.mkdir()
     (package / "new_screen.py").write_text('from tutor.core.i18n import _\n_("A brand new button")\n')
-    problems = i18n.catalog_problems("de", root=package)
+    problems = catalog.catalog_problems("de", root=package)
     assert problems == ["tutor/new_screen.py:2: no de translation for 'A brand new button'"]
 
 
 class _FormApp(App[None]):
     """Just the account form over the tutor's own stylesheet."""
 
-    CSS_PATH = str(Path(i18n.PACKAGE_DIR) / "app.tcss")
+    CSS_PATH = str(Path(catalog.PACKAGE_DIR) / "app.tcss")
 
     def on_mount(self) -> None:
         self.push_screen(AccountModal("erik"))

@@ -40,8 +40,10 @@ _WATCH = textwrap.dedent('''
 
     # Loaded only when no engine answers (platform: the advice per system; podman_service: starting
     # Podman's service), or by requests' look-ups that a Unix socket skips (netrc); dataclasses and
-    # the inspect it imports: the core's value types are records (tutor/core/records.py).
-    UNNEEDED_BY_CHECK = ("platform", "netrc", "tutor.core.engine.podman_service", "dataclasses", "inspect")
+    # the inspect it imports: the core's value types are records (tutor/core/records.py); the
+    # maintainers' catalog tool and the ast it parses the source with.
+    UNNEEDED_BY_CHECK = ("platform", "netrc", "tutor.core.engine.podman_service", "dataclasses", "inspect",
+                         "tutor.core.catalog", "ast")
 
     def report(**extra):
         loaded = sorted({name.split(".")[0] for name in sys.modules} & {"textual", "docker", "rich",
