@@ -55,6 +55,9 @@ def make_target(args: argparse.Namespace) -> tuple[Target, Accounts | None]:
 def check(args: argparse.Namespace) -> list[CheckResult]:
     """Connect, run every check and return the results; CheckFailed when nothing can run."""
     # The engine and the checks load when the check runs, not when the parser is built.
+    from tutor.core.engine import probe
+
+    probe.start(args.engine or "auto")  # the engine answers while the docker SDK loads
     from tutor.core.engine.gateway import Engine
 
     target, practice = make_target(args)

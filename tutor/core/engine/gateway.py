@@ -31,6 +31,7 @@ import docker.types
 import docker.utils
 import requests
 
+from tutor.core.engine import probe
 from tutor.core.engine.sockets import docker_default, listening_here, podman_sockets
 from tutor.core.engine.streams import (
     EngineEvent,
@@ -246,7 +247,7 @@ class Engine:
         if _is_dead_socket(url):
             return "no such socket"
         try:
-            version = _server_version(url)
+            version = probe.take(url) or _server_version(url)
             client = docker.DockerClient(**_client_options(url), version=str(version["ApiVersion"]))
         except TRANSPORT_ERRORS as error:
             return "permission denied" if "Permission denied" in str(error) else "nothing answers"
