@@ -71,10 +71,10 @@ def _requests(registry: RegistryUnderTest, since: int, uri: str) -> set[str]:
     return {entry["http.request.id"] for entry in entries if entry.get("http.request.uri") == uri}
 
 
-def test_once_asked_for_basic_auth_the_client_sends_it_at_once(
+def test_the_client_sends_the_login_with_its_first_request(
         registry: RegistryUnderTest, account: tuple[str, str]) -> None:
-    """The first request meets the registry's challenge; later ones carry the login at once (one round
-    trip each), and a wrong password is refused without being sent twice."""
+    """Every request carries the login at once (one round trip each, no challenge first), and a
+    wrong password is refused without being sent twice."""
     import pytest
 
     from tutor.core.registry.api import NotFound, Unauthorized
@@ -87,7 +87,8 @@ def test_once_asked_for_basic_auth_the_client_sends_it_at_once(
         with pytest.raises(NotFound):
             client.tags(f"{user}/nothing-pushed")
     client.close()
-    assert len(_challenges(registry, since)) == 1
+    assert _challenges(registry, since) == []
+    assert len(_requests(registry, since, "/v2/")) == 1
 
     since = registry.config.log_file.stat().st_size
     wrong = RegistryClient(registry.url, user, "wrong-" + password)
@@ -95,4 +96,4 @@ def test_once_asked_for_basic_auth_the_client_sends_it_at_once(
         with pytest.raises(Unauthorized):
             wrong.check_login()
     wrong.close()
-    assert len(_requests(registry, since, "/v2/")) == 3  # the challenge, then one try each
+    assert len(_requests(registry, since, "/v2/")) == 2  # one try each

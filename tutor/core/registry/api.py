@@ -103,9 +103,6 @@ class RegistryClient:
         self._timeout = timeout
         self._verify: str | bool = ca_file or True
         self._tokens: dict[str, tuple[str, float]] = {}
-        # Once this registry has asked for Basic auth, later requests to it carry it at once instead of
-        # waiting for the same challenge each time (redirects elsewhere still never get it: _open).
-        self._basic_asked = False
         self._session = requests.Session()
         # No .netrc, no proxies from the environment: only the credentials given here are sent,
         # and a loopback registry is never asked through a proxy.
@@ -182,10 +179,12 @@ class RegistryClient:
         headers = {"Accept": accept} if accept else {}
         cached = self._cached_token(scope) if scope is not None else None
         basic = self._basic()
-        sent_basic = cached is None and self._basic_asked and basic is not None
+        # The login goes with the first request to the registry it belongs to (a Basic registry then
+        # answers in one round trip, not two); a token registry answers 401 with its realm, as without
+        # it. A redirect to another host never carries it (_open).
         if cached is not None:
             headers["Authorization"] = "Bearer " + cached
-        elif sent_basic and basic is not None:
+        elif basic is not None:
             headers["Authorization"] = basic
         response = self._open(method, url, headers)
         if response.status == 401:
@@ -194,10 +193,6 @@ class RegistryClient:
                 # A cached token the registry refused (expired, revoked) is renewed, not reused.
                 token = self._token(params, scope or params.get("scope"), renew=cached is not None)
                 headers["Authorization"] = "Bearer " + token
-                response = self._open(method, url, headers)
-            elif basic is not None and not sent_basic:
-                self._basic_asked = True
-                headers["Authorization"] = basic
                 response = self._open(method, url, headers)
             elif basic is None:
                 raise Unauthorized("the registry wants a login", 401, "UNAUTHORIZED")
