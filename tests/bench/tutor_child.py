@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,21 @@ def output_of(app: Any) -> str:
     return str(getattr(log, "text", None) or "\n".join(log.lines))
 
 
+PROFILE_VARIABLE = "TUTOR_BENCH_PROFILE"
+"""A folder: each app push then writes a cProfile of its window there (main thread only; the
+figures of that run are inflated by the profiler and say nothing)."""
+
+
+def _profiler() -> Any:
+    if not os.environ.get(PROFILE_VARIABLE):
+        return None
+    import cProfile
+
+    profile = cProfile.Profile()
+    profile.enable()
+    return profile
+
+
 async def push_in_app(spec: dict[str, Any]) -> dict[str, Any]:
     """`docker push` typed into the headless app: its duration and the loop's longest stall.
 
@@ -162,12 +178,16 @@ async def push_in_app(spec: dict[str, Any]) -> dict[str, Any]:
         idle, idle_cpu = (gaps.stall_ms, gaps.cpu_ms) if gaps is not None else (0.0, 0.0)
         if gaps is not None:
             gaps.restart()
+        profile = _profiler()
         started, cpu_started = time.perf_counter(), time.process_time()
         box = app.screen.query_one("#command")
         box.value = f"docker push {spec['reference']}"
         await box.action_submit()  # Enter's own action: no Pilot key press forcing a screen update
         await until(lambda: app.screen.running, 10)
         await until(lambda: not app.screen.running, 300)
+        if profile is not None:
+            profile.disable()
+            profile.dump_stats(Path(os.environ[PROFILE_VARIABLE]) / f"app-push-{os.getpid()}.prof")
         pushing, cpu = (gaps.stall_ms, gaps.cpu_ms) if gaps is not None else (0.0, 0.0)
         elapsed = time.perf_counter() - started
         process_cpu = (time.process_time() - cpu_started) * 1000
