@@ -213,6 +213,39 @@ async def test_push_of_a_layered_image_shows_every_layer_and_a_full_total(
         engine.images.remove(f"{remote}:latest", noprune=True)
 
 
+
+async def test_after_the_push_enter_opens_verify_although_its_check_passes_already(
+        registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
+        docker_cli, engine) -> None:  # type: ignore[no-untyped-def]
+    """Verify's check passes because of the push (check_after): marked done ahead by the re-check
+    of later steps, it is still where Enter goes next, and its registry view opens by itself.
+    (Steps done ahead in the learner's own terminal are jumped over: tests/test_app_watch.py.)"""
+    from tutor.core.lab.check_table import run_check
+    from tutor.screens.messages import StepsDoneAhead
+    from tutor.screens.registry_screen import RegistryScreen
+
+    remote, app = done_in_terminal(docker_cli, registry, account, hello_image, tmp_path, "push")
+    try:
+        async with app.run_test(size=(100, 32)) as pilot:
+            await settle(pilot)
+            await type_command(pilot, f"docker push {remote}")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, StepScreen) and screen.step.id == "push"
+            verify = run_check("verify", app.lab.context())  # type: ignore[union-attr]
+            screen.post_message(StepsDoneAhead([verify]))  # what watch mode's re-check of later steps posts
+            await settle(pilot)
+            assert app.lab.state(5) is StepState.AHEAD  # type: ignore[union-attr]
+            assert "Enter jumps" not in text_of(pilot, "#verdict")
+            await type_command(pilot, "")
+            await settle(pilot)
+            assert isinstance(app.screen, RegistryScreen)  # verify's view, opened by itself
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, StepScreen) and app.screen.step.id == "verify"
+    finally:
+        engine.images.remove(f"{remote}:latest", noprune=True)
+
 async def test_pull_offer_removes_and_pulls_back(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
         docker_cli, engine) -> None:  # type: ignore[no-untyped-def]

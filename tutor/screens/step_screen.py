@@ -489,7 +489,7 @@ class StepScreen(TutorScreen[None]):
         offer = step_actions.offer_line(self.step, self.lab.target)
         text = verdict_text(result, next_title, self.failure, offer, self._step_names(),
                             confirmed_later(result, self.step))
-        if result.status is Status.DONE and self.lab.first_open() > self.index + 1:
+        if result.status is Status.DONE and self._enter_target() > self.index + 1:
             text = text.split("\n", 1)[0] + "\n" + self._ahead_text()
         verdict = self.query_one("#verdict", Static)
         if verdict.content != text:  # the same verdict again (after each command) lays nothing out
@@ -501,7 +501,7 @@ class StepScreen(TutorScreen[None]):
                  if self.lab.state(i) is StepState.AHEAD]
         parts = [_("Done ahead: {steps}.").format(steps=", ".join(ahead))] if ahead else []
         if self.lab.state(self.index) in FINISHED:
-            target = self.lab.first_open()
+            target = self._enter_target()
             where = (f"{target + 1}. {self.lab.steps[target].title}" if target < len(self.lab.steps)
                      else _("the summary"))
             parts.append(_("Enter jumps to {where}; Ctrl+N shows the next step's explanation.").format(
@@ -571,7 +571,17 @@ class StepScreen(TutorScreen[None]):
 
     def jump_to_open(self) -> None:
         """Enter on a finished step: to the first step not done (each one done ahead stays a Ctrl+N away)."""
-        self.post_message(StepRequested(self.lab.first_open()))
+        self.post_message(StepRequested(self._enter_target()))
+
+    def _enter_target(self) -> int:
+        """Where Enter goes from a finished step: the next step when its check passes because of this
+        one (verify after push: what to look at next, not work done ahead), else the first step not
+        done."""
+        following = self.index + 1
+        if (following < len(self.lab.steps) and self.lab.steps[following].check_after == self.step.id
+                and self.lab.state(following) is StepState.AHEAD):
+            return following
+        return self.lab.first_open()
 
     def action_scroll_lesson(self, direction: int) -> None:
         """Page through the lesson text without leaving the command box."""
