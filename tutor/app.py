@@ -37,6 +37,7 @@ from tutor.screens.no_engine_screen import NoEngineScreen
 from tutor.screens.step_screen import StepScreen
 from tutor.screens.welcome_screen import WelcomeScreen
 from tutor.widgets.keys_footer import KeysFooter
+from tutor.widgets.scrollbars import quiet_scrollbars
 
 if TYPE_CHECKING:
     from tutor.core.engine.credentials import CredentialStore
@@ -69,6 +70,7 @@ class TutorApp(App[int]):
                  practice: Accounts | None = None, store: ProgressStore | None = None,
                  credentials: CredentialStore | None = None, lab: Lab | None = None) -> None:
         """Options as the welcome screen or command line give them; the rest lets tests aim the app."""
+        quiet_scrollbars()  # before any screen is built: widgets/scrollbars.py
         super().__init__()
         self.ready_lab = lab
         self.options = options or LabOptions()

@@ -256,9 +256,9 @@ class StepScreen(TutorScreen[None]):
         self.stop_requested.clear()
         if any(is_transfer(line) for line in lines):
             self.query_one(PushProgress).start(indeterminate=self.lab.engine.kind == "podman")
-            # Shown with Enter: one layout of the screen (and Textual's second one for the scrollbars that the
-            # panel's room resized, ~4 ms); the panel keeps its height through the transfer, so no news lays
-            # the screen out again.
+            # Shown with Enter: one layout of the screen (the scrollbars it resizes ask for no second one:
+            # widgets/scrollbars.py); the panel keeps its height through the transfer, so no news lays the
+            # screen out again.
             self.progress_shown = True
         self.run_command_worker(lines)
 
