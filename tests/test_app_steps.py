@@ -213,7 +213,6 @@ async def test_push_of_a_layered_image_shows_every_layer_and_a_full_total(
         engine.images.remove(f"{remote}:latest", noprune=True)
 
 
-
 async def test_after_the_push_enter_opens_verify_although_its_check_passes_already(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,
         docker_cli, engine) -> None:  # type: ignore[no-untyped-def]
@@ -245,6 +244,7 @@ async def test_after_the_push_enter_opens_verify_although_its_check_passes_alrea
             assert isinstance(app.screen, StepScreen) and app.screen.step.id == "verify"
     finally:
         engine.images.remove(f"{remote}:latest", noprune=True)
+
 
 async def test_pull_offer_removes_and_pulls_back(
         registry: RegistryUnderTest, account: tuple[str, str], hello_image: str, tmp_path: Path,

@@ -155,7 +155,6 @@ def test_the_log_follower_resumes_and_starts_over_on_a_new_log(tmp_path: Path) -
     assert LogFollower(log, cursor).read_new() == ["new"]
 
 
-
 def test_a_companion_killed_before_saving_its_place_writes_no_event_twice(tmp_path: Path) -> None:
     """kill -9 between a line's event reaching the events file and the log position being saved:
     the next companion reads that line again and knows its event by the registry's request id."""
@@ -182,6 +181,7 @@ def test_a_companion_killed_before_saving_its_place_writes_no_event_twice(tmp_pa
     kinds = [event.kind for event in store.load(store.events_path(tmp_path))]
     written = store.events_path(tmp_path).read_text().splitlines()
     assert kinds == ["login_failed", "refused", "login_failed"] and len(written) == 3
+
 
 def test_small_readers() -> None:
     """Clients, addresses, languages and durations as the board shows them."""

@@ -14,9 +14,9 @@ import json
 import os
 import socket
 import threading
-from pathlib import Path
 from typing import Any
 
+from tutor.core.engine.credentials import docker_config_path
 from tutor.core.engine.sockets import docker_default, listening_here, podman_sockets
 
 _TIMEOUT = 10.0
@@ -83,9 +83,8 @@ def _context_named() -> bool:
     """True when the docker CLI has a current context other than the default (the SDK reads it)."""
     if os.environ.get("DOCKER_CONTEXT"):
         return True
-    folder = Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker")
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        config = json.loads(docker_config_path().read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     current = config.get("currentContext") if isinstance(config, dict) else None
@@ -108,21 +107,21 @@ class _Early:
             self.answer = None  # the gateway asks again, and says what went wrong
 
 
-_early: list[_Early] = []
+_early: dict[str, _Early] = {}  # at most one: the address asked last
 
 
 def start(kind: str, base_url: str | None = None) -> None:
     """Ask the likely engine for its /version in the background (nothing when there is no socket)."""
     url = likely_url(kind, base_url)
     if url is not None:
-        _early[:] = [_Early(url)]
+        _early.clear()
+        _early[url] = _Early(url)
 
 
 def take(url: str) -> dict[str, Any] | None:
     """The early answer for URL (waiting for it if it is still on its way), once; else None."""
-    found = next((early for early in _early if early.url == url), None)
+    found = _early.pop(url, None)
     if found is None:
         return None
-    _early.remove(found)
     found.thread.join(_TIMEOUT)
     return found.answer
